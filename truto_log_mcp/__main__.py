@@ -1,0 +1,3 @@
+from truto_log_mcp.cli import main
+
+raise SystemExit(main())

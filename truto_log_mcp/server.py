@@ -1,0 +1,245 @@
+"""The MCP server: tool registration and the one boundary where errors become tool errors.
+
+Tools are thin: they check their arguments (``query``), call a use case (``search``) and return
+its answer. ``TrutoLogServer.call_tool`` is the boundary: unknown tools and arguments are refused
+with a hint, pydantic validation errors and ``TrutoLogError`` become ``isError`` results whose
+text starts with the stable ``[code]``, and anything unexpected is logged and answered as
+``[internal_error]`` without its details.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+import httpx2
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp_types import CallToolResult, InputRequiredResult, TextContent, ToolAnnotations
+from pydantic import Field, ValidationError
+
+from truto_log_mcp import __version__
+from truto_log_mcp.errors import InvalidArgument, TrutoLogError
+from truto_log_mcp.query import build_search, parse_log_type
+from truto_log_mcp.render import compact_json
+from truto_log_mcp.results import DescribeLogTypesResult, GetLogResult, SearchLogsResult
+from truto_log_mcp.rules import LogTypeName
+from truto_log_mcp.scan import SearchState
+from truto_log_mcp.search import Answer, Services, continue_state, describe_log_types, get_log, search_logs
+from truto_log_mcp.settings import Settings
+from truto_log_mcp.suggest import did_you_mean, listing
+
+logger = logging.getLogger(__name__)
+
+INSTRUCTIONS = """\
+Query Truto's integration logs (GET /log) to debug integrations.
+- Start narrow: pick the log type (describe_log_types lists them with their filters), a window \
+(`since` "24h"), and upstream `filters` (integration, integrated_account_id, sync_job_run_id, ...).
+- `match` filters after fetching: status "5xx"/">=400", `text` in message/logs, or any row field.
+- Results are compact tables; every row has a `ref`: get_log(ref) opens the whole row.
+- Continue a search with `cursor` only while `next_cursor` is not null; every answer states what it covered.
+"""
+
+READ_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, destructive_hint=False, open_world_hint=True)
+LOCAL_READ_ONLY = ToolAnnotations(
+    read_only_hint=True, idempotent_hint=True, destructive_hint=False, open_world_hint=False
+)
+
+TimeArg = Annotated[
+    str | int | None,
+    Field(description='ISO 8601 ("2026-11-24T18:00:00Z"), relative ("-2h", "now") or epoch s/ms.'),
+]
+
+
+class TrutoLogServer(MCPServer[Services]):
+    """``MCPServer`` with the error boundary and unknown-argument check in ``call_tool``."""
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[Services, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        try:
+            await self._check_arguments(name, arguments)
+            return await super().call_tool(name, arguments, context)
+        except TrutoLogError as error:
+            return error_result(error)
+        except ToolError as error:
+            cause = error.__cause__
+            if isinstance(cause, TrutoLogError):
+                return error_result(cause)
+            if isinstance(cause, ValidationError):
+                return error_result(invalid_argument_from(cause))
+            logger.error("Tool %r failed unexpectedly", name, exc_info=cause or error)
+            return error_result(
+                TrutoLogError(
+                    f"{name} hit an unexpected server error (logged on the server).",
+                    "Retry once; if it repeats, simplify the arguments.",
+                ),
+                code="internal_error",
+            )
+
+    async def _check_arguments(self, name: str, arguments: Mapping[str, Any]) -> None:
+        tools = {tool.name: tool for tool in await self.list_tools()}
+        tool = tools.get(name)
+        if tool is None:
+            raise InvalidArgument(
+                f"There is no tool `{name[:60]}`.{did_you_mean(name, tools)} Tools: {listing(tools)}."
+            )
+        allowed = tool.input_schema.get("properties", {})
+        for argument in arguments:
+            if argument not in allowed:
+                raise InvalidArgument(
+                    f"{name} has no argument `{argument[:60]}`.{did_you_mean(argument, allowed)} "
+                    f"Its arguments: {listing(allowed)}."
+                )
+
+
+def error_result(error: TrutoLogError, code: str | None = None) -> CallToolResult:
+    text = error.tool_text() if code is None else f"[{code}] {error.message} Next: {error.next_step}"
+    return CallToolResult(content=[TextContent(type="text", text=text)], is_error=True)
+
+
+def invalid_argument_from(error: ValidationError) -> InvalidArgument:
+    problems = []
+    for detail in error.errors()[:5]:
+        where = ".".join(str(part) for part in detail["loc"]) or "arguments"
+        problems.append(f"`{where}`: {detail['msg']}")
+    return InvalidArgument(
+        "Invalid arguments: " + "; ".join(problems) + ".", "Fix these arguments as described in the tool's schema."
+    )
+
+
+def answer_result(answer: Answer) -> CallToolResult:
+    return CallToolResult(
+        content=[TextContent(type="text", text=answer.text)],
+        structured_content=answer.structured.model_dump(mode="json"),
+    )
+
+
+def services_of(ctx: Context[Services, Any]) -> Services:
+    return ctx.request_context.lifespan_context
+
+
+def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None = None) -> TrutoLogServer:
+    """The server with its tools; ``transport`` replaces the network (the sandbox in --demo and tests)."""
+
+    @asynccontextmanager
+    async def lifespan(_: MCPServer[Services]) -> AsyncIterator[Services]:
+        timeout = httpx2.Timeout(settings.request_timeout_s, connect=min(10.0, settings.request_timeout_s))
+        async with httpx2.AsyncClient(
+            base_url=settings.base_url,
+            transport=transport,
+            timeout=timeout,
+            limits=httpx2.Limits(max_connections=32, max_keepalive_connections=16),
+            headers={"User-Agent": f"truto-log-mcp/{__version__}"},
+        ) as http:
+            yield Services.create(settings, http)
+
+    server = TrutoLogServer("truto-logs", version=__version__, instructions=INSTRUCTIONS, lifespan=lifespan)
+
+    @server.tool(name="search_logs", annotations=READ_ONLY, structured_output=True)
+    async def search_logs_tool(
+        ctx: Context[Services, Any],
+        log_type: Annotated[
+            LogTypeName | None, Field(description="Log type; required unless `cursor` is given.")
+        ] = None,
+        since: Annotated[
+            str | None, Field(max_length=20, description='Look back from now: "30m", "24h", "7d" (max 1 month).')
+        ] = None,
+        start: TimeArg = None,
+        end: Annotated[str | int | None, Field(description="Window end (as `start`); default now.")] = None,
+        filters: Annotated[
+            dict[str, str] | None,
+            Field(max_length=12, description='Upstream log_type_filter, e.g. {"integration":"hubspot"}.'),
+        ] = None,
+        match: Annotated[
+            dict[str, str | int | float | bool] | None,
+            Field(
+                max_length=12,
+                description='Applied after fetching: status ("5xx", ">=400", 429), text (substring), field=value.',
+            ),
+        ] = None,
+        fields: Annotated[
+            list[Annotated[str, Field(max_length=64)]] | None,
+            Field(max_length=40, description="Columns to show (default: per-type debugging columns)."),
+        ] = None,
+        limit: Annotated[int, Field(ge=1, le=100, description="Rows to return.")] = 20,
+        cursor: Annotated[
+            str | None, Field(max_length=64, description="`next_cursor` of an earlier result: continues it.")
+        ] = None,
+    ) -> Annotated[CallToolResult, SearchLogsResult]:
+        """Search one Truto log type; returns a compact table (newest first) with refs and a cursor."""
+        services = services_of(ctx)
+        arguments = {
+            "log_type": log_type,
+            "since": since,
+            "start": start,
+            "end": end,
+            "filters": filters,
+            "match": match,
+            "fields": fields,
+        }
+        if cursor is not None:
+            state = continue_state(services, cursor)
+            check_same_query(state, arguments)
+        else:
+            if log_type is None:
+                raise InvalidArgument("`log_type` is required (or pass `cursor` to continue a search).")
+            query = build_search(
+                log_type=log_type,
+                since=since,
+                start=start,
+                end=end,
+                filters=filters,
+                match=match,
+                fields=fields,
+                now=services.clock(),
+            )
+            state = SearchState(query=query, arguments=fingerprint(arguments))
+
+        async def on_page(pages: int, rows: int) -> None:
+            await ctx.report_progress(pages, services.settings.search_page_budget, f"{rows} rows scanned")
+
+        return answer_result(await search_logs(services, state, limit, on_page=on_page))
+
+    @server.tool(name="get_log", annotations=LOCAL_READ_ONLY, structured_output=True)
+    async def get_log_tool(
+        ctx: Context[Services, Any],
+        ref: Annotated[str, Field(min_length=1, max_length=32, description="`ref` of a row from search_logs.")],
+    ) -> Annotated[CallToolResult, GetLogResult]:
+        """Open one log row whole (every field) by the `ref` a search result gave it."""
+        return answer_result(get_log(services_of(ctx), ref))
+
+    @server.tool(name="describe_log_types", annotations=LOCAL_READ_ONLY, structured_output=True)
+    async def describe_log_types_tool() -> Annotated[CallToolResult, DescribeLogTypesResult]:
+        """The log types, their fields, the upstream filters each accepts, and the query rules."""
+        return answer_result(describe_log_types())
+
+    @server.resource(
+        "truto://log-types",
+        name="log-types",
+        description="The log types, fields, filters and rules (same as describe_log_types).",
+        mime_type="application/json",
+    )
+    def log_types_resource() -> str:
+        return compact_json(describe_log_types().structured.model_dump(mode="json"))
+
+    return server
+
+
+def fingerprint(arguments: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The query-defining arguments as given, to recognise a call that resends them with its cursor."""
+    return tuple(sorted((key, compact_json(value)) for key, value in arguments.items() if value is not None))
+
+
+def check_same_query(state: SearchState, arguments: Mapping[str, Any]) -> None:
+    given = fingerprint(arguments)
+    if given and given != state.arguments:
+        if arguments.get("log_type") is not None:
+            parse_log_type(str(arguments["log_type"]))
+        changed = sorted({key for key, _ in set(given) ^ set(state.arguments)})
+        raise InvalidArgument(
+            f"A cursor continues exactly the query that issued it, but {listing(changed)} differ from it.",
+            "Pass only `cursor` (and `limit`), or start a new search without `cursor`.",
+        )

@@ -1,0 +1,38 @@
+"""Runtime settings: one object, built in ``cli.main()`` from the environment and passed down.
+
+Only ``TRUTO_API_TOKEN`` and ``TRUTO_BASE_URL`` are part of the public contract; the other
+``TRUTO_*`` knobs have defaults chosen for an interactive assistant and are documented in the README.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TRUTO_", extra="ignore", frozen=True)
+
+    api_token: SecretStr | None = Field(None, description="Truto API token (secret).")
+    base_url: str = Field("https://api.truto.one", description="Truto API base URL.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("WARNING", description="Level of stderr logs.")
+
+    request_timeout_s: float = Field(20.0, gt=0, le=300, description="Timeout of one HTTP request.")
+    call_deadline_s: float = Field(60.0, gt=0, le=900, description="Overall deadline of one tool call.")
+    max_attempts: int = Field(4, ge=1, le=10, description="Attempts per upstream request (1 = no retry).")
+    retry_after_cap_s: float = Field(
+        15.0, ge=0, le=120, description="Longest Retry-After the server waits out; longer means [rate_limited]."
+    )
+
+    cursor_ttl_s: float = Field(3600.0, gt=0, description="How long a cursor handle stays valid.")
+    max_cursors: int = Field(1000, ge=1, description="Cursor handles kept (least recently used evicted).")
+    max_refs: int = Field(5000, ge=1, description="Row refs kept for get_log (least recently used evicted).")
+
+    search_page_budget: int = Field(
+        10, ge=1, le=100, description="Upstream pages one search_logs call may read to fill `limit` after `match`."
+    )
+    response_token_budget: int = Field(
+        6000, ge=500, le=50_000, description="Approximate token budget of one tool response's text."
+    )

@@ -1,0 +1,16 @@
+"""'Did you mean ...?' hints for names the model got almost right."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+def did_you_mean(word: str, options: Iterable[str]) -> str:
+    """A sentence suggesting the closest option, or '' when nothing is close."""
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f" Did you mean `{close[0]}`?" if close else ""
+
+
+def listing(options: Iterable[str]) -> str:
+    return ", ".join(f"`{option}`" for option in options)

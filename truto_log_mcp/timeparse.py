@@ -1,0 +1,148 @@
+"""Time arguments: durations ("30m"), instants (ISO 8601, "-2h", "now", epoch s/ms), and windows.
+
+The standard library's ``datetime.fromisoformat`` (Python 3.11+) reads every ISO 8601 form the
+tools accept (``Z``, offsets, fractions, date only), so no parsing library is needed. Instants
+without an offset are taken as UTC.
+
+The one-month rule: the upstream refuses ``created_at`` windows longer than "1 month" without
+saying how it counts. We count the stricter of the two readings, so no window we send can break
+the rule: the window may last at most ``min(30 days, one calendar month)`` from its start, where a
+calendar month from Jan 31 ends on Feb 28 (29 in leap years).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from truto_log_mcp.errors import InvalidArgument
+from truto_log_mcp.rules import MAX_WINDOW_DAYS
+
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_DURATION = re.compile(r"^\s*(\d{1,6})\s*([smhdw])\s*$", re.IGNORECASE)
+_RELATIVE = re.compile(r"^\s*(?:now\s*)?-\s*(\d{1,6})\s*([smhdw])\s*$", re.IGNORECASE)
+_EPOCH = re.compile(r"^\s*\d{9,13}(\.\d+)?\s*$")
+_EPOCH_MS_THRESHOLD = 100_000_000_000  # 1973 in ms, year 5138 in s: bigger numbers are milliseconds
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A closed-open time window, both ends timezone-aware UTC."""
+
+    start: datetime
+    end: datetime
+
+    @property
+    def span(self) -> timedelta:
+        return self.end - self.start
+
+    def describe(self) -> str:
+        return f"{iso(self.start)}/{iso(self.end)}"
+
+
+def iso(moment: datetime) -> str:
+    """UTC ISO 8601 with milliseconds and ``Z``: the form sent upstream."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_duration(text: str, argument: str = "since") -> timedelta:
+    found = _DURATION.match(text)
+    if not found:
+        raise InvalidArgument(
+            f'`{argument}` must be a number and a unit (s, m, h, d, w), like "30m", "24h" or "7d"; got {text!r}.'
+        )
+    return timedelta(seconds=int(found.group(1)) * _UNIT_SECONDS[found.group(2).lower()])
+
+
+def parse_instant(value: str | int | float, argument: str, now: datetime) -> datetime:
+    """Read one instant: ISO 8601, "now", "-2h"/"now-2h", or epoch seconds/milliseconds."""
+    if isinstance(value, bool):
+        raise InvalidArgument(f"`{argument}` must be a time, not a boolean.")
+    if isinstance(value, int | float):
+        return _from_epoch(float(value), argument)
+    text = value.strip()
+    if text.lower() == "now":
+        return now
+    if relative := _RELATIVE.match(text):
+        return now - timedelta(seconds=int(relative.group(1)) * _UNIT_SECONDS[relative.group(2).lower()])
+    if _EPOCH.match(text):
+        return _from_epoch(float(text), argument)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidArgument(
+            f'`{argument}` is not a time I can read: {text[:60]!r}. Use ISO 8601 ("2026-11-24T18:00:00Z"), '
+            'a relative time ("-2h", "now") or epoch seconds/milliseconds.'
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _from_epoch(number: float, argument: str) -> datetime:
+    seconds = number / 1000 if number >= _EPOCH_MS_THRESHOLD else number
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        raise InvalidArgument(f"`{argument}` is outside the range of dates: {number!r}.") from None
+
+
+def _to_millisecond(moment: datetime) -> datetime:
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def add_calendar_month(moment: datetime) -> datetime:
+    year, month = (moment.year + 1, 1) if moment.month == 12 else (moment.year, moment.month + 1)
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def latest_end(start: datetime) -> datetime:
+    """The last instant a window starting at ``start`` may reach under the one-month rule."""
+    return min(start + timedelta(days=MAX_WINDOW_DAYS), add_calendar_month(start))
+
+
+def resolve_window(
+    since: str | None,
+    start: str | int | float | None,
+    end: str | int | float | None,
+    now: datetime,
+    *,
+    enforce_month: bool = True,
+) -> Window | None:
+    """Turn the time arguments into a window; ``None`` means no time filter at all.
+
+    ``enforce_month=False`` is for scans that split long windows into month-sized chunks themselves.
+    """
+    if since is not None and (start is not None or end is not None):
+        raise InvalidArgument("Give either `since` or `start`/`end`, not both.")
+    if since is not None:
+        window = Window(now - parse_duration(since), now)
+    elif start is not None:
+        window = Window(
+            parse_instant(start, "start", now),
+            parse_instant(end, "end", now) if end is not None else now,
+        )
+    elif end is not None:
+        raise InvalidArgument(
+            "`end` needs `start` (the upstream filters a window, never only its end).",
+            'Add `start`, or use `since` like "24h".',
+        )
+    else:
+        return None
+    # The upstream reads milliseconds: check the rules on the instants that will be sent.
+    window = Window(_to_millisecond(window.start), _to_millisecond(window.end))
+    if window.end <= window.start:
+        raise InvalidArgument(
+            f"The window is empty: `end` ({iso(window.end)}) must be after `start` ({iso(window.start)})."
+        )
+    if enforce_month and window.end > latest_end(window.start):
+        raise InvalidArgument(
+            f"The window {window.describe()} is longer than the upstream's one-month limit "
+            f"(at most {MAX_WINDOW_DAYS} days and one calendar month).",
+            f"Narrow it: from this start the latest `end` is {iso(latest_end(window.start))} "
+            '(`since` up to "28d" always fits).',
+        )
+    return window
