@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
 import httpx2
 from pydantic import SecretStr
 from tenacity import (
@@ -42,6 +43,7 @@ from truto_log_mcp.errors import (
     UpstreamUnavailable,
     error_for_status,
 )
+from truto_log_mcp.ratelimit import RateBudget
 
 logger = logging.getLogger(__name__)
 
@@ -90,11 +92,18 @@ class _StopBeforeDeadline(stop_base):
 class TrutoClient:
     """Reads pages of ``GET /log`` for one token; cheap to create (the HTTP client is shared)."""
 
-    def __init__(self, http: httpx2.AsyncClient, token: SecretStr | None, policy: RetryPolicy) -> None:
+    def __init__(
+        self,
+        http: httpx2.AsyncClient,
+        token: SecretStr | None,
+        policy: RetryPolicy,
+        rate: RateBudget | None = None,
+    ) -> None:
         self._http = http
         self._token = token
         self._policy = policy
-        self._backoff = wait_exponential_jitter(initial=policy.backoff_initial_s, max=policy.backoff_max_s)
+        self._rate = rate
+        self._backoff = wait_exponential_jitter(multiplier=policy.backoff_initial_s, max=policy.backoff_max_s)
 
     async def fetch_page(self, params: Sequence[tuple[str, str]], deadline: Deadline) -> Page:
         if self._token is None or not self._token.get_secret_value():
@@ -134,18 +143,29 @@ class TrutoClient:
         remaining = deadline.remaining()
         if remaining <= 0:
             raise deadline.expired_error()
+        if self._rate is not None:
+            with anyio.move_on_after(remaining):
+                await self._rate.acquire()
+                remaining = deadline.remaining()
+            if deadline.remaining() <= 0:
+                raise deadline.expired_error()
         timeout = min(self._policy.request_timeout_s, remaining)
         assert self._token is not None
         headers = {"Authorization": f"Bearer {self._token.get_secret_value()}", "Accept": "application/json"}
         started = time.monotonic()
-        try:
-            response = await self._http.get(LOG_PATH, params=list(params), headers=headers, timeout=timeout)
-        except httpx2.TimeoutException:
+        response: httpx2.Response | None = None
+        # httpx2's own timeouts cover each network phase; this bounds the whole exchange, whatever the transport.
+        with anyio.move_on_after(timeout):
+            try:
+                response = await self._http.get(LOG_PATH, params=list(params), headers=headers, timeout=timeout)
+            except httpx2.TimeoutException:
+                pass
+            except httpx2.TransportError as error:
+                raise UpstreamUnavailable(f"Could not reach Truto ({type(error).__name__}).") from None
+        if response is None:
             if deadline.remaining() <= 0.05:
-                raise deadline.expired_error() from None
-            raise UpstreamUnavailable(f"Truto did not answer within {timeout:.0f} s.") from None
-        except httpx2.TransportError as error:
-            raise UpstreamUnavailable(f"Could not reach Truto ({type(error).__name__}).") from None
+                raise deadline.expired_error()
+            raise UpstreamUnavailable(f"Truto did not answer within {timeout:.0f} s.")
         logger.debug(
             "GET %s %s -> %s in %.0f ms",
             LOG_PATH,

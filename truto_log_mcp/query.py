@@ -7,6 +7,7 @@ SDKs send (``log_type_filter[KEY]=...``, ``created_at[gt]=...``).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ Scalar = str | int | float | bool
 _STATUS_CLASS = re.compile(r"^\s*([1-5])xx\s*$", re.IGNORECASE)
 _STATUS_COMPARE = re.compile(r"^\s*(>=|<=|>|<|!=|=)?\s*(\d{3})\s*$")
 _STATUS_RANGE = re.compile(r"^\s*(\d{3})\s*-\s*(\d{3})\s*$")
+_STATE_WORD = re.compile(r"^\s*[a-z_]+\s*$", re.IGNORECASE)
 _MAX_TEXT = 200
 
 
@@ -46,6 +48,8 @@ def parse_status(value: Scalar) -> StatusCondition:
     """Read "5xx", ">=400", "<500", "!=200", "400-499" or a code like 429."""
     if isinstance(value, bool):
         raise InvalidArgument("`match.status` must be a code or a condition, not a boolean.")
+    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+        raise InvalidArgument(f"`match.status` {value!r} is not a status code; use a whole number like 429.")
     text = str(int(value)) if isinstance(value, int | float) else value
     if found := _STATUS_CLASS.match(text):
         digit = int(found.group(1))
@@ -193,7 +197,7 @@ def build_match(
     equals: list[tuple[str, Scalar]] = []
     notes: list[str] = []
     for key, value in conditions.items():
-        if key == "status":
+        if key == "status" and not _is_row_status(rules, value):
             if rules.status_field is None:
                 raise InvalidArgument(
                     f"{log_type.value} rows have no HTTP status, so `match.status` cannot apply. "
@@ -216,6 +220,11 @@ def build_match(
         else:
             kept.append((key, value))
     return Match(rules.status_field, status, text, tuple(kept)), tuple(notes)
+
+
+def _is_row_status(rules: LogTypeRules, value: Scalar) -> bool:
+    """`status` is also a row field (run or delivery state): a word like "failed" means that field."""
+    return rules.field("status") is not None and isinstance(value, str) and bool(_STATE_WORD.match(value))
 
 
 def _check_equality(log_type: LogType, key: str, value: Scalar) -> Scalar:

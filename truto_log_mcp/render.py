@@ -21,6 +21,7 @@ FULL_VALUE_CAP = 4000
 """Characters of one string value in get_log (a whole row)."""
 
 _CONTROL = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_WHITESPACE = re.compile(r"\r\n|[\r\n\t]")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 _ISO_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.\d+)?(?:Z|\+00:00)$")
 
@@ -32,7 +33,7 @@ def estimate_tokens(text: str) -> int:
 
 def clean_text(text: str, cap: int) -> str:
     """Third-party text made safe to show: no control/ANSI sequences, newlines flattened, length capped."""
-    cleaned = _CONTROL.sub("", text.replace("\r\n", " ").replace("\n", " ").replace("\t", " "))
+    cleaned = _CONTROL.sub("", _WHITESPACE.sub(" ", text))
     if len(cleaned) > cap:
         return cleaned[: cap - 1] + "…"
     return cleaned
@@ -108,7 +109,7 @@ def _clean_deep(value: Any) -> Any:
     if isinstance(value, list):
         return [_clean_deep(item) for item in value]
     if isinstance(value, dict):
-        return {str(key): _clean_deep(item) for key, item in value.items()}
+        return {clean_text(str(key), CELL_CAP): _clean_deep(item) for key, item in value.items()}
     return value
 
 

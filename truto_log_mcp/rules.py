@@ -300,3 +300,20 @@ FILTER_ALIASES: Final[dict[str, str]] = {"request_id": "http_request_id"}
 
 def rules_for(log_type: LogType) -> LogTypeRules:
     return RULES[log_type]
+
+
+def markdown_table() -> str:
+    """The rule table as Markdown, pasted in the README (a test keeps the two equal)."""
+    lines = [
+        "| log_type | `filters` keys (sent upstream as `log_type_filter`) | `match.status` tests | default columns |",
+        "| --- | --- | --- | --- |",
+    ]
+    for rules in RULES.values():
+        lines.append(
+            f"| `{rules.log_type.value}` | {', '.join(f'`{key}`' for key in rules.filter_keys)} "
+            f"| {f'`{rules.status_field}`' if rules.status_field else '(none)'} "
+            f"| {', '.join(rules.default_columns)} |"
+        )
+    enums = "; ".join(f"`{key}`: {', '.join(values)}" for key, values in FILTER_ENUMS.items())
+    lines += ["", f"Checked filter values: {enums}."]
+    return "\n".join(lines)

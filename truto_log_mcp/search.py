@@ -6,8 +6,9 @@ compact text the model reads and the structured model clients get. No MCP types 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import httpx2
@@ -17,6 +18,7 @@ from truto_log_mcp.client import Deadline, RetryPolicy, TrutoClient
 from truto_log_mcp.errors import CursorExpired, RefNotFound
 from truto_log_mcp.handles import HandleStore
 from truto_log_mcp.query import LogQuery
+from truto_log_mcp.ratelimit import RateBudget
 from truto_log_mcp.render import CELL_CAP, FULL_VALUE_CAP, Table, compact_json, full_row, structured_value
 from truto_log_mcp.results import (
     Coverage,
@@ -26,7 +28,7 @@ from truto_log_mcp.results import (
     SearchLogsResult,
     StoppedBy,
 )
-from truto_log_mcp.rules import FILTER_ENUMS, MAX_WINDOW_DAYS, PAGE_LIMIT_MAX, RULES, LogType
+from truto_log_mcp.rules import FILTER_ENUMS, MAX_WINDOW_DAYS, PAGE_LIMIT_MAX, RULES, UPSTREAM_RATE_LIMIT, LogType
 from truto_log_mcp.scan import ProgressCallback, Row, SearchState, search_batch
 from truto_log_mcp.settings import Settings
 
@@ -45,6 +47,8 @@ class Services:
     http: httpx2.AsyncClient
     cursors: HandleStore[SearchState]
     refs: HandleStore[StoredRow]
+    rate_budgets: dict[str, RateBudget] = field(default_factory=dict)
+    """One request budget per token (keyed by the token's hash), shared by all its calls."""
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     @classmethod
@@ -63,7 +67,14 @@ class Services:
             retry_after_cap_s=settings.retry_after_cap_s,
             request_timeout_s=settings.request_timeout_s,
         )
-        return TrutoClient(self.http, token if token is not None else settings.api_token, policy)
+        token = token if token is not None else settings.api_token
+        return TrutoClient(self.http, token, policy, self.rate_budget(token))
+
+    def rate_budget(self, token: SecretStr | None) -> RateBudget:
+        key = hashlib.sha256(token.get_secret_value().encode()).hexdigest() if token else ""
+        if key not in self.rate_budgets:
+            self.rate_budgets[key] = RateBudget(self.settings.rate_budget, UPSTREAM_RATE_LIMIT[1])
+        return self.rate_budgets[key]
 
     def deadline(self) -> Deadline:
         return Deadline(self.settings.call_deadline_s)

@@ -10,6 +10,7 @@ text starts with the stable ``[code]``, and anything unexpected is logged and an
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -104,9 +105,12 @@ def invalid_argument_from(error: ValidationError) -> InvalidArgument:
     problems = []
     for detail in error.errors()[:5]:
         where = ".".join(str(part) for part in detail["loc"]) or "arguments"
-        problems.append(f"`{where}`: {detail['msg']}")
+        hint = ""
+        if detail["type"] == "literal_error" and isinstance(detail.get("input"), str):
+            hint = did_you_mean(detail["input"], re.findall(r"'([^']*)'", str(detail.get("ctx", {}).get("expected"))))
+        problems.append(f"`{where}`: {detail['msg']}.{hint}")
     return InvalidArgument(
-        "Invalid arguments: " + "; ".join(problems) + ".", "Fix these arguments as described in the tool's schema."
+        "Invalid arguments: " + " ".join(problems), "Fix these arguments as described in the tool's schema."
     )
 
 

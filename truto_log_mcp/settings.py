@@ -26,6 +26,8 @@ class Settings(BaseSettings):
         15.0, ge=0, le=120, description="Longest Retry-After the server waits out; longer means [rate_limited]."
     )
 
+    rate_budget: int = Field(250, ge=1, le=500, description="Upstream requests per 10 s per token (Truto allows 500).")
+
     cursor_ttl_s: float = Field(3600.0, gt=0, description="How long a cursor handle stays valid.")
     max_cursors: int = Field(1000, ge=1, description="Cursor handles kept (least recently used evicted).")
     max_refs: int = Field(5000, ge=1, description="Row refs kept for get_log (least recently used evicted).")

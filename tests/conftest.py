@@ -1,0 +1,60 @@
+"""Shared fixtures: the sandbox upstream and the server wired to it, as clients see it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx2
+import pytest
+from mcp import Client
+from pydantic import SecretStr
+
+from truto_log_mcp.sandbox import SANDBOX_TOKEN, Sandbox, SandboxConfig
+from truto_log_mcp.server import TrutoLogServer, build_server
+from truto_log_mcp.settings import Settings
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def sandbox_settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {"api_token": SecretStr(SANDBOX_TOKEN), "base_url": "http://sandbox.test"}
+    values.update(overrides)
+    return Settings(**values)
+
+
+def server_on(sandbox: Sandbox, **settings: Any) -> TrutoLogServer:
+    return build_server(sandbox_settings(**settings), httpx2.ASGITransport(app=sandbox.app))
+
+
+@pytest.fixture(scope="session")
+def shared_sandbox() -> Sandbox:
+    """One generated dataset for read-only tests (generation is the slow part)."""
+    return Sandbox(SandboxConfig(rate_limit=None))
+
+
+@pytest.fixture
+def sandbox(shared_sandbox: Sandbox) -> Sandbox:
+    """The shared dataset with a fresh request log and fault queue for this test."""
+    shared_sandbox.requests.clear()
+    shared_sandbox.faults.clear()
+    return shared_sandbox
+
+
+@pytest.fixture(params=["modern", "legacy"])
+def client_mode(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def client(sandbox: Sandbox, client_mode: str) -> AsyncIterator[Client]:
+    server = server_on(sandbox)
+    if client_mode == "legacy":
+        async with Client(server, mode="legacy") as connected:
+            yield connected
+    else:
+        async with Client(server) as connected:
+            yield connected

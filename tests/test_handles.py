@@ -1,0 +1,123 @@
+"""Handle stores: short opaque handles, TTL, LRU bound, owner binding."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from truto_log_mcp.handles import HandleStore
+
+
+class FakeClock:
+    """A settable monotonic clock."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def store(max_items: int = 10, ttl_s: float = 60.0, clock: FakeClock | None = None) -> HandleStore[str]:
+    return HandleStore("r", 6, max_items=max_items, ttl_s=ttl_s, clock=clock or FakeClock())
+
+
+def test_put_then_get_returns_the_value() -> None:
+    refs = store()
+    handle = refs.put("row-1")
+    assert refs.get(handle) == "row-1"
+
+
+def test_get_of_an_unknown_handle_is_none() -> None:
+    assert store().get("r000000") is None
+
+
+@pytest.mark.parametrize(("prefix", "random_hex"), [("r", 6), ("c", 10), ("x", 7), ("ref_", 1)])
+def test_handle_is_prefix_and_random_hex_of_the_given_length(prefix: str, random_hex: int) -> None:
+    handles: HandleStore[int] = HandleStore(prefix, random_hex, max_items=10, ttl_s=60.0)
+    handle = handles.put(1)
+    assert re.fullmatch(re.escape(prefix) + f"[0-9a-f]{{{random_hex}}}", handle)
+
+
+def test_handles_are_distinct() -> None:
+    refs = store(max_items=500)
+    handles = {refs.put(str(number)) for number in range(200)}
+    assert len(handles) == 200
+    assert len(refs) == 200
+
+
+def test_entry_lives_until_just_before_its_ttl() -> None:
+    clock = FakeClock()
+    refs = store(ttl_s=60.0, clock=clock)
+    handle = refs.put("row")
+    clock.now += 59.999
+    assert refs.get(handle) == "row"
+
+
+def test_entry_expires_at_its_ttl() -> None:
+    clock = FakeClock()
+    refs = store(ttl_s=60.0, clock=clock)
+    handle = refs.put("row")
+    clock.now += 60.0
+    assert refs.get(handle) is None
+
+
+def test_expired_entry_is_removed_on_lookup() -> None:
+    clock = FakeClock()
+    refs = store(ttl_s=60.0, clock=clock)
+    handle = refs.put("row")
+    clock.now += 61.0
+    refs.get(handle)
+    assert len(refs) == 0
+
+
+def test_store_holds_max_items() -> None:
+    refs = store(max_items=3)
+    handles = [refs.put(str(number)) for number in range(3)]
+    assert len(refs) == 3
+    assert [refs.get(handle) for handle in handles] == ["0", "1", "2"]
+
+
+def test_put_beyond_max_items_evicts_the_least_recently_used() -> None:
+    refs = store(max_items=3)
+    first, second, third = (refs.put(value) for value in ("a", "b", "c"))
+    fourth = refs.put("d")
+    assert len(refs) == 3
+    assert refs.get(first) is None
+    assert [refs.get(handle) for handle in (second, third, fourth)] == ["b", "c", "d"]
+
+
+def test_get_refreshes_recency() -> None:
+    refs = store(max_items=3)
+    first, second, third = (refs.put(value) for value in ("a", "b", "c"))
+    assert refs.get(first) == "a"
+    refs.put("d")
+    assert refs.get(first) == "a"
+    assert refs.get(second) is None
+    assert refs.get(third) == "c"
+
+
+def test_other_owner_gets_none() -> None:
+    refs = store()
+    handle = refs.put("secret", owner="alice")
+    assert refs.get(handle, owner="bob") is None
+
+
+def test_anonymous_lookup_of_an_owned_entry_gets_none() -> None:
+    refs = store()
+    handle = refs.put("secret", owner="alice")
+    assert refs.get(handle) is None
+
+
+def test_other_owner_lookup_leaves_the_entry_to_its_owner() -> None:
+    refs = store()
+    handle = refs.put("secret", owner="alice")
+    refs.get(handle, owner="bob")
+    assert refs.get(handle, owner="alice") == "secret"
+
+
+def test_owner_gets_its_own_entry() -> None:
+    refs = store()
+    handle = refs.put("mine", owner="alice")
+    assert refs.get(handle, owner="alice") == "mine"

@@ -1,0 +1,200 @@
+"""scan_window: whole windows read concurrently, split under the month rule, within budgets."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx2
+import pytest
+from pydantic import SecretStr
+
+from truto_log_mcp.client import Deadline, RetryPolicy, TrutoClient
+from truto_log_mcp.errors import AuthFailed
+from truto_log_mcp.ratelimit import RateBudget
+from truto_log_mcp.rules import LogType
+from truto_log_mcp.sandbox import SANDBOX_TOKEN, Fault, Sandbox, SandboxConfig
+from truto_log_mcp.scanner import ScanBudget, ScanRequest, scan_window, split_window
+from truto_log_mcp.timeparse import Window, latest_end
+
+pytestmark = pytest.mark.anyio
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+FAST = RetryPolicy(max_attempts=2, backoff_initial_s=0.01, backoff_max_s=0.02)
+
+
+@pytest.fixture
+async def http(sandbox: Sandbox) -> AsyncIterator[httpx2.AsyncClient]:
+    async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=sandbox.app), base_url="http://s.test") as c:
+        yield c
+
+
+def in_window(rows: list[dict[str, Any]], window: Window) -> list[dict[str, Any]]:
+    return [row for row in rows if window.start < datetime.fromisoformat(row["timestamp"]) < window.end]
+
+
+def test_split_keeps_every_piece_under_the_month_rule() -> None:
+    window = Window(NOW - timedelta(days=75), NOW)
+    pieces = split_window(window, 4)
+    assert pieces[0].start == window.start and pieces[-1].end == window.end
+    assert all(piece.end <= latest_end(piece.start) for piece in pieces)
+    assert all(a.end == b.start for a, b in zip(pieces, pieces[1:], strict=False))
+
+
+def test_split_does_not_cut_below_a_minute() -> None:
+    assert len(split_window(Window(NOW - timedelta(minutes=3), NOW), 32)) == 3
+
+
+async def test_concurrent_scan_reads_every_row_once(http: httpx2.AsyncClient, sandbox: Sandbox) -> None:
+    rows = sandbox.rows(LogType.UNIFIED_PROXY_API)
+    newest = datetime.fromisoformat(rows[0]["timestamp"])
+    window = Window(newest - timedelta(days=3), newest + timedelta(seconds=1))
+    seen: list[dict[str, Any]] = []
+    coverage = await scan_window(
+        TrutoClient(http, SecretStr(SANDBOX_TOKEN), FAST),
+        ScanRequest(LogType.UNIFIED_PROXY_API, window),
+        seen.append,
+        budget=ScanBudget(),
+        concurrency=8,
+        deadline=Deadline(30),
+    )
+    expected = in_window(rows, window)
+    assert coverage.complete
+    assert coverage.rows_scanned == len(expected) == len(seen)
+    assert sorted(row["http_request_id"] for row in seen) == sorted(row["http_request_id"] for row in expected)
+    assert coverage.sub_windows == 32
+
+
+async def test_rows_stamped_on_a_sub_window_boundary_are_read_once() -> None:
+    window = Window(NOW - timedelta(hours=1), NOW)
+    boundaries = [piece.start for piece in split_window(window, 8)[1:]]
+    planted = [
+        {"log_type": "webhook", "timestamp": moment.isoformat().replace("+00:00", "Z"), "id": str(i), "message": "m"}
+        for i, moment in enumerate(boundaries)
+    ]
+    sandbox = Sandbox(SandboxConfig(now=NOW, generate=False, extra_rows={LogType.WEBHOOK: planted}, rate_limit=None))
+    seen: list[dict[str, Any]] = []
+    async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=sandbox.app), base_url="http://s.test") as c:
+        await scan_window(
+            TrutoClient(c, SecretStr(SANDBOX_TOKEN), FAST),
+            ScanRequest(LogType.WEBHOOK, window),
+            seen.append,
+            budget=ScanBudget(),
+            concurrency=2,
+            deadline=Deadline(30),
+        )
+    assert sorted(row["id"] for row in seen) == sorted(row["id"] for row in planted)
+
+
+async def test_a_window_longer_than_a_month_is_scanned_in_legal_chunks() -> None:
+    window = Window(NOW - timedelta(days=45), NOW)
+    planted = [
+        {
+            "log_type": "webhook",
+            "timestamp": (NOW - timedelta(days=d, minutes=7)).isoformat().replace("+00:00", "Z"),
+            "id": str(d),
+        }
+        for d in range(45)
+    ]
+    sandbox = Sandbox(SandboxConfig(now=NOW, generate=False, extra_rows={LogType.WEBHOOK: planted}, rate_limit=None))
+    seen: list[dict[str, Any]] = []
+    async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=sandbox.app), base_url="http://s.test") as c:
+        coverage = await scan_window(
+            TrutoClient(c, SecretStr(SANDBOX_TOKEN), FAST),
+            ScanRequest(LogType.WEBHOOK, window),
+            seen.append,
+            budget=ScanBudget(),
+            concurrency=1,
+            deadline=Deadline(30),
+        )
+    assert coverage.complete
+    assert len(seen) == 45
+
+
+async def test_row_budget_stops_the_scan_and_names_what_was_not_read(
+    http: httpx2.AsyncClient, sandbox: Sandbox
+) -> None:
+    window = Window(NOW - timedelta(days=14), NOW + timedelta(days=1))
+    seen: list[dict[str, Any]] = []
+    coverage = await scan_window(
+        TrutoClient(http, SecretStr(SANDBOX_TOKEN), FAST),
+        ScanRequest(LogType.UNIFIED_PROXY_API, window),
+        seen.append,
+        budget=ScanBudget(max_rows=300),
+        concurrency=2,
+        deadline=Deadline(30),
+    )
+    assert coverage.stopped_by == "row_budget"
+    assert not coverage.complete
+    assert coverage.unread
+    assert 300 <= coverage.rows_scanned < 300 + 2 * 100
+
+
+async def test_a_failing_sub_window_is_reported_and_the_rest_is_read(
+    http: httpx2.AsyncClient, sandbox: Sandbox
+) -> None:
+    sandbox.faults.extend([Fault(status=503)])
+    rows = sandbox.rows(LogType.WEBHOOK)
+    newest = datetime.fromisoformat(rows[0]["timestamp"])
+    window = Window(newest - timedelta(days=2), newest + timedelta(seconds=1))
+    seen: list[dict[str, Any]] = []
+    coverage = await scan_window(
+        TrutoClient(http, SecretStr(SANDBOX_TOKEN), FAST),
+        ScanRequest(LogType.WEBHOOK, window),
+        seen.append,
+        budget=ScanBudget(),
+        concurrency=1,
+        deadline=Deadline(30),
+    )
+    assert len(coverage.failed) == 1
+    assert "[upstream_unavailable]" in coverage.failed[0]
+    assert not coverage.complete
+    assert 0 < len(seen) < len(in_window(rows, window))
+
+
+async def test_an_auth_failure_stops_the_whole_scan(http: httpx2.AsyncClient) -> None:
+    window = Window(NOW - timedelta(days=1), NOW)
+    with pytest.raises(AuthFailed):
+        await scan_window(
+            TrutoClient(http, SecretStr("wrong"), FAST),
+            ScanRequest(LogType.WEBHOOK, window),
+            lambda row: None,
+            budget=ScanBudget(),
+            concurrency=4,
+            deadline=Deadline(30),
+        )
+
+
+async def test_concurrency_stays_within_the_rate_budget(http: httpx2.AsyncClient, sandbox: Sandbox) -> None:
+    window = Window(NOW - timedelta(days=14), NOW + timedelta(days=1))
+    budget = RateBudget(20, 1.0)
+    await scan_window(
+        TrutoClient(http, SecretStr(SANDBOX_TOKEN), FAST, budget),
+        ScanRequest(LogType.UNIFIED_PROXY_API, window),
+        lambda row: None,
+        budget=ScanBudget(max_pages=45),
+        concurrency=8,
+        deadline=Deadline(30),
+    )
+    assert sandbox.max_requests_in_any_window(1.0) <= 20
+    assert len(sandbox.requests) >= 40
+
+
+async def test_progress_reports_the_share_of_the_window_read(http: httpx2.AsyncClient) -> None:
+    window = Window(NOW - timedelta(days=2), NOW)
+    reports: list[tuple[float, float]] = []
+
+    async def on_progress(done: float, total: float) -> None:
+        reports.append((done, total))
+
+    await scan_window(
+        TrutoClient(http, SecretStr(SANDBOX_TOKEN), FAST),
+        ScanRequest(LogType.WEBHOOK, window),
+        lambda row: None,
+        budget=ScanBudget(),
+        concurrency=2,
+        deadline=Deadline(30),
+        on_progress=on_progress,
+    )
+    assert reports[-1] == (window.span.total_seconds(), window.span.total_seconds())
