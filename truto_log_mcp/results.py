@@ -48,3 +48,57 @@ class DescribeLogTypesResult(BaseModel):
     log_types: list[LogTypeDescription]
     filter_enums: dict[str, list[str]]
     rules: list[str]
+
+
+class ScanCoverageModel(BaseModel):
+    log_type: str
+    window: str
+    rows_scanned: int
+    pages: int
+    complete: bool = Field(description="True when every row of the window was read.")
+    stopped_by: Literal["end", "row_budget", "page_budget", "time_budget"]
+    unread: list[str] = Field(description="ISO intervals not read (budget stops, failures).")
+    failed: list[str] = Field(description="Sub-windows that failed, with the error.")
+
+
+class TopCounts(BaseModel):
+    top: dict[str, int]
+    distinct: int
+
+
+class ErrorGroupModel(BaseModel):
+    log_type: str
+    key: dict[str, str | None]
+    template: str
+    cause: str
+    count: int
+    share: float
+    first_seen: str | None
+    last_seen: str | None
+    status_codes: dict[str, int]
+    integrations: TopCounts
+    resources: TopCounts
+    accounts: TopCounts
+    example_refs: list[str] = Field(description="Refs of the newest rows of the group, for get_log.")
+    sample_message: str
+
+
+class LogTypeTotals(BaseModel):
+    log_type: str
+    rows_scanned: int
+    errors: int
+    error_rate: float
+
+
+class SummarizeErrorsResult(BaseModel):
+    window: str
+    group_by: list[str]
+    rows_scanned: int
+    errors: int
+    error_rate: float
+    per_type: list[LogTypeTotals]
+    groups: list[ErrorGroupModel]
+    groups_total: int = Field(description="Groups before `top` was applied.")
+    next_steps: dict[str, str] = Field(description="Cause class -> what to do, for the causes shown.")
+    coverage: list[ScanCoverageModel]
+    notes: list[str] = Field(default_factory=list)

@@ -22,12 +22,21 @@ from mcp_types import CallToolResult, InputRequiredResult, TextContent, ToolAnno
 from pydantic import Field, ValidationError
 
 from truto_log_mcp import __version__
+from truto_log_mcp.analyse import (
+    SUMMARY_KEYS,
+    analysis_window,
+    check_group_by,
+    plan_scans,
+    scan_budget,
+    summarize_errors,
+)
 from truto_log_mcp.errors import InvalidArgument, TrutoLogError
 from truto_log_mcp.query import build_search, parse_log_type
 from truto_log_mcp.render import compact_json
-from truto_log_mcp.results import DescribeLogTypesResult, GetLogResult, SearchLogsResult
-from truto_log_mcp.rules import LogTypeName
+from truto_log_mcp.results import DescribeLogTypesResult, GetLogResult, SearchLogsResult, SummarizeErrorsResult
+from truto_log_mcp.rules import LogType, LogTypeName
 from truto_log_mcp.scan import SearchState
+from truto_log_mcp.scanner import ProgressCallback
 from truto_log_mcp.search import Answer, Services, continue_state, describe_log_types, get_log, search_logs
 from truto_log_mcp.settings import Settings
 from truto_log_mcp.suggest import did_you_mean, listing
@@ -48,6 +57,13 @@ LOCAL_READ_ONLY = ToolAnnotations(
     read_only_hint=True, idempotent_hint=True, destructive_hint=False, open_world_hint=False
 )
 
+Since = Annotated[str | None, Field(max_length=20, description='Look back from now: "30m", "24h", "7d".')]
+EndArg = Annotated[str | int | None, Field(description="Window end (as `start`); default now.")]
+Filters = Annotated[
+    dict[str, str] | None,
+    Field(max_length=12, description='Upstream log_type_filter, e.g. {"integration":"hubspot"}.'),
+]
+MaxRows = Annotated[int | None, Field(ge=100, le=200_000, description="Row budget of the scan (default 50,000).")]
 TimeArg = Annotated[
     str | int | None,
     Field(description='ISO 8601 ("2026-11-24T18:00:00Z"), relative ("-2h", "now") or epoch s/ms.'),
@@ -119,6 +135,15 @@ def answer_result(answer: Answer) -> CallToolResult:
         content=[TextContent(type="text", text=answer.text)],
         structured_content=answer.structured.model_dump(mode="json"),
     )
+
+
+def progress_to(ctx: Context[Services, Any]) -> ProgressCallback:
+    """Forward scan progress (seconds of the window read / in all) as MCP progress notifications."""
+
+    async def report(done: float, total: float) -> None:
+        await ctx.report_progress(done, total, f"{done / total:.0%} of the window read" if total else None)
+
+    return report
 
 
 def services_of(ctx: Context[Services, Any]) -> Services:
@@ -219,6 +244,38 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
     async def describe_log_types_tool() -> Annotated[CallToolResult, DescribeLogTypesResult]:
         """The log types, their fields, the upstream filters each accepts, and the query rules."""
         return answer_result(describe_log_types())
+
+    @server.tool(name="summarize_errors", annotations=READ_ONLY, structured_output=True)
+    async def summarize_errors_tool(
+        ctx: Context[Services, Any],
+        log_type: Annotated[
+            LogTypeName | None, Field(description="Log type; omitted: every type (those that take `filters`).")
+        ] = None,
+        since: Since = None,
+        start: TimeArg = None,
+        end: EndArg = None,
+        filters: Filters = None,
+        group_by: Annotated[
+            list[Annotated[str, Field(max_length=64)]] | None,
+            Field(max_length=3, description='Default ["template"]; also "cause", "status" or row fields.'),
+        ] = None,
+        top: Annotated[int, Field(ge=1, le=50, description="Groups to return.")] = 10,
+        max_rows: MaxRows = None,
+    ) -> Annotated[CallToolResult, SummarizeErrorsResult]:
+        """Group the errors of a window by cause: counts, first/last seen, who is affected, next step.
+
+        Reads every row of the window (default 24h), concurrently."""
+        services = services_of(ctx)
+        log_types = [parse_log_type(log_type)] if log_type else list(LogType)
+        plan = plan_scans(
+            log_types,
+            analysis_window(since, start, end, services.clock()),
+            dict(filters or {}),
+            scan_budget(services, max_rows),
+            explicit=log_type is not None,
+        )
+        grouping = check_group_by(group_by or ["template"], log_types, SUMMARY_KEYS)
+        return answer_result(await summarize_errors(services, plan, grouping, top, on_progress=progress_to(ctx)))
 
     @server.resource(
         "truto://log-types",

@@ -28,6 +28,12 @@ class Settings(BaseSettings):
 
     rate_budget: int = Field(250, ge=1, le=500, description="Upstream requests per 10 s per token (Truto allows 500).")
 
+    scan_concurrency: int = Field(8, ge=1, le=32, description="Sub-windows an analysis reads at once.")
+    scan_max_rows: int = Field(
+        50_000, ge=100, le=200_000, description="Default row budget of one analysis (callers may raise to 200,000)."
+    )
+    scan_max_seconds: float = Field(45.0, gt=0, le=600, description="Time budget of one analysis's scan.")
+
     cursor_ttl_s: float = Field(3600.0, gt=0, description="How long a cursor handle stays valid.")
     max_cursors: int = Field(1000, ge=1, description="Cursor handles kept (least recently used evicted).")
     max_refs: int = Field(5000, ge=1, description="Row refs kept for get_log (least recently used evicted).")

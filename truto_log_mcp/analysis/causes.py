@@ -217,40 +217,77 @@ def is_error(log_type: LogType, row: Row) -> bool:
 
 # ---- classify --------------------------------------------------------------------------------
 
-_NOT_A_STATUS = r"(?![\w.]|\s*(?:ms|s\b|records?|items?|rows?|bytes|seconds?|%))"
-_TEXT_CAUSES: Final = (
-    (
-        Cause.AUTH,
-        re.compile(
-            r"invalid_grant|unauthori[sz]ed|(?<![a-z])re-?auth|invalid[ _]token|invalid_client|"
-            r"token (?:has )?(?:expired|been revoked|revoked)|expired token|access[ _]denied|forbidden|"
-            r"invalid credentials|authentication (?:failed|error)|insufficient[ _]scope",
-            re.IGNORECASE,
-        ),
-    ),
-    (Cause.RATE_LIMIT, re.compile(r"rate[ _-]?limit|too many requests|quota (?:exceeded|exhausted)|throttl", re.I)),
-    (
-        Cause.MAPPING,
-        re.compile(
-            r"mapping|cannot read propert|\bundefined\b|jsonata|\btransform|is not a function|is not iterable",
-            re.IGNORECASE,
-        ),
-    ),
-    (Cause.AUTH, re.compile(r"(?<![\w.])40[13]" + _NOT_A_STATUS)),
-    (Cause.RATE_LIMIT, re.compile(r"(?<![\w.])429" + _NOT_A_STATUS)),
-    (Cause.PROVIDER_ERROR, re.compile(r"(?<![\w.])5\d\d" + _NOT_A_STATUS)),
-    (
-        Cause.PROVIDER_ERROR,
-        re.compile(
-            r"bad gateway|service unavailable|gateway time-?out|internal server error|upstream|provider error|"
-            r"ECONNRESET|ECONNREFUSED|ETIMEDOUT|socket hang up|timed out|timeout",
-            re.IGNORECASE,
-        ),
-    ),
+_AUTH_WORDS: Final = (
+    "invalid_grant",
+    "unauthorized",
+    "unauthorised",
+    "reauth",
+    "re-auth",
+    "invalid_token",
+    "invalid token",
+    "invalid_client",
+    "token expired",
+    "token has expired",
+    "token has been revoked",
+    "token revoked",
+    "expired token",
+    "access denied",
+    "access_denied",
+    "forbidden",
+    "invalid credentials",
+    "authentication failed",
+    "authentication error",
+    "insufficient_scope",
+    "insufficient scope",
 )
-"""Tried in order: specific words first (auth, rate limit, mapping), then status numbers, then generic
-provider words, so "Upstream answered 401 Unauthorized" is auth and "Cannot read property 'x' of
-undefined" is mapping even when the request failed with 500."""
+_RATE_LIMIT_WORDS: Final = (
+    "rate limit",
+    "rate-limit",
+    "ratelimit",
+    "rate_limit",
+    "too many requests",
+    "quota exceeded",
+    "quota exhausted",
+    "throttl",
+)
+_MAPPING_WORDS: Final = (
+    "mapping",
+    "cannot read propert",
+    "undefined",
+    "jsonata",
+    "transform",
+    "is not a function",
+    "is not iterable",
+)
+_PROVIDER_WORDS: Final = (
+    "bad gateway",
+    "service unavailable",
+    "gateway timeout",
+    "gateway time-out",
+    "internal server error",
+    "upstream",
+    "provider error",
+    "econnreset",
+    "econnrefused",
+    "etimedout",
+    "socket hang up",
+    "timed out",
+    "timeout",
+)
+_STATUS_IN_TEXT = re.compile(
+    r"(?:40[13]|429|5\d\d)(?<![\w.]\d\d\d)(?![\w.]|\s*(?:ms|s\b|records?|items?|rows?|bytes|seconds?|%))"
+)
+"""401/403/429/5xx standing alone (not "500ms", "503 records", "v1.503"); starts with a digit to search fast."""
+
+
+def _status_cause(text: str) -> Cause | None:
+    codes = _STATUS_IN_TEXT.findall(text)
+    if not codes:
+        return None
+    if "401" in codes or "403" in codes:
+        return Cause.AUTH
+    return Cause.RATE_LIMIT if "429" in codes else Cause.PROVIDER_ERROR
+
 
 _TRUTO_OWN = re.compile(
     r"\btruto\b[^.]*\b(?:error|fail|bug|exception)|internal error|unhandled (?:exception|error|"
@@ -261,11 +298,25 @@ _TRUTO_OWN = re.compile(
 
 
 def cause_from_text(text: str) -> Cause | None:
-    """The cause an error text names, or None when it names none (see ``_TEXT_CAUSES`` for the order)."""
-    for cause, pattern in _TEXT_CAUSES:
-        if pattern.search(text):
+    """The cause an error text names, or None when it names none.
+
+    Tried in order: specific words first (auth, rate limit, mapping), then status numbers, then
+    generic provider words, so "Upstream answered 401 Unauthorized" is auth and "Cannot read property
+    'x' of undefined" is mapping even when the request failed with 500. Substring tests on the
+    lowercased text: this runs on every error row.
+    """
+    lower = text.lower()
+    for cause, words in (
+        (Cause.AUTH, _AUTH_WORDS),
+        (Cause.RATE_LIMIT, _RATE_LIMIT_WORDS),
+        (Cause.MAPPING, _MAPPING_WORDS),
+    ):
+        if any(word in lower for word in words):
             return cause
-    return None
+    status = _status_cause(text)
+    if status is not None:
+        return status
+    return Cause.PROVIDER_ERROR if any(word in lower for word in _PROVIDER_WORDS) else None
 
 
 def _classify_http(row: Row, text: str) -> Cause:

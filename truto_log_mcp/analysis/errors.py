@@ -80,9 +80,9 @@ _IPV6 = re.compile(
     r"|(?<![\w:])(?:[0-9a-fA-F]{1,4}:){1,6}:(?:[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{1,4}){0,5})?(?![\w:])"
     r"|(?<![\w:])::1(?![\w:])"
 )
-_DIGIT_TOKEN = re.compile(r"(?<![\w.:+-])(?=[\w.:+-]*?\d)[\w.:+-]++")
-"""A run of word characters, dots, colons, plus and minus signs that contains a digit: every variable
-part that ``_mask_token`` recognises is one such token (timestamps, uuids, ips, ids, numbers)."""
+_DIGIT_RUN = re.compile(r"\d[\w.:+-]*+")
+"""From a digit to the end of its token; ``_mask_tokens`` extends each match back to the token's start."""
+_TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:+-")
 _TIMESTAMP = re.compile(
     r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?|\d{2}:\d{2}:\d{2}(?:\.\d+)?"
 )
@@ -106,7 +106,6 @@ _STATUS_AFTER = re.compile(
     r"Too Many Requests|Internal Server Error|Not Implemented|Bad Gateway|Service Unavailable|Gateway Time-?out)",
     re.IGNORECASE,
 )
-_SPACES = re.compile(r"\s+")
 _TRAILING = ".:-+"
 
 
@@ -138,11 +137,30 @@ def _is_status(text: str, start: int, end: int) -> bool:
     return _STATUS_BEFORE.search(text, max(0, start - 40), start) is not None
 
 
-def _mask_token(match: re.Match[str]) -> str:
-    token = match.group(0)
+def _mask_tokens(text: str) -> str:
+    """Every token that contains a digit (a run of letters, digits, ``_.:+-``) replaced by ``_mask_token``.
+
+    Hand-rolled instead of one ``re.sub``: a pattern that starts at a digit is several times faster to
+    search than one that must find token starts, and each match is extended back here.
+    """
+    pieces: list[str] = []
+    done = 0
+    for match in _DIGIT_RUN.finditer(text):
+        start, end = match.start(), match.end()
+        while start > done and text[start - 1] in _TOKEN_CHARS:
+            start -= 1
+        pieces.append(text[done:start])
+        pieces.append(_mask_token(text, start, end))
+        done = end
+    pieces.append(text[done:])
+    return "".join(pieces)
+
+
+def _mask_token(text: str, start: int, end: int) -> str:
+    """One token (``text[start:end]``) with its variable part masked: timestamp, uuid, ip, id or number."""
+    token = text[start:end]
     core = token.rstrip(_TRAILING)
     tail = token[len(core) :]
-    start = match.start()
     if _TIMESTAMP.fullmatch(core):
         return "<ts>" + tail
     if _UUID.fullmatch(core):
@@ -150,14 +168,14 @@ def _mask_token(match: re.Match[str]) -> str:
     if _IPV4.fullmatch(core):
         return "<ip>" + tail
     if _HEX.fullmatch(core):
-        ray = len(core) == 16 and match.string[start - 1 : start] == "(" and not tail
+        ray = len(core) == 16 and text[start - 1 : start] == "(" and not tail
         return ("<ray>" if ray else "<hex>") + tail
     if _MIXED_ID.fullmatch(core):
         return "<id>" + tail
     number = _NUMBER_WITH_UNIT.fullmatch(core)
     if number is not None:
         digits, unit = number.groups()
-        if not unit and _is_status(match.string, start, start + len(core)):
+        if not unit and _is_status(text, start, start + len(core)):
             return token
         return f"<n>{unit}{tail}"
     return _INNER_NUMBER.sub("<n>", _INNER_ID.sub("<id>", core)) + tail
@@ -179,18 +197,42 @@ def template(text: str) -> str:
         text = _EMAIL.sub("<email>", text)
     if "::" in text or text.count(":") >= 7:
         text = _IPV6.sub("<ip>", text)
-    text = _DIGIT_TOKEN.sub(_mask_token, text)
-    text = _SPACES.sub(" ", text).strip()
+    text = " ".join(_mask_tokens(text).split())
     return text if len(text) <= TEMPLATE_CAP else text[: TEMPLATE_CAP - 1] + "…"
 
 
 # ---- error_text ------------------------------------------------------------------------------
 
-_ERROR_LIKE = re.compile(
-    r"error|fail|exception|denied|invalid|time[d ]?\s?out|refused|unauthori|forbidden|rate.?limit|too many|"
-    r"cannot|can't|not found|hang up|(?<![\w.])[45]\d\d(?![\w.])",
-    re.IGNORECASE,
+_ERROR_WORDS: Final = (
+    "error",
+    "fail",
+    "exception",
+    "denied",
+    "invalid",
+    "timeout",
+    "timed out",
+    "time out",
+    "refused",
+    "unauthori",
+    "forbidden",
+    "rate limit",
+    "rate-limit",
+    "rate_limit",
+    "too many",
+    "cannot",
+    "can't",
+    "not found",
+    "hang up",
 )
+_ERROR_STATUS = re.compile(r"[45]\d\d(?<![\w.]\d\d\d)(?![\w.])")
+
+
+def looks_like_error(text: str) -> bool:
+    """Whether a log line or message reads like an error (an error word or a 4xx/5xx number)."""
+    lower = text.lower()
+    return any(word in lower for word in _ERROR_WORDS) or _ERROR_STATUS.search(text) is not None
+
+
 _PREFIX = re.compile(
     r"^\s*(?:\d{4}-\d{2}-\d{2}T[\d:.]+(?:Z|[+-]\d{2}:?\d{2})?\s+)?"
     r"(?:(?:TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL)\s+)?"
@@ -210,7 +252,7 @@ def _error_line(lines: list[str]) -> str | None:
     """The last error-looking line, preferring the last one that names a cause."""
     fallback = None
     for line in reversed(lines):
-        if not _ERROR_LIKE.search(line):
+        if not looks_like_error(line):
             continue
         if cause_from_text(line) is not None:
             return line.strip()
@@ -226,7 +268,7 @@ def _message_error(row: Row) -> str | None:
     access = _ACCESS_LINE.match(text)
     if access is not None:
         return access.group("rest")
-    if _ERROR_LIKE.search(text) or message_is_error_level(row):
+    if looks_like_error(text) or message_is_error_level(row):
         return text or None
     return None
 
