@@ -58,9 +58,10 @@ class BenchResult:
         return "\n".join(lines)
 
 
-def table(header: list[str], rows: list[list[str]], align_right_from: int = 1) -> list[str]:
-    """A Markdown table; columns from ``align_right_from`` on are right-aligned (numbers)."""
-    rule = ["---" if index < align_right_from else "---:" for index in range(len(header))]
+def table(header: list[str], rows: list[list[str]], align: str | None = None) -> list[str]:
+    """A Markdown table; ``align`` has one ``l`` or ``r`` a column (default: the first left, numbers right)."""
+    align = align or "l" + "r" * (len(header) - 1)
+    rule = ["---:" if side == "r" else "---" for side in align]
     return ["| " + " | ".join(cells) + " |" for cells in [header, rule, *rows]]
 
 

@@ -17,6 +17,7 @@ Run: ``python -m bench.tokens``.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -100,6 +101,8 @@ async def raw_page(http: httpx2.AsyncClient, log_type: LogType) -> list[dict[str
 async def measure(sandbox: Sandbox) -> list[TypeMeasure]:
     settings = Settings(api_token=SecretStr(SANDBOX_TOKEN), base_url=BASE_URL)
     server = build_server(settings, httpx2.ASGITransport(app=sandbox.app))
+    # MCPServer configures logging at INFO, where httpx2 logs every request: keep stderr quiet.
+    logging.getLogger("httpx2").setLevel(logging.WARNING)
     measures = []
     async with (
         httpx2.AsyncClient(base_url=BASE_URL, transport=httpx2.ASGITransport(app=sandbox.app)) as http,

@@ -102,3 +102,52 @@ class SummarizeErrorsResult(BaseModel):
     next_steps: dict[str, str] = Field(description="Cause class -> what to do, for the causes shown.")
     coverage: list[ScanCoverageModel]
     notes: list[str] = Field(default_factory=list)
+
+
+class PercentilesModel(BaseModel):
+    p50: float
+    p95: float
+    p99: float
+    min: float
+    max: float
+    mean: float
+    count: int
+
+
+class GroupStatsModel(BaseModel):
+    key: dict[str, str]
+    count: int
+    errors: int
+    error_rate: float
+    duration: PercentilesModel | None = Field(description="`duration` in ms; null when rows carry none.")
+    fetch_duration: PercentilesModel | None
+
+
+class BucketModel(BaseModel):
+    start: str
+    count: int
+    errors: int
+    error_rate: float
+    p50: float | None
+    p95: float | None
+
+
+class ComparisonModel(BaseModel):
+    previous_window: str
+    total: str = Field(description="One line: rows, error rate, p50/p95 then -> now, with flags.")
+    changes: list[str] = Field(description="One line per group, flagged changes first.")
+    criteria: str
+
+
+class LogStatsResult(BaseModel):
+    log_type: str
+    window: str
+    group_by: list[str]
+    bucket: str | None
+    total: GroupStatsModel
+    groups: list[GroupStatsModel]
+    buckets: list[BucketModel]
+    comparison: ComparisonModel | None
+    percentile_method: str
+    coverage: list[ScanCoverageModel]
+    notes: list[str] = Field(default_factory=list)

@@ -2,8 +2,10 @@
 
 How (and why):
 
-* The window is cut into sub-windows (``concurrency * 4`` of them, none longer than 28 days, so
-  the upstream's one-month rule holds for each even when the whole window is longer). Each is
+* The newest page of the window is read first. If it is the only one, that was the whole scan
+  (one request). Otherwise the rest of the window is cut into sub-windows sized by the density
+  that page showed: about three pages each, at most ``concurrency * 4``, none longer than 28 days
+  (so the upstream's one-month rule holds for each even when the window is longer). Each is
   paged newest first with its own cursor; ``concurrency`` workers take sub-windows newest first.
   Several per worker keeps the workers busy when activity is uneven over time.
 * The upstream's ``created_at`` bounds are both exclusive, so a row stamped exactly on a boundary
@@ -29,7 +31,7 @@ from typing import Any, Literal
 
 import anyio
 
-from truto_log_mcp.client import Deadline, TrutoClient
+from truto_log_mcp.client import Deadline, Page, TrutoClient
 from truto_log_mcp.errors import AuthFailed, DeadlineExceeded, MalformedResponse, UpstreamError, UpstreamRejected
 from truto_log_mcp.query import wire_params
 from truto_log_mcp.render import compact_json
@@ -129,7 +131,9 @@ class _Scan:
     deadline: Deadline
     on_progress: ProgressCallback | None
     pieces: list[_Piece]
-    boundaries: frozenset[datetime]
+    """Every sub-window, for coverage; ``queue`` holds those the workers still take."""
+    queue: list[_Piece] = field(default_factory=list)
+    boundaries: frozenset[datetime] = frozenset()
     rows: int = 0
     pages: int = 0
     stopped_by: ScanStop = "end"
@@ -142,38 +146,24 @@ class _Scan:
         return self.stopped_by != "end" or self.fatal is not None
 
     async def worker(self) -> None:
-        while not self.stopping() and self.next_piece < len(self.pieces):
-            piece = self.pieces[self.next_piece]
+        while not self.stopping() and self.next_piece < len(self.queue):
+            piece = self.queue[self.next_piece]
             self.next_piece += 1
             await self.read_piece(piece)
 
-    async def read_piece(self, piece: _Piece) -> None:
+    async def read_piece(self, piece: _Piece, cursor: str | None = None) -> None:
+        """Page one sub-window to its end (or until a budget stops the scan)."""
         piece.started = True
-        cursor: str | None = None
         used: set[str] = set()
-        window = piece.wire_window()
         while not self.stopping():
-            if self.rows >= self.budget.max_rows:
-                self.stopped_by = "row_budget"
+            page = await self.fetch(piece, cursor)
+            if page is None:
                 return
-            if self.pages >= self.budget.max_pages:
-                self.stopped_by = "page_budget"
+            if page.next_cursor is not None and page.next_cursor in used:
+                piece.error = MalformedResponse(
+                    "Truto returned the same next_cursor twice; this sub-window was cut."
+                ).tool_text()
                 return
-            params = wire_params(self.request.log_type, window, self.request.filters, PAGE_LIMIT_MAX, cursor)
-            try:
-                page = await self.client.fetch_page(params, self.deadline)
-                if page.next_cursor is not None and page.next_cursor in used:
-                    raise MalformedResponse("Truto returned the same next_cursor twice; this sub-window was cut.")
-            except _FATAL as error:
-                self.fatal = error
-                return
-            except DeadlineExceeded:
-                self.stopped_by = "time_budget"
-                return
-            except UpstreamError as error:
-                piece.error = error.tool_text()
-                return
-            self.pages += 1
             for row in page.rows:
                 self.take(piece, row)
             if page.next_cursor is None:
@@ -184,13 +174,37 @@ class _Scan:
             cursor = page.next_cursor
             await self.report_progress(force=False)
 
+    async def fetch(self, piece: _Piece, cursor: str | None) -> Page | None:
+        """One page of a sub-window, or None when a budget or an error ends its reading (recorded)."""
+        if self.rows >= self.budget.max_rows:
+            self.stopped_by = "row_budget"
+            return None
+        if self.pages >= self.budget.max_pages:
+            self.stopped_by = "page_budget"
+            return None
+        window = piece.wire_window()
+        params = wire_params(self.request.log_type, window, self.request.filters, PAGE_LIMIT_MAX, cursor)
+        try:
+            page = await self.client.fetch_page(params, self.deadline)
+        except _FATAL as error:
+            self.fatal = error
+            return None
+        except DeadlineExceeded:
+            self.stopped_by = "time_budget"
+            return None
+        except UpstreamError as error:
+            piece.error = error.tool_text()
+            return None
+        self.pages += 1
+        return page
+
     def take(self, piece: _Piece, row: Row) -> None:
         moment = _timestamp(row)
         if moment is not None:
             if piece.oldest_seen is None or moment < piece.oldest_seen:
                 piece.oldest_seen = moment
             if self._near_boundary(moment):
-                key = hashlib.blake2b(compact_json(row).encode(), digest_size=12).hexdigest()
+                key = _row_key(row)
                 if key in self.edge_seen:
                     return
                 self.edge_seen.add(key)
@@ -198,7 +212,7 @@ class _Scan:
         self.sink(row)
 
     def _near_boundary(self, moment: datetime) -> bool:
-        floor = moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+        floor = _floor_ms(moment)
         return floor in self.boundaries or floor + _EDGE in self.boundaries
 
     async def report_progress(self, force: bool) -> None:
@@ -208,8 +222,10 @@ class _Scan:
         if not force and now - self.last_progress < 0.25:
             return
         self.last_progress = now
-        read = sum(piece.read_seconds() for piece in self.pieces)
-        await self.on_progress(read, self.request.window.span.total_seconds())
+        total = self.request.window.span.total_seconds()
+        done = all(piece.done for piece in self.pieces)
+        read = total if done else min(total, sum(piece.read_seconds() for piece in self.pieces))
+        await self.on_progress(read, total)
 
 
 def _timestamp(row: Row) -> datetime | None:
@@ -232,9 +248,9 @@ async def scan_window(
     deadline: Deadline,
     on_progress: ProgressCallback | None = None,
 ) -> ScanCoverage:
-    windows = split_window(request.window, concurrency * 4)
-    # Newest first: when a budget stops the scan, what was read is the most recent activity.
-    pieces = [_Piece(window, oldest=index == 0) for index, window in enumerate(windows)][::-1]
+    # The probe reads the newest part of the window; a window over 28 days is probed in its last 28.
+    probe_start = max(request.window.start, request.window.end - _LONGEST_PIECE)
+    whole = _Piece(Window(probe_start, request.window.end), oldest=probe_start == request.window.start)
     scan = _Scan(
         client=client,
         request=request,
@@ -242,18 +258,16 @@ async def scan_window(
         budget=budget,
         deadline=deadline,
         on_progress=on_progress,
-        pieces=pieces,
-        boundaries=frozenset(window.start for window in windows[1:]),
+        pieces=[whole],
+        boundaries=frozenset() if whole.oldest else frozenset([probe_start]),
     )
-    seconds = min(budget.max_seconds, deadline.remaining())
-    with anyio.move_on_after(seconds) as timer:
-        async with anyio.create_task_group() as workers:
-            for _ in range(min(concurrency, len(pieces))):
-                workers.start_soon(scan.worker)
+    with anyio.move_on_after(min(budget.max_seconds, deadline.remaining())) as timer:
+        await _probe_then_split(scan, whole, concurrency)
     if timer.cancelled_caught and scan.stopped_by == "end":
         scan.stopped_by = "time_budget"
     if scan.fatal is not None:
         raise scan.fatal
+    pieces = scan.pieces
     failed = tuple(f"{piece.window.describe()}: {piece.error}" for piece in pieces if piece.error)
     if failed and scan.rows == 0 and all(piece.error for piece in pieces if piece.started):
         first = next(piece.error for piece in pieces if piece.error)
@@ -269,6 +283,63 @@ async def scan_window(
         unread=_merge([gap for piece in pieces if (gap := piece.unread()) is not None]),
         failed=failed,
     )
+
+
+async def _probe_then_split(scan: _Scan, whole: _Piece, concurrency: int) -> None:
+    """Read the newest page of the whole window; if more remain, split the rest by the density seen.
+
+    A small window then costs one request, and a big one is cut into about three pages per
+    sub-window (at most ``concurrency * 4`` sub-windows), newest first.
+    """
+    whole.started = True
+    window_start = scan.request.window.start
+    page = await scan.fetch(whole, None)
+    if page is None:
+        return
+    for row in page.rows:
+        scan.take(whole, row)
+    if page.next_cursor is None:
+        whole.done = True
+        split = whole.window.start
+        if split == window_start:
+            return
+    elif whole.oldest_seen is None:  # no readable timestamps: nothing to split by, page on
+        await scan.read_piece(whole, page.next_cursor)
+        return
+    else:
+        # Rows stamped in the oldest millisecond of this page may continue on the next: the rest
+        # of the window includes that millisecond, and the rows of it already taken are remembered.
+        oldest_ms = _floor_ms(whole.oldest_seen)
+        split = oldest_ms + _EDGE
+        scan.edge_seen.update(_row_key(row) for row in page.rows if _floor_ms_of(row) == oldest_ms)
+    rest = Window(window_start, split)
+    read_span = whole.window.end - split
+    density = max(len(page.rows), 1) / PAGE_LIMIT_MAX
+    pages_left = rest.span / read_span * density if read_span.total_seconds() > 0 else float(concurrency * 4)
+    windows = split_window(rest, max(1, min(concurrency * 4, math.ceil(pages_left / 3))))
+    whole.window = Window(split, whole.window.end)
+    whole.done = True
+    # Newest first: when a budget stops the scan, what was read is the most recent activity.
+    pieces = [_Piece(window, oldest=index == 0) for index, window in enumerate(windows)][::-1]
+    scan.pieces += pieces
+    scan.boundaries = scan.boundaries | {split, *(window.start for window in windows[1:])}
+    scan.queue = pieces
+    async with anyio.create_task_group() as workers:
+        for _ in range(min(concurrency, len(pieces))):
+            workers.start_soon(scan.worker)
+
+
+def _floor_ms(moment: datetime) -> datetime:
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def _floor_ms_of(row: Row) -> datetime | None:
+    moment = _timestamp(row)
+    return _floor_ms(moment) if moment is not None else None
+
+
+def _row_key(row: Row) -> str:
+    return hashlib.blake2b(compact_json(row).encode(), digest_size=12).hexdigest()
 
 
 def _merge(gaps: list[Window]) -> tuple[Window, ...]:

@@ -25,7 +25,9 @@ from truto_log_mcp import __version__
 from truto_log_mcp.analyse import (
     SUMMARY_KEYS,
     analysis_window,
+    check_bucket,
     check_group_by,
+    log_stats,
     plan_scans,
     scan_budget,
     summarize_errors,
@@ -33,10 +35,16 @@ from truto_log_mcp.analyse import (
 from truto_log_mcp.errors import InvalidArgument, TrutoLogError
 from truto_log_mcp.query import build_search, parse_log_type
 from truto_log_mcp.render import compact_json
-from truto_log_mcp.results import DescribeLogTypesResult, GetLogResult, SearchLogsResult, SummarizeErrorsResult
+from truto_log_mcp.results import (
+    DescribeLogTypesResult,
+    GetLogResult,
+    LogStatsResult,
+    SearchLogsResult,
+    SummarizeErrorsResult,
+)
 from truto_log_mcp.rules import LogType, LogTypeName
 from truto_log_mcp.scan import SearchState
-from truto_log_mcp.scanner import ProgressCallback
+from truto_log_mcp.scanner import ProgressCallback, ScanRequest
 from truto_log_mcp.search import Answer, Services, continue_state, describe_log_types, get_log, search_logs
 from truto_log_mcp.settings import Settings
 from truto_log_mcp.suggest import did_you_mean, listing
@@ -62,6 +70,13 @@ EndArg = Annotated[str | int | None, Field(description="Window end (as `start`);
 Filters = Annotated[
     dict[str, str] | None,
     Field(max_length=12, description='Upstream log_type_filter, e.g. {"integration":"hubspot"}.'),
+]
+MatchArg = Annotated[
+    dict[str, str | int | float | bool] | None,
+    Field(
+        max_length=12,
+        description='Applied after fetching: status ("5xx", ">=400", 429), text (substring), field=value.',
+    ),
 ]
 MaxRows = Annotated[int | None, Field(ge=100, le=200_000, description="Row budget of the scan (default 50,000).")]
 TimeArg = Annotated[
@@ -182,13 +197,7 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
             dict[str, str] | None,
             Field(max_length=12, description='Upstream log_type_filter, e.g. {"integration":"hubspot"}.'),
         ] = None,
-        match: Annotated[
-            dict[str, str | int | float | bool] | None,
-            Field(
-                max_length=12,
-                description='Applied after fetching: status ("5xx", ">=400", 429), text (substring), field=value.',
-            ),
-        ] = None,
+        match: MatchArg = None,
         fields: Annotated[
             list[Annotated[str, Field(max_length=64)]] | None,
             Field(max_length=40, description="Columns to show (default: per-type debugging columns)."),
@@ -276,6 +285,43 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
         )
         grouping = check_group_by(group_by or ["template"], log_types, SUMMARY_KEYS)
         return answer_result(await summarize_errors(services, plan, grouping, top, on_progress=progress_to(ctx)))
+
+    @server.tool(name="log_stats", annotations=READ_ONLY, structured_output=True)
+    async def log_stats_tool(
+        ctx: Context[Services, Any],
+        log_type: Annotated[LogTypeName, Field(description="Log type.")],
+        since: Since = None,
+        start: TimeArg = None,
+        end: EndArg = None,
+        filters: Filters = None,
+        match: MatchArg = None,
+        group_by: Annotated[
+            list[Annotated[str, Field(max_length=64)]] | None,
+            Field(max_length=3, description='Row fields, e.g. ["integration"].'),
+        ] = None,
+        bucket: Annotated[str | None, Field(max_length=8, description='Time buckets, e.g. "1h", "15m".')] = None,
+        compare_previous: Annotated[
+            bool, Field(description="Also compare with the previous window of equal length.")
+        ] = False,
+        max_rows: MaxRows = None,
+    ) -> Annotated[CallToolResult, LogStatsResult]:
+        """Counts, error rates and p50/p95/p99 of duration and fetch_duration, per group and time bucket.
+
+        Reads every row of the window (default 24h)."""
+        services = services_of(ctx)
+        now = services.clock()
+        window = analysis_window(since, start, end, now)
+        query = build_search(
+            log_type=log_type, since=None, start=None, end=None, filters=filters, match=match, fields=None, now=now
+        )
+        request = ScanRequest(query.log_type, window, query.filters)
+        grouping = check_group_by(group_by or [], [query.log_type])
+        size = check_bucket(bucket, window)
+        budget = scan_budget(services, max_rows)
+        answer = await log_stats(
+            services, request, query.match, grouping, size, compare_previous, budget, progress_to(ctx)
+        )
+        return answer_result(answer)
 
     @server.resource(
         "truto://log-types",

@@ -21,9 +21,9 @@ def world() -> Sandbox:
 
 
 def test_same_config_generates_the_same_rows() -> None:
-    first = generate_rows(seed=7, now=NOW, days=3, scale=0.5)
-    second = generate_rows(seed=7, now=NOW, days=3, scale=0.5)
-    assert first == second
+    config = SandboxConfig(now=NOW, days=3, scale=0.5)
+    first, second = Sandbox(config), Sandbox(config)
+    assert all(first.rows(log_type) == second.rows(log_type) for log_type in LogType)
 
 
 def test_another_seed_generates_other_rows() -> None:

@@ -19,6 +19,11 @@ def world() -> Sandbox:
     return Sandbox(SandboxConfig(now=NOW))
 
 
+@pytest.fixture(scope="module")
+def tiny() -> Sandbox:
+    return Sandbox(SandboxConfig(now=NOW, scale=0.05))
+
+
 def at(row: Row) -> datetime:
     return datetime.fromisoformat(row["timestamp"])
 
@@ -42,9 +47,8 @@ def test_every_story_id_and_clue_is_in_its_log_types(world: Sandbox, name: str) 
 
 
 @pytest.mark.parametrize("name", sorted(STORIES))
-def test_every_story_is_present_even_at_a_tiny_scale(name: str) -> None:
+def test_every_story_is_present_even_at_a_tiny_scale(tiny: Sandbox, name: str) -> None:
     story = STORIES[name]
-    tiny = Sandbox(SandboxConfig(now=NOW, scale=0.05))
     rows = [row for log_type in story.log_types for row in tiny.rows(log_type)]
     assert any(story.clue in text(row) for row in rows)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, Final
 
 from truto_log_mcp.rules import LogType
@@ -297,13 +298,14 @@ _TRUTO_OWN = re.compile(
 """Text that blames Truto itself (for a 5xx): "Truto internal error", "unhandled exception"."""
 
 
+@lru_cache(maxsize=4096)
 def cause_from_text(text: str) -> Cause | None:
     """The cause an error text names, or None when it names none.
 
     Tried in order: specific words first (auth, rate limit, mapping), then status numbers, then
     generic provider words, so "Upstream answered 401 Unauthorized" is auth and "Cannot read property
     'x' of undefined" is mapping even when the request failed with 500. Substring tests on the
-    lowercased text: this runs on every error row.
+    lowercased text, cached (bounded): this runs on every error row, often on the same text.
     """
     lower = text.lower()
     for cause, words in (

@@ -37,6 +37,7 @@ from collections import Counter
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Final, Generic, TypeVar
 
 from truto_log_mcp.analysis.causes import (
@@ -91,6 +92,7 @@ _IPV4 = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
 _HEX = re.compile(r"(?=[0-9a-fA-F]*\d)[0-9a-fA-F]{8,}")
 _MIXED_ID = re.compile(r"(?=\w*[A-Za-z])\w{12,}")
 _NUMBER_WITH_UNIT = re.compile(r"(\d+(?:\.\d+)?)([a-zA-Z]{0,3})")
+"""``42``, ``1.5``, ``120ms``, ``30s``: the unit is kept."""
 _INNER_NUMBER = re.compile(r"(?<![\w<.])\d+(?:\.\d+)?")
 _INNER_ID = re.compile(
     r"(?<![\w<])(?=[0-9a-fA-F]*\d)[0-9a-fA-F]{8,}+(?![\w>])|(?<![\w<])(?=\w*\d)(?=\w*[A-Za-z])\w{12,}+"
@@ -157,32 +159,41 @@ def _mask_tokens(text: str) -> str:
 
 
 def _mask_token(text: str, start: int, end: int) -> str:
-    """One token (``text[start:end]``) with its variable part masked: timestamp, uuid, ip, id or number."""
+    """One token (``text[start:end]``) with its variable part masked; trailing ``.:-+`` kept as they are."""
     token = text[start:end]
     core = token.rstrip(_TRAILING)
     tail = token[len(core) :]
-    if _TIMESTAMP.fullmatch(core):
-        return "<ts>" + tail
-    if _UUID.fullmatch(core):
-        return "<uuid>" + tail
-    if _IPV4.fullmatch(core):
-        return "<ip>" + tail
+    if core.isdigit():  # the common case first
+        if len(core) >= 8:
+            return "<hex>" + tail
+        return token if _is_status(text, start, start + len(core)) else "<n>" + tail
+    return _mask_shape(core, text, start) + tail
+
+
+def _mask_shape(core: str, text: str, start: int) -> str:
+    if ("-" in core or ":" in core) and _TIMESTAMP.fullmatch(core):
+        return "<ts>"
+    if "-" in core and _UUID.fullmatch(core):
+        return "<uuid>"
+    if "." in core and _IPV4.fullmatch(core):
+        return "<ip>"
     if _HEX.fullmatch(core):
-        ray = len(core) == 16 and text[start - 1 : start] == "(" and not tail
-        return ("<ray>" if ray else "<hex>") + tail
-    if _MIXED_ID.fullmatch(core):
-        return "<id>" + tail
+        in_parens = len(core) == 16 and text[start - 1 : start] == "(" and text.startswith(")", start + 16)
+        return "<ray>" if in_parens else "<hex>"
     number = _NUMBER_WITH_UNIT.fullmatch(core)
     if number is not None:
-        digits, unit = number.groups()
-        if not unit and _is_status(text, start, start + len(core)):
-            return token
-        return f"<n>{unit}{tail}"
-    return _INNER_NUMBER.sub("<n>", _INNER_ID.sub("<id>", core)) + tail
+        return "<n>" + number.group(2)
+    if _MIXED_ID.fullmatch(core):
+        return "<id>"
+    return _INNER_NUMBER.sub("<n>", _INNER_ID.sub("<id>", core))
 
 
+@lru_cache(maxsize=4096)
 def template(text: str) -> str:
-    """``text`` with its variable parts masked (see the module docstring for the rules, in order)."""
+    """``text`` with its variable parts masked (see the module docstring for the rules, in order).
+
+    Cached (bounded): one error often repeats verbatim thousands of times.
+    """
     if "?" in text:
         text = _QUERY.sub("", text)
     if "/" in text:

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from math import ceil, log
 from typing import Final
 
@@ -240,11 +240,3 @@ class DDSketch:
         moved = self._bins.pop(lowest)
         self._floor = self._heap[0]
         self._bins[self._floor] += moved
-
-
-def merged(sketches: Iterable[DDSketch], alpha: float = DEFAULT_ALPHA) -> DDSketch:
-    """One sketch holding the values of all ``sketches``."""
-    total = DDSketch(alpha)
-    for sketch in sketches:
-        total.merge(sketch)
-    return total

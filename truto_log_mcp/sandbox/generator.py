@@ -61,6 +61,7 @@ from truto_log_mcp.sandbox.world import (
     RUN_UPSTREAM_5XX,
     SALESFORCE,
     SALESFORCE_BURSTS_WITHIN,
+    SALESFORCE_FAILED_RUN_AGO,
     SALESFORCE_GLOBEX,
     SALESFORCE_INITECH,
     STUCK_RUN_LAST_RECORD_AGO,
@@ -88,6 +89,7 @@ MINUTE_MS: Final = 60 * SECOND_MS
 HOUR_MS: Final = 60 * MINUTE_MS
 DAY_MS: Final = 24 * HOUR_MS
 
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _TRUTO_ORIGIN: Final = f"https://{TRUTO_HOST}"
 _MCP_MASK: Final = "********"
 
@@ -288,6 +290,7 @@ _MCP_CLIENTS: Final[tuple[tuple[str, tuple[str, ...], str, float], ...]] = (
     ("mcp-remote", ("0.1.29",), "node", 0.12),
     ("truto-dashboard", ("1.0.0",), _DASHBOARD_UA, 0.05),
 )
+_MCP_CLIENT_WEIGHTS: Final = tuple(client[3] for client in _MCP_CLIENTS)
 _MCP_PEOPLE: Final = (
     ("73.162.44.201", "US"),
     ("81.2.69.142", "GB"),
@@ -311,13 +314,42 @@ class _Run:
     webhook_id: str | None
 
 
+@dataclass(slots=True)
+class _Progress:
+    """Where a run is: its clock, records so far, record errors, whether a delivery was rejected."""
+
+    at: int
+    total: int = 0
+    errors: int = 0
+    delivery_failed: bool = False
+
+
+@dataclass(slots=True)
+class _Outcome:
+    """The upstream part of one API request: status, provider time, what went wrong and what was logged."""
+
+    status: int
+    fetch: int
+    error: str
+    logs: list[str]
+    remote: list[dict[str, str]]
+    headers: dict[str, str] = field(default_factory=lambda: _HEADERS_JSON)
+    result_count: int | None = None
+    needs_reauth: bool = False
+
+
+def _lands_on(target: tuple[int, int] | None, index: int, page: int, pages: int) -> bool:
+    """Whether a planted (resource, page) falls on this page (clamped to the resource's last page)."""
+    return target is not None and target[0] == index and page == min(target[1], pages - 1)
+
+
 class _Generator:
     def __init__(self, seed: int, now: datetime, days: int, scale: float) -> None:
         if now.tzinfo is None:
             now = now.replace(tzinfo=UTC)
         self.rng = random.Random(seed)
         self._random = self.rng.random
-        self.now = int(now.timestamp() * 1000)
+        self.now = (now - _EPOCH) // timedelta(milliseconds=1)
         self.start = self.now - days * DAY_MS
         self.scale = max(scale, 0.0)
         self.out: dict[LogType, list[Row]] = {log_type: [] for log_type in LogType}
@@ -401,7 +433,7 @@ class _Generator:
     # ---- story timing -------------------------------------------------------------------
 
     def _plan_salesforce_bursts(self) -> None:
-        pinned_at = self.now - _ms(PINNED_RUNS[1][1])
+        pinned_at = self.now - _ms(SALESFORCE_FAILED_RUN_AGO)
         self.bursts.append((pinned_at - 4 * MINUTE_MS, pinned_at + 14 * MINUTE_MS))
         window_lo = self.now - _ms(SALESFORCE_BURSTS_WITHIN)
         for _ in range(5):
@@ -446,126 +478,147 @@ class _Generator:
         return "normal"
 
     def _run(self, run: _Run, at: int, kind: str) -> None:
-        rng, job = self.rng, run.job
-        account = job.account
+        """One sync job run from its trigger to its last event; ``kind`` says how it goes wrong, if at all."""
+        job = run.job
         if run.request_type == "cron":
             self._cron_row(run, at)
         at += self.between(40, 400)
         began = at
         self._rb(run, at, "created", "created", [f"Sync job run created ({run.request_type})"], "created")
         at += self.between(300, 2500)
-        self._rb(
-            run,
-            at,
-            "started",
-            "running",
-            [f"Starting sync of {len(job.resources)} resources: {', '.join(job.resources)}"],
-            "started",
-        )
+        starting = f"Starting sync of {len(job.resources)} resources: {', '.join(job.resources)}"
+        self._rb(run, at, "started", "running", [starting], "started")
         if kind == "stuck":
             self._stuck_records(run)
             return
         if kind == "auth":
-            at += self.between(300, 1200)
-            token_url = f"https://{account.provider_host}{account.integration.token_path}"
-            self._rb(
-                run,
-                at,
-                "failed",
-                "failed",
-                [
-                    "Access token expired; refreshing",
-                    f"POST {token_url} 400 ({self.between(80, 260)}ms)",
-                    "Token refresh failed: invalid_grant",
-                    f"Integrated account {account.id} marked as needs_reauth",
-                ],
-                "failed: Token refresh failed: invalid_grant (integrated account needs reauth)",
-                level="ERROR",
-                num_records=0,
-            )
+            self._auth_failure(run, at + self.between(300, 1200))
             return
-        slow = account.integration is ZENDESK
-        total = 0
-        errors = 0
-        fail_at = (rng.randrange(len(job.resources)), self.between(0, 1)) if kind == "upstream_5xx" else None
-        limit_at = (rng.randrange(len(job.resources)), self.between(0, 1)) if kind == "rate_limited" else None
-        delivery_failed = False
+        progress = _Progress(at)
+        fail_at = self._pick_page(job) if kind == "upstream_5xx" else None
+        limit_at = self._pick_page(job) if kind == "rate_limited" else None
         for index, resource in enumerate(job.resources):
-            pages = 3 if kind == "delivery_failed" else rng.choice((1, 1, 1, 2, 2, 3))
-            list_path = account.integration.unified[resource.split("/", 1)[1]][0]
-            provider_url = f"https://{account.provider_host}{list_path}"
+            pages = 3 if kind == "delivery_failed" else self.rng.choice((1, 1, 1, 2, 2, 3))
+            list_path = job.account.integration.unified[resource.split("/", 1)[1]][0]
+            provider_url = f"https://{job.account.provider_host}{list_path}"
             for page in range(pages):
-                fetch = self.between(3000, 8000) if slow else self.between(150, 900)
-                at += fetch + self.between(100, 3000)
-                if fail_at is not None and fail_at[0] == index and page == min(fail_at[1], pages - 1):
-                    self._upstream_failure(run, at, resource, provider_url)
+                fetch = self.between(3000, 8000) if job.account.integration is ZENDESK else self.between(150, 900)
+                progress.at += fetch + self.between(100, 3000)
+                if _lands_on(fail_at, index, page, pages):
+                    self._upstream_failure(run, progress.at, resource, provider_url)
                     return
-                if limit_at is not None and limit_at[0] == index and page == min(limit_at[1], pages - 1):
-                    at = self._rate_limited(run, at, resource, provider_url)
-                if kind.startswith("mapping") and resource == "ticketing/tickets" and page == 0:
-                    for _ in range(3 if kind == "mapping_failed" else self.between(1, 2)):
-                        at += self.between(50, 400)
-                        errors += 1
-                        record = self.between(1, 400)
-                        self._rb(
-                            run,
-                            at,
-                            "record_error",
-                            "running",
-                            [
-                                f"Mapping error: cannot read property 'fields' of undefined at record {record}",
-                                f"Skipped record {record} of {resource}",
-                            ],
-                            f"record_error {resource}: Mapping error at record {record}",
-                            level="ERROR",
-                            resource=resource,
-                        )
+                if _lands_on(limit_at, index, page, pages):
+                    progress.at = self._rate_limited(run, progress.at, resource, provider_url)
+                if kind in ("mapping", "mapping_failed") and resource == "ticketing/tickets" and page == 0:
+                    self._mapping_errors(run, progress, resource, 3 if kind == "mapping_failed" else self.between(1, 2))
                     if kind == "mapping_failed":
-                        at += self.between(200, 900)
-                        self._rb(
-                            run,
-                            at,
-                            "failed",
-                            "failed",
-                            [f"{errors} records failed mapping", "Sync job run failed: too many record errors"],
-                            f"failed: {errors} records failed mapping",
-                            level="ERROR",
-                            num_records=total,
-                        )
+                        self._mapping_failure(run, progress)
                         return
-                if pages == 1:
-                    n = self.between(0, 80)
-                else:
-                    n = 100 if page < pages - 1 else self.between(1, 100)
-                total += n
-                force = 413 if kind == "delivery_failed" and page == 1 else None
-                delivery_failed |= force is not None
-                self._rb(
-                    run,
-                    at,
-                    "record",
-                    "running",
-                    [
-                        f"GET {provider_url}{'&' if '?' in provider_url else '?'}limit=100 200 ({fetch}ms)",
-                        f"Fetched {n} {resource} records (page {page + 1})",
-                    ],
-                    f"record {resource} {n} records",
-                    num_records=n,
-                    resource=resource,
-                    deliver_status=force,
-                )
-        at += self.between(200, 1500)
-        seconds = (at - began) / 1000
-        logs = [f"Sync completed: {total} records in {seconds:.1f}s"]
-        if errors:
-            logs.append(f"{errors} records skipped because of mapping errors")
-        if delivery_failed:
+                rejected = kind == "delivery_failed" and page == 1
+                self._record_page(run, progress, resource, provider_url, page, pages, fetch, rejected)
+        self._complete(run, progress, began)
+
+    def _pick_page(self, job: SyncJob) -> tuple[int, int]:
+        """(resource index, page) where a planted failure happens."""
+        return self.rng.randrange(len(job.resources)), self.between(0, 1)
+
+    def _record_page(
+        self,
+        run: _Run,
+        progress: _Progress,
+        resource: str,
+        provider_url: str,
+        page: int,
+        pages: int,
+        fetch: int,
+        rejected: bool,
+    ) -> None:
+        if pages == 1:
+            n = self.between(0, 80)
+        else:
+            n = 100 if page < pages - 1 else self.between(1, 100)
+        progress.total += n
+        progress.delivery_failed |= rejected
+        self._rb(
+            run,
+            progress.at,
+            "record",
+            "running",
+            [
+                f"GET {provider_url}{'&' if '?' in provider_url else '?'}limit=100 200 ({fetch}ms)",
+                f"Fetched {n} {resource} records (page {page + 1})",
+            ],
+            f"record {resource} {n} records",
+            num_records=n,
+            resource=resource,
+            deliver_status=413 if rejected else None,
+        )
+
+    def _complete(self, run: _Run, progress: _Progress, began: int) -> None:
+        progress.at += self.between(200, 1500)
+        seconds = (progress.at - began) / 1000
+        logs = [f"Sync completed: {progress.total} records in {seconds:.1f}s"]
+        if progress.errors:
+            logs.append(f"{progress.errors} records skipped because of mapping errors")
+        if progress.delivery_failed:
             logs.append(f"Webhook delivery failed for 1 of 3 batches: 413 Payload Too Large from {WEBHOOK_PRIMARY.url}")
-        extra: dict[str, Any] = {"num_records": total, "webhook_successful": not delivery_failed}
-        if job.datastore:
+        extra: dict[str, Any] = {"num_records": progress.total, "webhook_successful": not progress.delivery_failed}
+        if run.job.datastore:
             extra["datastore_successful"] = True
             logs.append("Datastore write: ok")
-        self._rb(run, at, "completed", "completed", logs, f"completed num_records={total} in {seconds:.1f}s", **extra)
+        tail = f"completed num_records={progress.total} in {seconds:.1f}s"
+        self._rb(run, progress.at, "completed", "completed", logs, tail, **extra)
+
+    def _auth_failure(self, run: _Run, at: int) -> None:
+        account = run.job.account
+        token_url = f"https://{account.provider_host}{account.integration.token_path}"
+        self._rb(
+            run,
+            at,
+            "failed",
+            "failed",
+            [
+                "Access token expired; refreshing",
+                f"POST {token_url} 400 ({self.between(80, 260)}ms)",
+                "Token refresh failed: invalid_grant",
+                f"Integrated account {account.id} marked as needs_reauth",
+            ],
+            "failed: Token refresh failed: invalid_grant (integrated account needs reauth)",
+            level="ERROR",
+            num_records=0,
+        )
+
+    def _mapping_errors(self, run: _Run, progress: _Progress, resource: str, count: int) -> None:
+        for _ in range(count):
+            progress.at += self.between(50, 400)
+            progress.errors += 1
+            record = self.between(1, 400)
+            self._rb(
+                run,
+                progress.at,
+                "record_error",
+                "running",
+                [
+                    f"Mapping error: cannot read property 'fields' of undefined at record {record}",
+                    f"Skipped record {record} of {resource}",
+                ],
+                f"record_error {resource}: Mapping error at record {record}",
+                level="ERROR",
+                resource=resource,
+            )
+
+    def _mapping_failure(self, run: _Run, progress: _Progress) -> None:
+        progress.at += self.between(200, 900)
+        self._rb(
+            run,
+            progress.at,
+            "failed",
+            "failed",
+            [f"{progress.errors} records failed mapping", "Sync job run failed: too many record errors"],
+            f"failed: {progress.errors} records failed mapping",
+            level="ERROR",
+            num_records=progress.total,
+        )
 
     def _stuck_records(self, run: _Run) -> None:
         last = self.now - _ms(STUCK_RUN_LAST_RECORD_AGO)
@@ -878,83 +931,14 @@ class _Generator:
         page: int,
         dashboard: bool,
     ) -> tuple[int, int]:
+        """Emit one unified/proxy API request row; returns (status, duration)."""
         rng = self.rng
-        integration = account.integration
-        tenant = account.tenant
-        expired = account is HUBSPOT_ACME and at >= self.expiry
-        catalogue = integration.proxy if request_type == "proxy" else integration.unified
-        list_path, item_path = catalogue[resource]
-        path = f"/unified/{integration.category}/{resource}" if request_type == "unified" else f"/proxy/{resource}"
-        query: dict[str, str] = {"integrated_account_id": account.id}
-        if method == "list":
-            provider_url = f"https://{account.provider_host}{list_path}{'&' if '?' in list_path else '?'}limit=100"
-            query["limit"] = "100"
-            if page:
-                query["next_cursor"] = f"{rng.getrandbits(96):024x}"
-                provider_url += f"&after={page * 100}"
-        else:
-            record = self.record_id(integration)
-            if method != "create":
-                path += f"/{record}"
-            provider_url = f"https://{account.provider_host}{item_path.format(id=record)}"
-            if method == "create":
-                provider_url = f"https://{account.provider_host}{list_path.split('?', 1)[0]}"
+        integration, tenant = account.integration, account.tenant
+        path, query, provider_url = self._api_target(account, request_type, resource, method, page)
         http_method = _HTTP_METHODS[method]
-        lo, hi = integration.latency_ms
-        fetch = lo + int((hi - lo) * rng.random() ** 1.6)
-        error = ""
-        headers = _HEADERS_JSON
-        result_count: int | None = None
-        remote = [{"method": http_method, "url": provider_url}]
-        if expired:
-            status = 401
-            token_url = f"https://{account.provider_host}{integration.token_path}"
-            fetch = self.between(60, 240)
-            remote = [{"method": "POST", "url": token_url}]
-            error = "Token refresh failed: invalid_grant (integrated account needs reauth)"
-            logs = [
-                "Access token expired; refreshing",
-                f"POST {token_url} 400 ({fetch}ms)",
-                "Token refresh failed: invalid_grant",
-                f"Integrated account {account.id} marked as needs_reauth",
-            ]
-        elif integration is SALESFORCE and self.in_burst(at) and rng.random() < 0.7:
-            status = rng.choice((500, 502, 503, 503))
-            error = f"Salesforce responded {status} {_PHRASES[status]} (request id {rng.getrandbits(48):012x})"
-            logs = [f"{http_method} {provider_url} {status} ({fetch}ms)", f"Provider error: {error}"]
-        elif integration is PIPEDRIVE and rng.random() < (0.45 if (at // HOUR_MS) % 24 in (14, 15) else 0.03):
-            status = 429
-            fetch = self.between(40, 160)
-            headers = _HEADERS_429
-            error = "Pipedrive responded 429 Too Many Requests (rate limit: 80 requests per 2 seconds)"
-            logs = [f"{http_method} {provider_url} 429 ({fetch}ms)", error]
-        else:
-            roll = rng.random()
-            if method == "get" and roll < 0.03:
-                status = 404
-                error = f"{resource} not found at {integration.name}"
-            elif method in ("create", "update") and roll < 0.06:
-                status = rng.choice((400, 422))
-                error = f"Validation failed: {integration.name} rejected the {resource} payload (email is invalid)"
-            elif roll < 0.003:
-                status = 500
-                error = "Internal error while mapping the response"
-            else:
-                status = {"create": 201, "delete": 204}.get(method, 200)
-            refresh = rng.random() < 0.05
-            logs = [
-                "Access token refreshed (expires in 1800s)" if refresh else "Token still valid — no refresh needed",
-                f"{http_method} {provider_url} {status if status != 500 else 200} ({fetch}ms)",
-            ]
-            if error:
-                logs.append(error)
-            elif method == "list":
-                result_count = 100 if rng.random() < 0.4 else self.between(0, 99)
-                if request_type == "unified":
-                    logs.append(f"Mapped {result_count} records to {integration.category}/{resource}")
-            if status == 204:
-                headers = _HEADERS_EMPTY
-        duration = fetch + self.between(12, 70)
+        outcome = self._api_outcome(account, at, request_type, resource, method, http_method, provider_url)
+        status = outcome.status
+        duration = outcome.fetch + self.between(12, 70)
         ip, country, agent = rng.choice(tenant.ips), tenant.country, tenant.user_agent
         if dashboard:
             (ip, country), agent = rng.choice(_DASHBOARD_IPS), _DASHBOARD_UA
@@ -963,14 +947,14 @@ class _Generator:
         level = "INFO" if status < 400 else "WARN" if status < 500 else "ERROR"
         base_url = _TRUTO_ORIGIN + path
         message = f"{stamp} {level} {ip} ({ray}) {http_method} {base_url} {status}"
-        if error:
-            message += f" - {error}"
+        if outcome.error:
+            message += f" - {outcome.error}"
         row: Row = {
             "app_env": "production",
             "authentication_type": "session" if dashboard else "api_token",
             "duration": duration,
             "environment_id": ENVIRONMENT_ID,
-            "fetch_duration": fetch,
+            "fetch_duration": outcome.fetch,
             "host": TRUTO_HOST,
             "http_country": country,
             "http_ip": ip,
@@ -986,26 +970,112 @@ class _Generator:
             "http_useragent": agent,
             "http_version": "HTTP/2" if rng.random() < 0.85 else "HTTP/1.1",
             "integrated_account_id": account.id,
-            "integrated_account_needs_reauth": expired,
+            "integrated_account_needs_reauth": outcome.needs_reauth,
             "integration": integration.name,
             "log_type": "unified_proxy_api",
-            "logs": logs,
+            "logs": outcome.logs,
             "message": message,
             "method": method,
-            "remote_requests": remote,
+            "remote_requests": outcome.remote,
             "request_type": request_type,
             "resource": resource,
-            "response_headers": headers,
+            "response_headers": outcome.headers,
             "service": "truto-api",
             "tenant_id": tenant.id,
             "timestamp": stamp,
         }
-        if result_count is not None:
-            row["result_count"] = result_count
+        if outcome.result_count is not None:
+            row["result_count"] = outcome.result_count
         if dashboard:
             row["user_id"] = rng.choice(DASHBOARD_USER_IDS)
         self.emit(LogType.UNIFIED_PROXY_API, at, row)
         return status, duration
+
+    def _api_target(
+        self, account: Account, request_type: str, resource: str, method: str, page: int
+    ) -> tuple[str, dict[str, str], str]:
+        """(Truto path, Truto query, provider URL) of one request."""
+        integration = account.integration
+        catalogue = integration.proxy if request_type == "proxy" else integration.unified
+        list_path, item_path = catalogue[resource]
+        path = f"/unified/{integration.category}/{resource}" if request_type == "unified" else f"/proxy/{resource}"
+        query = {"integrated_account_id": account.id}
+        if method == "list":
+            provider_url = f"https://{account.provider_host}{list_path}{'&' if '?' in list_path else '?'}limit=100"
+            query["limit"] = "100"
+            if page:
+                query["next_cursor"] = f"{self.rng.getrandbits(96):024x}"
+                provider_url += f"&after={page * 100}"
+        elif method == "create":
+            provider_url = f"https://{account.provider_host}{list_path.split('?', 1)[0]}"
+        else:
+            record = self.record_id(integration)
+            path += f"/{record}"
+            provider_url = f"https://{account.provider_host}{item_path.format(id=record)}"
+        return path, query, provider_url
+
+    def _api_outcome(
+        self,
+        account: Account,
+        at: int,
+        request_type: str,
+        resource: str,
+        method: str,
+        http_method: str,
+        provider_url: str,
+    ) -> _Outcome:
+        """How one request went: the planted stories first, then everyday errors, else success."""
+        rng = self.rng
+        integration = account.integration
+        lo, hi = integration.latency_ms
+        fetch = lo + int((hi - lo) * rng.random() ** 1.6)
+        remote = [{"method": http_method, "url": provider_url}]
+        if account is HUBSPOT_ACME and at >= self.expiry:
+            token_url = f"https://{account.provider_host}{integration.token_path}"
+            fetch = self.between(60, 240)
+            logs = [
+                "Access token expired; refreshing",
+                f"POST {token_url} 400 ({fetch}ms)",
+                "Token refresh failed: invalid_grant",
+                f"Integrated account {account.id} marked as needs_reauth",
+            ]
+            error = "Token refresh failed: invalid_grant (integrated account needs reauth)"
+            return _Outcome(401, fetch, error, logs, [{"method": "POST", "url": token_url}], needs_reauth=True)
+        if integration is SALESFORCE and self.in_burst(at) and rng.random() < 0.7:
+            status = rng.choice((500, 502, 503, 503))
+            error = f"Salesforce responded {status} {_PHRASES[status]} (request id {rng.getrandbits(48):012x})"
+            logs = [f"{http_method} {provider_url} {status} ({fetch}ms)", f"Provider error: {error}"]
+            return _Outcome(status, fetch, error, logs, remote)
+        if integration is PIPEDRIVE and rng.random() < (0.45 if (at // HOUR_MS) % 24 in (14, 15) else 0.03):
+            fetch = self.between(40, 160)
+            error = "Pipedrive responded 429 Too Many Requests (rate limit: 80 requests per 2 seconds)"
+            logs = [f"{http_method} {provider_url} 429 ({fetch}ms)", error]
+            return _Outcome(429, fetch, error, logs, remote, headers=_HEADERS_429)
+        roll = rng.random()
+        error = ""
+        if method == "get" and roll < 0.03:
+            status, error = 404, f"{resource} not found at {integration.name}"
+        elif method in ("create", "update") and roll < 0.06:
+            status = rng.choice((400, 422))
+            error = f"Validation failed: {integration.name} rejected the {resource} payload (email is invalid)"
+        elif roll < 0.003:
+            status, error = 500, "Internal error while mapping the response"
+        else:
+            status = {"create": 201, "delete": 204}.get(method, 200)
+        refreshed = rng.random() < 0.05
+        logs = [
+            "Access token refreshed (expires in 1800s)" if refreshed else "Token still valid — no refresh needed",
+            f"{http_method} {provider_url} {200 if status == 500 else status} ({fetch}ms)",
+        ]
+        result_count: int | None = None
+        if error:
+            logs.append(error)
+        elif method == "list":
+            result_count = 100 if rng.random() < 0.4 else self.between(0, 99)
+            if request_type == "unified":
+                logs.append(f"Mapped {result_count} records to {integration.category}/{resource}")
+        headers = _HEADERS_EMPTY if status == 204 else _HEADERS_JSON
+        return _Outcome(status, fetch, error, logs, remote, headers=headers, result_count=result_count)
 
     # ---- MCP traffic --------------------------------------------------------------------
 
@@ -1020,14 +1090,7 @@ class _Generator:
 
     def _mcp_session(self, server: McpServer, at: int, wanted_tool: str | None) -> None:
         rng = self.rng
-        roll, acc = rng.random(), 0.0
-        client = _MCP_CLIENTS[-1]
-        for candidate in _MCP_CLIENTS:
-            acc += candidate[3]
-            if roll < acc:
-                client = candidate
-                break
-        name, versions, agent, _ = client
+        name, versions, agent, _ = rng.choices(_MCP_CLIENTS, weights=_MCP_CLIENT_WEIGHTS)[0]
         dashboard = name == "truto-dashboard"
         ip, country = rng.choice(_DASHBOARD_IPS if dashboard else _MCP_PEOPLE)
         session = f"{rng.getrandbits(128):032x}"

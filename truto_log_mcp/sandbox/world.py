@@ -305,6 +305,8 @@ RUN_DELIVERY_FAILED: Final = "6bc5d0ba-ab6a-4e8c-bea2-8a156ba16c81"
 # When each story begins, before ``now``.
 AUTH_EXPIRED_AGO: Final = timedelta(days=3)
 SALESFORCE_BURSTS_WITHIN: Final = timedelta(days=2)
+SALESFORCE_FAILED_RUN_AGO: Final = timedelta(hours=20)
+"""One burst is planted around this Salesforce run so it fails with the provider's 5xx."""
 WEBHOOK_DOWN_AGO: Final = timedelta(hours=36)
 MCP_TOOL_FAILING_AGO: Final = timedelta(days=1)
 JIRA_MAPPING_ERRORS_AGO: Final = timedelta(days=5)
@@ -314,7 +316,7 @@ STUCK_RUN_LAST_RECORD_AGO: Final = timedelta(minutes=30)
 # Pinned runs: (job, how long before now the cron fires, run id, kind).
 PINNED_RUNS: Final = (
     (JOB_HUBSPOT_ACME, AUTH_EXPIRED_AGO - timedelta(hours=1, minutes=7), RUN_AUTH_FAILED, "auth"),
-    (JOB_SALESFORCE_INITECH, timedelta(hours=20), RUN_UPSTREAM_5XX, "upstream_5xx"),
+    (JOB_SALESFORCE_INITECH, SALESFORCE_FAILED_RUN_AGO, RUN_UPSTREAM_5XX, "upstream_5xx"),
     (JOB_PIPEDRIVE_GLOBEX, timedelta(hours=9, minutes=30), RUN_RATE_LIMITED, "rate_limited"),
     (JOB_JIRA_ACME, timedelta(hours=26), RUN_MAPPING_ERROR, "mapping_failed"),
     (JOB_HUBSPOT_GLOBEX, STUCK_RUN_STARTED_AGO + timedelta(seconds=3), RUN_STUCK, "stuck"),

@@ -1,0 +1,354 @@
+"""Startup: spawn to ``initialize`` answer over stdio, our server against a minimal MCP server.
+
+Each measurement starts the process, writes a JSON-RPC ``initialize`` request to its stdin and
+stops the clock when a stdout line answers ``"id": 1``. After one warm-up each, the two servers
+are measured alternately (so that machine load hits both alike):
+
+- ours: ``python -m truto_log_mcp serve`` with ``TRUTO_API_TOKEN=x``;
+- minimal: an ``MCPServer`` with one tool, the SDK's floor.
+
+Target: median(ours) / median(minimal) at most 1.2. When it is missed, the benchmark explains
+where the time goes: ``python -X importtime`` of both, the imports only our server pays for
+(grouped under the ``truto_log_mcp`` module that pulls them in), and the cost of building the
+server after its imports.
+
+Run: ``python -m bench.startup`` (``--runs N``, ``--explain`` to explain even when met).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import select
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.common import BenchResult, middle, percentile, report, table
+
+RUNS = 10
+TARGET_RATIO = 1.2
+TIMEOUT_S = 20.0
+PROTOCOL_VERSION = "2025-06-18"
+INITIALIZE = (
+    json.dumps(
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": PROTOCOL_VERSION,
+                "capabilities": {},
+                "clientInfo": {"name": "truto-log-mcp-bench", "version": "0"},
+            },
+        }
+    )
+    + "\n"
+).encode()
+
+MINIMAL_SERVER = '''\
+from mcp.server.mcpserver import MCPServer
+
+mcp = MCPServer("minimal")
+
+
+@mcp.tool()
+def ping() -> str:
+    """Answer pong."""
+    return "pong"
+
+
+mcp.run()
+'''
+
+BUILD_PROBE = """\
+import json, time
+t0 = time.perf_counter()
+import mcp.server.mcpserver
+t1 = time.perf_counter()
+import truto_log_mcp.cli
+t2 = time.perf_counter()
+from truto_log_mcp.settings import Settings
+settings = Settings()
+t3 = time.perf_counter()
+from truto_log_mcp.server import build_server
+t4 = time.perf_counter()
+build_server(settings)
+t5 = time.perf_counter()
+steps = ["import mcp.server.mcpserver (the SDK floor)", "import truto_log_mcp.cli", "Settings()",
+         "import truto_log_mcp.server", "build_server()"]
+print(json.dumps(dict(zip(steps, [t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4]))))
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    name: str
+    label: str
+    """How the command reads in the table."""
+    command: list[str]
+    env: dict[str, str]
+
+
+def is_initialize_answer(line: bytes) -> bool:
+    try:
+        message = json.loads(line)
+    except ValueError:
+        return False
+    if not isinstance(message, dict) or message.get("id") != 1:
+        return False
+    if "result" not in message:
+        raise RuntimeError(f"initialize was refused: {message.get('error')}")
+    return True
+
+
+def time_to_initialize(candidate: Candidate, cwd: Path) -> float:
+    """Seconds from ``Popen`` to the ``initialize`` answer on stdout."""
+    with tempfile.TemporaryFile() as stderr:
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            candidate.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, env=candidate.env, cwd=cwd
+        )
+        assert process.stdin is not None and process.stdout is not None
+        try:
+            process.stdin.write(INITIALIZE)
+            process.stdin.flush()
+            buffer = b""
+            while True:
+                remaining = started + TIMEOUT_S - time.perf_counter()
+                if remaining <= 0:
+                    raise TimeoutError(f"{candidate.name}: no initialize answer within {TIMEOUT_S:g} s")
+                ready, _, _ = select.select([process.stdout], [], [], remaining)
+                if not ready:
+                    continue
+                chunk = os.read(process.stdout.fileno(), 65536)
+                if not chunk:
+                    stderr.seek(0)
+                    tail = stderr.read().decode(errors="replace")[-2000:]
+                    raise RuntimeError(f"{candidate.name} exited before answering initialize:\n{tail}")
+                buffer += chunk
+                while b"\n" in buffer:
+                    line, buffer = buffer.split(b"\n", 1)
+                    if is_initialize_answer(line):
+                        return time.perf_counter() - started
+        finally:
+            process.stdin.close()
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def candidates(workdir: Path) -> tuple[Candidate, Candidate]:
+    minimal = workdir / "minimal_server.py"
+    minimal.write_text(MINIMAL_SERVER)
+    env = {key: value for key, value in os.environ.items() if not key.startswith("TRUTO_")}
+    ours = Candidate(
+        "truto-log-mcp serve",
+        "python -m truto_log_mcp serve",
+        [sys.executable, "-m", "truto_log_mcp", "serve"],
+        {**env, "TRUTO_API_TOKEN": "x"},
+    )
+    return ours, Candidate("minimal MCPServer", "python minimal_server.py", [sys.executable, str(minimal)], env)
+
+
+# --- explaining a miss: python -X importtime ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ImportEntry:
+    name: str
+    self_us: int
+    cumulative_us: int
+    parent: str | None
+
+
+IMPORT_PROFILES = 3
+"""``-X importtime`` runs of each server; a module's time is the median over them."""
+
+
+def import_profile(candidate: Candidate, cwd: Path) -> dict[str, ImportEntry]:
+    """``import_times`` over ``IMPORT_PROFILES`` runs, each module's times the median of the runs."""
+    profiles = [import_times(candidate, cwd) for _ in range(IMPORT_PROFILES)]
+    merged = {}
+    for name, entry in profiles[0].items():
+        runs = [profile[name] for profile in profiles if name in profile]
+        merged[name] = ImportEntry(
+            name,
+            round(middle([run.self_us for run in runs])),
+            round(middle([run.cumulative_us for run in runs])),
+            entry.parent,
+        )
+    return merged
+
+
+def import_times(candidate: Candidate, cwd: Path) -> dict[str, ImportEntry]:
+    """Every module the candidate imports up to its ``initialize`` answer, from ``-X importtime``."""
+    command = [candidate.command[0], "-X", "importtime", *candidate.command[1:]]
+    done = subprocess.run(command, input=INITIALIZE, capture_output=True, env=candidate.env, cwd=cwd, timeout=60)
+    raw: list[tuple[str, int, int, int]] = []
+    for line in done.stderr.decode(errors="replace").splitlines():
+        if not line.startswith("import time:") or "self [us]" in line:
+            continue
+        self_text, cumulative_text, tree = line.removeprefix("import time:").split("|", 2)
+        module = tree.lstrip(" ")
+        depth = (len(tree) - len(module) - 1) // 2
+        raw.append((module.strip(), int(self_text), int(cumulative_text), depth))
+    # The output is post-order (children first): reversed, a module's parent is the nearest earlier
+    # entry one level up.
+    entries: dict[str, ImportEntry] = {}
+    stack: list[tuple[int, str]] = []
+    for name, self_us, cumulative_us, depth in reversed(raw):
+        while stack and stack[-1][0] >= depth:
+            stack.pop()
+        parent = stack[-1][1] if stack else None
+        entries.setdefault(name, ImportEntry(name, self_us, cumulative_us, parent))
+        stack.append((depth, name))
+    return entries
+
+
+RUN_TIME = "(run time: imported lazily before the answer)"
+
+
+def ours_owner(entries: dict[str, ImportEntry], name: str) -> str:
+    """The nearest ``truto_log_mcp`` module above ``name`` in the import tree."""
+    parent = entries[name].parent
+    while parent is not None:
+        if parent.startswith("truto_log_mcp"):
+            return parent
+        parent = entries[parent].parent
+    return RUN_TIME
+
+
+def subtree_cost_us(entries: dict[str, ImportEntry], extra: set[str]) -> dict[str, int]:
+    """For each module, the self time of it and of every module below it that only our server imports."""
+    cost = {name: entry.self_us if name in extra else 0 for name, entry in entries.items()}
+    totals = dict(cost)
+    for name in entries:
+        parent = entries[name].parent
+        seen: set[str] = set()
+        while parent is not None and parent not in seen:
+            seen.add(parent)
+            totals[parent] += cost[name]
+            parent = entries[parent].parent
+    return totals
+
+
+def build_costs(cwd: Path, env: dict[str, str]) -> dict[str, float]:
+    """Seconds of each step of ``serve`` before ``run()``, each the median of ``IMPORT_PROFILES`` runs."""
+    runs: list[dict[str, float]] = []
+    for _ in range(IMPORT_PROFILES):
+        done = subprocess.run(
+            [sys.executable, "-c", BUILD_PROBE], capture_output=True, env=env, cwd=cwd, timeout=60, check=True
+        )
+        runs.append(json.loads(done.stdout))
+    return {step: middle([run[step] for run in runs]) for step in runs[0]}
+
+
+def explain(ours: Candidate, minimal: Candidate, cwd: Path) -> list[str]:
+    our_imports = import_profile(ours, cwd)
+    floor = import_profile(minimal, cwd)
+    extra = {name for name in our_imports if name not in floor}
+    cost = subtree_cost_us(our_imports, extra)
+    extra_ms = sum(our_imports[name].self_us for name in extra) / 1000
+    own = sorted((name for name in extra if name.startswith("truto_log_mcp")), key=lambda n: -our_imports[n].self_us)
+    # Third-party subtrees only we import: extra modules whose parent is ours or not extra.
+    roots = [
+        name
+        for name in extra
+        if not name.startswith("truto_log_mcp")
+        and ((parent := our_imports[name].parent) is None or parent not in extra or parent.startswith("truto_log_mcp"))
+    ]
+    by_owner: dict[str, list[str]] = defaultdict(list)
+    for name in roots:
+        by_owner[ours_owner(our_imports, name)].append(name)
+    lines = [
+        f"Why (`python -X importtime`, median of {IMPORT_PROFILES} runs): our server imports {len(extra)} modules "
+        f"the minimal server does not, {extra_ms:.0f} ms of import time in all (self times summed).",
+        "",
+    ]
+    rows = []
+    for owner, names in sorted(by_owner.items(), key=lambda item: -sum(cost[n] for n in item[1])):
+        names.sort(key=lambda n: -cost[n])
+        listed = ", ".join(f"`{name}` {cost[name] / 1000:.0f}" for name in names[:6])
+        total = sum(cost[name] for name in names) / 1000
+        rows.append([f"`{owner}`", f"{total:.0f}", listed + (", ..." if len(names) > 6 else "")])
+    lines += table(
+        ["imported by", "ms", "third-party modules only our server imports (ms, with their imports)"], rows, "lrl"
+    )
+    lines += [
+        "",
+        f"Our own modules, {sum(our_imports[n].self_us for n in own) / 1000:.0f} ms (self ms, imported by): "
+        + ", ".join(
+            f"`{name}` {our_imports[name].self_us / 1000:.1f} (by `{our_imports[name].parent or 'runpy'}`)"
+            for name in own[:12]
+        )
+        + (", ..." if len(own) > 12 else "")
+        + ".",
+    ]
+    costs = build_costs(cwd, ours.env)
+    lines.append(
+        f"Steps of `serve` in process (median of {IMPORT_PROFILES} runs, ms): "
+        + ", ".join(f"{k} {v * 1000:.0f}" for k, v in costs.items())
+    )
+    return lines
+
+
+# --- the benchmark ------------------------------------------------------------------------------
+
+
+def run(runs: int = RUNS, force_explain: bool = False) -> BenchResult:
+    with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
+        workdir = Path(tmp)
+        ours, minimal = candidates(workdir)
+        times: dict[str, list[float]] = {ours.name: [], minimal.name: []}
+        time_to_initialize(ours, workdir)
+        time_to_initialize(minimal, workdir)
+        for _ in range(runs):
+            for candidate in (ours, minimal):
+                times[candidate.name].append(time_to_initialize(candidate, workdir))
+        medians = {name: middle(values) for name, values in times.items()}
+        ratio = medians[ours.name] / medians[minimal.name]
+        met = ratio <= TARGET_RATIO
+        rows = [
+            [
+                f"`{candidate.label}`",
+                f"{medians[candidate.name] * 1000:.0f}",
+                f"{percentile(times[candidate.name], 0.9) * 1000:.0f}",
+                f"{min(times[candidate.name]) * 1000:.0f}",
+            ]
+            for candidate in (ours, minimal)
+        ]
+        rows.append(["**ratio of medians** (ours / minimal)", f"**{ratio:.2f}**", "", ""])
+        summary = [
+            f"Spawn to `initialize` answer over stdio, {runs} runs each after one warm-up, alternated; "
+            f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs. The minimal server is an `MCPServer` "
+            "with one tool: the floor any SDK server pays."
+        ]
+        if not met or force_explain:
+            summary += ["", *explain(ours, minimal, workdir)]
+    return BenchResult(
+        title="Startup (spawn to `initialize` answer, stdio)",
+        target=f"median at most {TARGET_RATIO:g} x the minimal server's",
+        met=met,
+        table=table(["server", "median ms", "p90 ms", "min ms"], rows),
+        summary=summary,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.startup", description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=RUNS, help=f"measured runs of each server (default {RUNS})")
+    parser.add_argument("--explain", action="store_true", help="explain the import costs even when the target is met")
+    args = parser.parse_args(argv)
+    return report(run(args.runs, args.explain))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
