@@ -49,6 +49,8 @@ class Answer:
     rows: int
     text_tokens: int
     structured_tokens: int
+    timestamps: list[str]
+    """The rows' ``timestamp`` column, to check that raw and answer hold the same rows."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,9 +83,11 @@ def measure_answer(result: CallToolResult) -> Answer:
         texts = " ".join(block.text for block in result.content if block.type == "text")
         raise RuntimeError(f"search_logs failed: {texts}")
     text = "\n".join(block.text for block in result.content if block.type == "text")
-    rows = result.structured_content["rows"]
+    structured = result.structured_content
+    rows = structured["rows"]
     assert isinstance(rows, list)
-    return Answer(len(rows), count_tokens(text), count_tokens(compact(result.structured_content)))
+    column = structured["columns"].index("timestamp")
+    return Answer(len(rows), count_tokens(text), count_tokens(compact(structured)), [str(row[column]) for row in rows])
 
 
 async def raw_page(http: httpx2.AsyncClient, log_type: LogType) -> list[dict[str, Any]]:
@@ -112,6 +116,8 @@ async def measure(sandbox: Sandbox) -> list[TypeMeasure]:
             raw = await raw_page(http, log_type)
             full = measure_answer(await client.call_tool("search_logs", {"log_type": log_type.value, "limit": PAGE}))
             default = measure_answer(await client.call_tool("search_logs", {"log_type": log_type.value}))
+            if full.timestamps != [row["timestamp"] for row in raw[: full.rows]]:
+                raise RuntimeError(f"{log_type.value}: the answer's rows are not the first rows of the raw page")
             raw_tokens = count_tokens(compact(raw[: full.rows]))
             measures.append(
                 TypeMeasure(

@@ -10,7 +10,7 @@ from mcp import Client
 from mcp_types import CallToolResult
 
 from truto_log_mcp.rules import LogType
-from truto_log_mcp.sandbox import Sandbox, SandboxConfig
+from truto_log_mcp.sandbox import STORIES, Sandbox, SandboxConfig
 
 from .conftest import server_on
 
@@ -223,3 +223,51 @@ async def test_group_by_an_unknown_field_is_refused(scenario: Sandbox) -> None:
         result = await client.call_tool("log_stats", {"log_type": "webhook", "group_by": ["webhok_id"]})
     assert text(result).startswith("[invalid_argument]")
     assert "did you mean `webhook_id`" in text(result).lower()
+
+
+@pytest.mark.parametrize(
+    ("story", "outcome", "cause"),
+    [
+        ("expired_auth", "failed", "auth"),
+        ("stuck_run", "stuck", "stuck"),
+        ("delivery_failure", "completed", "delivery"),
+    ],
+)
+async def test_trace_sync_run_diagnoses_the_planted_runs(client: Client, story: str, outcome: str, cause: str) -> None:
+    run_id = STORIES[story].ids["sync_job_run_id"]
+    trace = data(await client.call_tool("trace_sync_run", {"sync_job_run_id": run_id}))
+    assert trace["outcome"] == outcome
+    assert trace["diagnosis"]["cause"] == cause
+    assert trace["diagnosis"]["evidence"]
+    assert trace["timeline"]
+
+
+async def test_trace_sync_run_attaches_refs_that_open_the_evidence(client: Client) -> None:
+    run_id = STORIES["expired_auth"].ids["sync_job_run_id"]
+    trace = data(await client.call_tool("trace_sync_run", {"sync_job_run_id": run_id}))
+    ref = trace["diagnosis"]["evidence"][0]["refs"][0]
+    row = data(await client.call_tool("get_log", {"ref": ref}))
+    assert row["row"].get("sync_job_run_id") == run_id or row["log_type"] == "sync_job_cron_trigger"
+
+
+async def test_trace_sync_run_finds_the_cron_trigger_and_deliveries(client: Client) -> None:
+    run_id = STORIES["delivery_failure"].ids["sync_job_run_id"]
+    trace = data(await client.call_tool("trace_sync_run", {"sync_job_run_id": run_id}))
+    assert trace["cron_trigger"]["found"] is True
+    assert trace["webhook_deliveries"]["count"] > 0
+    assert trace["webhook_deliveries"]["rejected_413"] == 1
+
+
+async def test_an_unknown_run_says_where_it_looked(client: Client) -> None:
+    result = await client.call_tool("trace_sync_run", {"sync_job_run_id": "00000000-0000-4000-8000-000000000000"})
+    trace = data(result)
+    assert trace["outcome"] == "not_found"
+    assert "all retained logs" in trace["searched"][0]
+    assert "Looked in: rapid_bridge" in text(result)
+
+
+async def test_trace_sync_run_within_a_window(client: Client) -> None:
+    run_id = STORIES["stuck_run"].ids["sync_job_run_id"]
+    trace = data(await client.call_tool("trace_sync_run", {"sync_job_run_id": run_id, "since": "2h"}))
+    assert trace["outcome"] == "stuck"
+    assert "rapid_bridge" in trace["searched"][0]

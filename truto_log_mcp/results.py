@@ -151,3 +151,52 @@ class LogStatsResult(BaseModel):
     percentile_method: str
     coverage: list[ScanCoverageModel]
     notes: list[str] = Field(default_factory=list)
+
+
+class EvidenceModel(BaseModel):
+    text: str
+    refs: list[str]
+
+
+class DiagnosisModel(BaseModel):
+    cause: str | None = Field(description="Cause class; null when nothing went wrong.")
+    next_step: str
+    summary: str
+    evidence: list[EvidenceModel]
+    other_causes: list[str]
+
+
+class TimelineEntryModel(BaseModel):
+    time: str | None
+    source: str
+    event: str | None
+    status: str | None
+    resource: str | None
+    num_records: int | None
+    note: str | None
+    error: bool
+    ref: str
+
+
+class TraceSyncRunResult(BaseModel):
+    sync_job_run_id: str
+    sync_job_id: str | None
+    integration: str | None
+    integrated_account_id: str | None
+    outcome: str
+    started_at: str | None
+    ended_at: str | None
+    last_event_at: str | None
+    duration_seconds: float | None
+    records: int
+    record_errors: int
+    rate_limited_events: int
+    last_event: str | None
+    last_resource: str | None
+    diagnosis: DiagnosisModel
+    timeline: list[TimelineEntryModel]
+    timeline_omitted: int
+    webhook_deliveries: dict[str, int] = Field(description="count, accepted, unanswered, and rejected per status.")
+    cron_trigger: dict[str, str | int | bool | None]
+    searched: list[str] = Field(description="Where the server looked (log type, filter, window, pages).")
+    notes: list[str] = Field(default_factory=list)

@@ -31,6 +31,7 @@ from truto_log_mcp.analyse import (
     plan_scans,
     scan_budget,
     summarize_errors,
+    trace_sync_run,
 )
 from truto_log_mcp.errors import InvalidArgument, TrutoLogError
 from truto_log_mcp.query import build_search, parse_log_type
@@ -41,6 +42,7 @@ from truto_log_mcp.results import (
     LogStatsResult,
     SearchLogsResult,
     SummarizeErrorsResult,
+    TraceSyncRunResult,
 )
 from truto_log_mcp.rules import LogType, LogTypeName
 from truto_log_mcp.scan import SearchState
@@ -322,6 +324,25 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
             services, request, query.match, grouping, size, compare_previous, budget, progress_to(ctx)
         )
         return answer_result(answer)
+
+    @server.tool(name="trace_sync_run", annotations=READ_ONLY, structured_output=True)
+    async def trace_sync_run_tool(
+        ctx: Context[Services, Any],
+        sync_job_run_id: Annotated[
+            str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$", description="The run's id.")
+        ],
+        since: Since = None,
+        start: TimeArg = None,
+        end: EndArg = None,
+    ) -> Annotated[CallToolResult, TraceSyncRunResult]:
+        """A sync run's timeline (run events, webhook deliveries, cron trigger), outcome and diagnosis.
+
+        Without a time it finds the run in all retained logs."""
+        services = services_of(ctx)
+        window = None
+        if since is not None or start is not None or end is not None:
+            window = analysis_window(since, start, end, services.clock())
+        return answer_result(await trace_sync_run(services, sync_job_run_id, window, on_progress=progress_to(ctx)))
 
     @server.resource(
         "truto://log-types",

@@ -248,7 +248,9 @@ def test_specific_words_win_over_status_numbers() -> None:
 
 def test_parse_time_reads_z_offsets_and_naive_as_utc() -> None:
     assert parse_time("2026-05-16T06:28:27.040Z") == datetime(2026, 5, 16, 6, 28, 27, 40000, tzinfo=UTC)
-    assert parse_time("2026-05-16T08:28:27+02:00") == datetime(2026, 5, 16, 8, 28, 27, tzinfo=timezone(timedelta(hours=2)))
+    assert parse_time("2026-05-16T08:28:27+02:00") == datetime(
+        2026, 5, 16, 8, 28, 27, tzinfo=timezone(timedelta(hours=2))
+    )
     assert parse_time("2026-05-16T06:28:27") == datetime(2026, 5, 16, 6, 28, 27, tzinfo=UTC)
 
 

@@ -26,7 +26,7 @@ def parsed(row: Row) -> datetime:
 
 @pytest.fixture(scope="module")
 def world() -> Sandbox:
-    return Sandbox(SandboxConfig(now=NOW, rate_limit=None))
+    return Sandbox(SandboxConfig(now=NOW, scale=0.5, rate_limit=None))
 
 
 def client(app: Any) -> httpx2.AsyncClient:

@@ -281,6 +281,14 @@ _STATUS_IN_TEXT = re.compile(
 """401/403/429/5xx standing alone (not "500ms", "503 records", "v1.503"); starts with a digit to search fast."""
 
 
+def mentions(lower_text: str, words: tuple[str, ...]) -> bool:
+    """Whether any of ``words`` occurs in ``lower_text`` (a plain loop: faster than ``any()`` over a generator)."""
+    for word in words:
+        if word in lower_text:
+            return True
+    return False
+
+
 def _status_cause(text: str) -> Cause | None:
     codes = _STATUS_IN_TEXT.findall(text)
     if not codes:
@@ -313,12 +321,12 @@ def cause_from_text(text: str) -> Cause | None:
         (Cause.RATE_LIMIT, _RATE_LIMIT_WORDS),
         (Cause.MAPPING, _MAPPING_WORDS),
     ):
-        if any(word in lower for word in words):
+        if mentions(lower, words):
             return cause
     status = _status_cause(text)
     if status is not None:
         return status
-    return Cause.PROVIDER_ERROR if any(word in lower for word in _PROVIDER_WORDS) else None
+    return Cause.PROVIDER_ERROR if mentions(lower, _PROVIDER_WORDS) else None
 
 
 def _classify_http(row: Row, text: str) -> Cause:

@@ -48,6 +48,7 @@ from truto_log_mcp.analysis.causes import (
     is_error,
     is_true,
     log_lines,
+    mentions,
     message_is_error_level,
     parse_time,
     status_code,
@@ -240,8 +241,7 @@ _ERROR_STATUS = re.compile(r"[45]\d\d(?<![\w.]\d\d\d)(?![\w.])")
 
 def looks_like_error(text: str) -> bool:
     """Whether a log line or message reads like an error (an error word or a 4xx/5xx number)."""
-    lower = text.lower()
-    return any(word in lower for word in _ERROR_WORDS) or _ERROR_STATUS.search(text) is not None
+    return mentions(text.lower(), _ERROR_WORDS) or _ERROR_STATUS.search(text) is not None
 
 
 _PREFIX = re.compile(
