@@ -15,66 +15,50 @@ from mcp_types import CallToolResult
 
 from truto_log_mcp.settings import Settings
 
-MAX_LINES = 14
+MAX_LINES = 12
 
 
 async def run_demo(settings: Settings, out: TextIO = sys.stdout) -> int:
     from truto_log_mcp.cli import demo_upstream
+    from truto_log_mcp.sandbox import STORIES
     from truto_log_mcp.server import build_server
 
     demo_settings, transport = demo_upstream(settings)
     async with Client(build_server(demo_settings, transport)) as client:
         say = Narrator(client, out)
         say.title("truto-log-mcp demo: debugging integrations on the embedded sandbox (14 days of generated logs)")
-        failing = await say.step(
-            "Are Unified/Proxy API calls failing today? Errors only, newest first.",
-            "search_logs",
-            {"log_type": "unified_proxy_api", "since": "24h", "match": {"status": ">=400"}, "limit": 8},
-        )
-        if failing.structured_content and failing.structured_content["rows"]:
-            ref = failing.structured_content["rows"][0][0]
-            await say.step(
-                "Open the newest failure whole: which account, what did the provider say?", "get_log", {"ref": ref}
-            )
         await say.step(
-            "Is one account's auth expired? 401s on HubSpot with the reauth flag.",
-            "search_logs",
-            {
-                "log_type": "unified_proxy_api",
-                "since": "7d",
-                "filters": {"integration": "hubspot"},
-                "match": {"status": 401, "integrated_account_needs_reauth": True},
-                "fields": ["timestamp", "http_status_code", "integrated_account_id", "resource"],
-                "limit": 5,
-            },
+            "What is failing right now? One call reads every log type of the last 24h and groups errors by cause.",
+            "summarize_errors",
+            {"top": 5},
+            max_lines=24,
+        )
+        await say.step(
+            "Why did the HubSpot sync run fail? Trace it: its events, deliveries and cron trigger.",
+            "trace_sync_run",
+            {"sync_job_run_id": STORIES["expired_auth"].ids["sync_job_run_id"]},
+            max_lines=18,
+        )
+        await say.step(
+            "Is any integration slower or failing more today than yesterday?",
+            "log_stats",
+            {"log_type": "unified_proxy_api", "group_by": ["integration"], "compare_previous": True},
+            max_lines=18,
+        )
+        await say.step(
+            "Which MCP tool calls error, and since when?",
+            "summarize_errors",
+            {"log_type": "mcp", "since": "3d", "filters": {"mcp_method": "tools/call"}, "group_by": ["tool_name"]},
+            max_lines=8,
         )
         rejected = await say.step(
-            "Which webhook deliveries does the customer's endpoint reject?",
+            "Which webhook deliveries does the customer's endpoint reject? The rows themselves:",
             "search_logs",
             {"log_type": "webhook", "since": "2d", "match": {"status": ">=400"}, "limit": 5},
         )
-        if rejected.structured_content and rejected.structured_content["next_cursor"]:
-            await say.step(
-                "More of them: continue that exact query with its cursor.",
-                "search_logs",
-                {"cursor": rejected.structured_content["next_cursor"], "limit": 5},
-            )
-        await say.step(
-            "Which MCP tool calls error?",
-            "search_logs",
-            {
-                "log_type": "mcp",
-                "since": "2d",
-                "filters": {"mcp_method": "tools/call"},
-                "match": {"status": "5xx"},
-                "limit": 5,
-            },
-        )
-        await say.step(
-            "Did any sync run record errors this week?",
-            "search_logs",
-            {"log_type": "rapid_bridge", "since": "7d", "filters": {"sync_job_run_event": "record_error"}, "limit": 5},
-        )
+        if rejected.structured_content and rejected.structured_content["rows"]:
+            ref = rejected.structured_content["rows"][0][0]
+            await say.step("Open one of them whole:", "get_log", {"ref": ref}, max_lines=4)
         await say.step(
             "A question the upstream would refuse is caught before any request, with the fix:",
             "search_logs",
@@ -93,15 +77,17 @@ class Narrator:
     def title(self, text: str) -> None:
         print(f"\n== {text}", file=self._out)
 
-    async def step(self, question: str, tool: str, arguments: dict[str, Any]) -> CallToolResult:
+    async def step(
+        self, question: str, tool: str, arguments: dict[str, Any], max_lines: int = MAX_LINES
+    ) -> CallToolResult:
         self._number += 1
         result = await self._client.call_tool(tool, arguments)
         print(f"\n{self._number}. {question}", file=self._out)
         print(f"   > {tool} {json.dumps(arguments, separators=(',', ':'))}", file=self._out)
         text = "\n".join(block.text for block in result.content if block.type == "text")
         lines = text.splitlines()
-        for line in lines[:MAX_LINES]:
-            print(f"   {line[:180]}", file=self._out)
-        if len(lines) > MAX_LINES:
-            print(f"   … ({len(lines) - MAX_LINES} more lines)", file=self._out)
+        for line in lines[:max_lines]:
+            print(f"   {line[:200]}", file=self._out)
+        if len(lines) > max_lines:
+            print(f"   … ({len(lines) - max_lines} more lines)", file=self._out)
         return result

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 
 def triage_errors(since: str = "24h", integration: str = "") -> str:
+    """Triage what is failing: error groups by cause over a window, optionally for one integration."""
     scope = f" for the {integration} integration" if integration else ""
     filters = f', "filters": {{"integration": "{integration}"}}' if integration else ""
     return (
@@ -21,6 +22,7 @@ def triage_errors(since: str = "24h", integration: str = "") -> str:
 
 
 def investigate_sync_run(sync_job_run_id: str) -> str:
+    """Investigate one sync job run: outcome, where it stopped, and why."""
     return (
         f"Investigate sync job run {sync_job_run_id}.\n"
         f'1. Call trace_sync_run with {{"sync_job_run_id": "{sync_job_run_id}"}}.\n'
@@ -31,6 +33,7 @@ def investigate_sync_run(sync_job_run_id: str) -> str:
 
 
 def debug_webhook_delivery(webhook_id: str = "", since: str = "24h") -> str:
+    """Debug webhook deliveries: did Truto attempt them, and did the customer's endpoint accept?"""
     filters = f', "filters": {{"webhook_id": "{webhook_id}"}}' if webhook_id else ""
     return (
         f"Debug webhook deliveries{f' of webhook {webhook_id}' if webhook_id else ''} over the last {since}.\n"
@@ -45,6 +48,7 @@ def debug_webhook_delivery(webhook_id: str = "", since: str = "24h") -> str:
 
 
 def debug_mcp_tool_calls(mcp_server_id: str = "", since: str = "24h") -> str:
+    """Debug MCP tool calls: which tools error, how often, and since when."""
     filters = f'"mcp_server_id": "{mcp_server_id}", ' if mcp_server_id else ""
     return (
         f"Find which MCP tool calls error{f' on MCP server {mcp_server_id}' if mcp_server_id else ''} "

@@ -361,10 +361,11 @@ class _BoundedCounter(Generic[K]):
     def add(self, key: K | None) -> None:
         if key is None:
             return
-        if key in self.counts:
-            self.counts[key] += 1
-        elif len(self.counts) < self.cap:
-            self.counts[key] = 1
+        counts = self.counts
+        if key in counts:
+            counts[key] += 1
+        elif len(counts) < self.cap:
+            counts[key] = 1
         else:
             self.untracked += 1
 
@@ -544,6 +545,7 @@ class ErrorSummarizer:
         self._groups: dict[tuple[str | None, ...], _Group] = {}
         self._regular_groups = 0
         self._rows_in_other = 0
+        self._other_values: tuple[str | None, ...] = tuple(OTHER for _ in self.group_by)
 
     def add(self, log_type: LogType, row: Row) -> None:
         self._scanned[log_type] += 1
@@ -553,7 +555,10 @@ class ErrorSummarizer:
         text = error_text(log_type, row)
         template_text = template(text)
         cause = classify(log_type, row, text)
-        values = tuple(self._value(name, log_type, row, template_text, cause) for name in self.group_by)
+        if self.group_by == ("template",):
+            values: tuple[str | None, ...] = (template_text,)
+        else:
+            values = tuple([self._value(name, log_type, row, template_text, cause) for name in self.group_by])
         group = self._group_for(log_type, values)
         if group.is_other:
             self._rows_in_other += 1
@@ -570,15 +575,15 @@ class ErrorSummarizer:
         return _text_value(row.get(name))
 
     def _group_for(self, log_type: LogType, values: tuple[str | None, ...]) -> _Group:
-        key = (log_type.value, *values)
+        key = (log_type, *values)
         group = self._groups.get(key)
         if group is not None:
             return group
         if self._regular_groups >= self.max_groups:
-            other_key = (log_type.value, *(OTHER for _ in values), OTHER)
+            other_key = (log_type, *self._other_values, OTHER)  # the extra OTHER: no clash with a real key
             group = self._groups.get(other_key)
             if group is None:
-                group = self._groups[other_key] = _Group(log_type, tuple(OTHER for _ in values), is_other=True)
+                group = self._groups[other_key] = _Group(log_type, self._other_values, is_other=True)
             return group
         self._regular_groups += 1
         group = self._groups[key] = _Group(log_type, values, is_other=False)
