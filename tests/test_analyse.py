@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import anyio
 import pytest
 from mcp import Client
 from mcp_types import CallToolResult
@@ -271,3 +272,16 @@ async def test_trace_sync_run_within_a_window(client: Client) -> None:
     trace = data(await client.call_tool("trace_sync_run", {"sync_job_run_id": run_id, "since": "2h"}))
     assert trace["outcome"] == "stuck"
     assert "rapid_bridge" in trace["searched"][0]
+
+
+async def test_a_cancelled_summary_stops_reading_promptly() -> None:
+    slow = Sandbox(SandboxConfig(latency_s=0.2, rate_limit=None))
+    async with Client(server_on(slow)) as client:
+        with anyio.move_on_after(1.0):
+            await client.call_tool("summarize_errors", {"since": "14d"})
+        await anyio.sleep(0.5)
+        after_cancel = len(slow.requests)
+        await anyio.sleep(1.0)
+        assert len(slow.requests) == after_cancel
+        still_works = await client.call_tool("describe_log_types", {})
+        assert not still_works.is_error

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import get_args
 
 import pytest
 
+from truto_log_mcp.docs import causes_markdown, error_rules_markdown
 from truto_log_mcp.rules import (
     FILTER_ALIASES,
     FILTER_ENUMS,
@@ -281,3 +283,14 @@ def test_the_readme_shows_the_rule_table_as_generated() -> None:
     start = readme.index("<!-- rules-table:start -->") + len("<!-- rules-table:start -->")
     end = readme.index("<!-- rules-table:end -->")
     assert readme[start:end].strip() == markdown_table()
+
+
+@pytest.mark.parametrize(
+    ("marker", "table"),
+    [("error-rules", error_rules_markdown), ("causes", causes_markdown)],
+)
+def test_the_readme_shows_the_analysis_tables_as_generated(marker: str, table: Callable[[], str]) -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    start = readme.index(f"<!-- {marker}:start -->") + len(f"<!-- {marker}:start -->")
+    end = readme.index(f"<!-- {marker}:end -->")
+    assert readme[start:end].strip() == table()

@@ -1,0 +1,37 @@
+"""Markdown tables for the README, generated from the tables the code runs on (tests keep them equal)."""
+
+from __future__ import annotations
+
+from truto_log_mcp.analysis.causes import ERROR_RULES, NEXT_STEP, Cause
+from truto_log_mcp.rules import markdown_table
+
+__all__ = ["causes_markdown", "error_rules_markdown", "markdown_table"]
+
+
+def error_rules_markdown() -> str:
+    lines = ["| log_type | a row is an error when |", "| --- | --- |"]
+    lines += [f"| `{log_type.value}` | {rule} |" for log_type, rule in ERROR_RULES.items()]
+    return "\n".join(lines)
+
+
+def causes_markdown() -> str:
+    lines = ["| cause | what it means | next step (as the tools say it) |", "| --- | --- | --- |"]
+    for cause in Cause:
+        meaning = _CAUSE_MEANING[cause]
+        lines.append(f"| `{cause.value}` | {meaning} | {NEXT_STEP[cause]} |")
+    return "\n".join(lines)
+
+
+_CAUSE_MEANING: dict[Cause, str] = {
+    Cause.AUTH: "the provider refused the account's credentials (401/403, `invalid_grant`, needs reauth)",
+    Cause.RATE_LIMIT: "the provider answered 429 or the run was rate limited",
+    Cause.PROVIDER_ERROR: "the provider's API failed (5xx, bad gateway, timeouts, resets)",
+    Cause.WEBHOOK_ENDPOINT: "the customer's webhook endpoint rejected or did not answer a delivery",
+    Cause.MAPPING: "the integration mapping failed on records or responses",
+    Cause.DELIVERY: "a run fetched records (`num_records > 0`) but webhook/datastore delivery failed",
+    Cause.STUCK: "a run is `running` with no progress for more than 5 minutes",
+    Cause.NEVER_STARTED: "a run (or job) never got past `created`: no cron trigger or no start",
+    Cause.CLIENT_ERROR: "the request to Truto was invalid (400/404/422...)",
+    Cause.TRUTO_ERROR: "a 5xx whose text says Truto itself failed",
+    Cause.UNKNOWN: "an error whose rows do not say why",
+}
