@@ -285,7 +285,8 @@ def explain(ours: Candidate, minimal: Candidate, cwd: Path, repeats: int) -> lis
         names.sort(key=lambda n: -cost[n])
         listed = ", ".join(f"`{name}` {cost[name] / 1000:.0f}" for name in names[:6])
         total = sum(cost[name] for name in names) / 1000
-        rows.append([f"`{owner}`", f"{total:.0f}", listed + (", ..." if len(names) > 6 else "")])
+        owner_cell = owner if owner == RUN_TIME else f"`{owner}`"
+        rows.append([owner_cell, f"{total:.0f}", listed + (", ..." if len(names) > 6 else "")])
     lines += table(
         ["imported by", "ms", "third-party modules only our server imports (ms, with their imports)"], rows, "lrl"
     )

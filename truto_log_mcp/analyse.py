@@ -50,7 +50,7 @@ from truto_log_mcp.scanner import (
     ScanRequest,
     scan_window,
 )
-from truto_log_mcp.search import Answer, Services, StoredRow
+from truto_log_mcp.search import ANONYMOUS, Answer, Caller, Services, StoredRow
 from truto_log_mcp.suggest import did_you_mean, listing
 from truto_log_mcp.timeparse import Window, parse_duration, resolve_window
 
@@ -106,9 +106,10 @@ async def run_scans(
     sinks: dict[LogType, RowSink],
     deadline: Deadline,
     on_progress: ProgressCallback | None,
+    caller: Caller = ANONYMOUS,
 ) -> list[ScanCoverage]:
     """Scan every planned log type concurrently, sharing the concurrency and the token's rate budget."""
-    client = services.client()
+    client = services.client(caller.token)
     per_scan = max(1, services.settings.scan_concurrency // len(plan.requests))
     coverages: list[ScanCoverage | None] = [None] * len(plan.requests)
     progress: dict[int, tuple[float, float]] = {}
@@ -170,17 +171,17 @@ async def summarize_errors(
     plan: ScanPlan,
     group_by: tuple[str, ...],
     top: int,
-    principal: str = "",
+    caller: Caller = ANONYMOUS,
     on_progress: ProgressCallback | None = None,
 ) -> Answer:
     summarizer = ErrorSummarizer(group_by=group_by)
     sinks: dict[LogType, RowSink] = {
         request.log_type: partial(summarizer.add, request.log_type) for request in plan.requests
     }
-    coverages = await run_scans(services, plan, sinks, services.deadline(), on_progress)
+    coverages = await run_scans(services, plan, sinks, services.deadline(), on_progress, caller)
     summary = summarizer.summary(top)
     window = plan.requests[0].window
-    groups = [_group_model(services, group, principal) for group in summary.groups]
+    groups = [_group_model(services, group, caller.principal) for group in summary.groups]
     causes = list(dict.fromkeys(Cause(group.cause) for group in groups))
     result = SummarizeErrorsResult(
         window=window.describe(),
@@ -338,6 +339,7 @@ async def log_stats(
     compare_previous: bool,
     budget: ScanBudget,
     on_progress: ProgressCallback | None = None,
+    caller: Caller = ANONYMOUS,
 ) -> Answer:
     errors = partial(is_error, request.log_type)
     current = StatsAccumulator(group_by, bucket, errors)
@@ -353,7 +355,7 @@ async def log_stats(
     coverages: list[ScanCoverage] = []
     for scan, sink in zip(requests, sinks, strict=True):
         plan = ScanPlan((scan,), budget)
-        coverages += await run_scans(services, plan, {scan.log_type: sink}, deadline, on_progress)
+        coverages += await run_scans(services, plan, {scan.log_type: sink}, deadline, on_progress, caller)
     stats = current.result()
     comparison = None
     if previous is not None:
@@ -499,11 +501,11 @@ async def trace_sync_run(
     services: Services,
     run_id: str,
     window: Window | None,
-    principal: str = "",
+    caller: Caller = ANONYMOUS,
     on_progress: ProgressCallback | None = None,
 ) -> Answer:
     deadline = services.deadline()
-    client = services.client()
+    client = services.client(caller.token)
     now = services.clock()
     searched: list[str] = []
     run_filter = (("sync_job_run_id", run_id),)
@@ -580,7 +582,7 @@ async def trace_sync_run(
                 if request.window.span.total_seconds() > 0:
                     group.start_soon(read, request, sink, what)
     diagnosis = diagnose_run(runs.rows, webhooks.rows, crons.rows, now, sync_job_run_id=run_id)
-    result = _trace_model(services, diagnosis, run_id, searched, principal)
+    result = _trace_model(services, diagnosis, run_id, searched, caller.principal)
     if runs.dropped or webhooks.dropped:
         result.notes.append(f"Only the first {RUN_ROWS_CAP} run rows and {RELATED_ROWS_CAP} deliveries were kept.")
     return Answer(_trace_text(result), result)

@@ -7,7 +7,7 @@ compact text the model reads and the structured model clients get. No MCP types 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -15,7 +15,7 @@ import httpx2
 from pydantic import BaseModel, SecretStr
 
 from truto_log_mcp.client import Deadline, RetryPolicy, TrutoClient
-from truto_log_mcp.errors import CursorExpired, RefNotFound
+from truto_log_mcp.errors import AuthFailed, CursorExpired, RefNotFound
 from truto_log_mcp.handles import HandleStore
 from truto_log_mcp.query import LogQuery
 from truto_log_mcp.ratelimit import RateBudget
@@ -31,6 +31,19 @@ from truto_log_mcp.results import (
 from truto_log_mcp.rules import FILTER_ENUMS, MAX_WINDOW_DAYS, PAGE_LIMIT_MAX, RULES, UPSTREAM_RATE_LIMIT, LogType
 from truto_log_mcp.scan import ProgressCallback, Row, SearchState, search_batch
 from truto_log_mcp.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who calls a tool: the principal owns the handles it creates; its token (None: the server's) reads logs."""
+
+    principal: str = ""
+    token: SecretStr | None = None
+
+
+ANONYMOUS = Caller()
+TOKEN_HEADER = "x-truto-api-token"
+"""The header that carries each client's own Truto token in multi-user HTTP mode."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +92,20 @@ class Services:
     def deadline(self) -> Deadline:
         return Deadline(self.settings.call_deadline_s)
 
+    def identify(self, headers: Mapping[str, str] | None) -> Caller:
+        """The caller of one request. In multi-user mode each HTTP client sends its own Truto token,
+        which reads its logs and, hashed, names the principal that owns its cursors and refs."""
+        if not self.settings.multi_user or headers is None:
+            return ANONYMOUS
+        token = next((value for key, value in headers.items() if key.lower() == TOKEN_HEADER), "").strip()
+        if not token:
+            raise AuthFailed(
+                f"This server is in multi-user mode and the request carried no `{TOKEN_HEADER}` header.",
+                f"Configure your MCP client to send your Truto API token in the `{TOKEN_HEADER}` header.",
+            )
+        principal = hashlib.sha256(token.encode()).hexdigest()[:32]
+        return Caller(principal=principal, token=SecretStr(token))
+
 
 @dataclass(frozen=True, slots=True)
 class Answer:
@@ -86,8 +113,8 @@ class Answer:
     structured: BaseModel
 
 
-def continue_state(services: Services, cursor: str, principal: str = "") -> SearchState:
-    state = services.cursors.get(cursor, principal)
+def continue_state(services: Services, cursor: str, caller: Caller = ANONYMOUS) -> SearchState:
+    state = services.cursors.get(cursor, caller.principal)
     if state is None:
         raise CursorExpired(
             f"Cursor {cursor[:16]!r} is unknown or expired "
@@ -101,16 +128,16 @@ async def search_logs(
     services: Services,
     state: SearchState,
     limit: int,
-    principal: str = "",
+    caller: Caller = ANONYMOUS,
     on_page: ProgressCallback | None = None,
 ) -> Answer:
     settings = services.settings
     batch = await search_batch(
-        services.client(), state, limit, settings.search_page_budget, services.deadline(), on_page
+        services.client(caller.token), state, limit, settings.search_page_budget, services.deadline(), on_page
     )
     query = state.query
     columns = list(query.fields or query.rules.default_columns)
-    refs = [services.refs.put(StoredRow(query.log_type, row), principal) for row in batch.rows]
+    refs = [services.refs.put(StoredRow(query.log_type, row), caller.principal) for row in batch.rows]
     table = Table(columns)
     lines, fitted = table.render(refs, batch.rows, settings.response_token_budget)
     stopped_by: StoppedBy = batch.stopped_by
@@ -118,7 +145,7 @@ async def search_logs(
     if fitted < len(batch.rows):
         next_state = next_state.with_pending_first(batch.rows[fitted:])
         stopped_by = "token_budget"
-    next_cursor = services.cursors.put(next_state, principal) if next_state.has_more else None
+    next_cursor = services.cursors.put(next_state, caller.principal) if next_state.has_more else None
     coverage = Coverage(
         window=query.window.describe() if query.window else None,
         rows_scanned=batch.rows_scanned,
@@ -185,8 +212,8 @@ def _search_notes(
     return notes
 
 
-def get_log(services: Services, ref: str, principal: str = "") -> Answer:
-    stored = services.refs.get(ref.strip(), principal)
+def get_log(services: Services, ref: str, caller: Caller = ANONYMOUS) -> Answer:
+    stored = services.refs.get(ref.strip(), caller.principal)
     if stored is None:
         raise RefNotFound(f"Ref {ref[:16]!r} is unknown or expired.")
     row = full_row(stored.row)

@@ -48,7 +48,7 @@ from truto_log_mcp.results import (
 from truto_log_mcp.rules import LogType, LogTypeName
 from truto_log_mcp.scan import SearchState
 from truto_log_mcp.scanner import ProgressCallback, ScanRequest
-from truto_log_mcp.search import Answer, Services, continue_state, describe_log_types, get_log, search_logs
+from truto_log_mcp.search import Answer, Caller, Services, continue_state, describe_log_types, get_log, search_logs
 from truto_log_mcp.settings import Settings
 from truto_log_mcp.suggest import did_you_mean, listing
 
@@ -170,6 +170,10 @@ def services_of(ctx: Context[Services, Any]) -> Services:
     return ctx.request_context.lifespan_context
 
 
+def caller_of(ctx: Context[Services, Any]) -> Caller:
+    return services_of(ctx).identify(ctx.headers)
+
+
 def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None = None) -> TrutoLogServer:
     """The server with its tools; ``transport`` replaces the network (the sandbox in --demo and tests)."""
 
@@ -223,8 +227,9 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
             "match": match,
             "fields": fields,
         }
+        caller = caller_of(ctx)
         if cursor is not None:
-            state = continue_state(services, cursor)
+            state = continue_state(services, cursor, caller)
             check_same_query(state, arguments)
         else:
             if log_type is None:
@@ -244,7 +249,7 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
         async def on_page(pages: int, rows: int) -> None:
             await ctx.report_progress(pages, services.settings.search_page_budget, f"{rows} rows scanned")
 
-        return answer_result(await search_logs(services, state, limit, on_page=on_page))
+        return answer_result(await search_logs(services, state, limit, caller, on_page))
 
     @server.tool(name="get_log", annotations=LOCAL_READ_ONLY, structured_output=True)
     async def get_log_tool(
@@ -252,7 +257,7 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
         ref: Annotated[str, Field(min_length=1, max_length=32, description="`ref` of a row from search_logs.")],
     ) -> Annotated[CallToolResult, GetLogResult]:
         """Open one log row whole (every field) by the `ref` a search result gave it."""
-        return answer_result(get_log(services_of(ctx), ref))
+        return answer_result(get_log(services_of(ctx), ref, caller_of(ctx)))
 
     @server.tool(name="describe_log_types", annotations=LOCAL_READ_ONLY, structured_output=True)
     async def describe_log_types_tool() -> Annotated[CallToolResult, DescribeLogTypesResult]:
@@ -289,7 +294,8 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
             explicit=log_type is not None,
         )
         grouping = check_group_by(group_by or ["template"], log_types, SUMMARY_KEYS)
-        return answer_result(await summarize_errors(services, plan, grouping, top, on_progress=progress_to(ctx)))
+        answer = await summarize_errors(services, plan, grouping, top, caller_of(ctx), progress_to(ctx))
+        return answer_result(answer)
 
     @server.tool(name="log_stats", annotations=READ_ONLY, structured_output=True)
     async def log_stats_tool(
@@ -324,7 +330,7 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
         size = check_bucket(bucket, window)
         budget = scan_budget(services, max_rows)
         answer = await log_stats(
-            services, request, query.match, grouping, size, compare_previous, budget, progress_to(ctx)
+            services, request, query.match, grouping, size, compare_previous, budget, progress_to(ctx), caller_of(ctx)
         )
         return answer_result(answer)
 
@@ -345,7 +351,8 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
         window = None
         if since is not None or start is not None or end is not None:
             window = analysis_window(since, start, end, services.clock())
-        return answer_result(await trace_sync_run(services, sync_job_run_id, window, on_progress=progress_to(ctx)))
+        answer = await trace_sync_run(services, sync_job_run_id, window, caller_of(ctx), progress_to(ctx))
+        return answer_result(answer)
 
     for prompt in (triage_errors, investigate_sync_run, debug_webhook_delivery, debug_mcp_tool_calls):
         server.prompt(description=(prompt.__doc__ or "").strip())(prompt)

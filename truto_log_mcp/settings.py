@@ -17,6 +17,9 @@ class Settings(BaseSettings):
 
     api_token: SecretStr | None = Field(None, description="Truto API token (secret).")
     base_url: str = Field("https://api.truto.one", description="Truto API base URL.")
+    multi_user: bool = Field(
+        False, description="HTTP: each client sends its own Truto token (x-truto-api-token header)."
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("WARNING", description="Level of stderr logs.")
 
     request_timeout_s: float = Field(20.0, gt=0, le=300, description="Timeout of one HTTP request.")
