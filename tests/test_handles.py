@@ -33,11 +33,18 @@ def test_get_of_an_unknown_handle_is_none() -> None:
     assert store().get("r000000") is None
 
 
-@pytest.mark.parametrize(("prefix", "random_hex"), [("r", 6), ("c", 10), ("x", 7), ("ref_", 1)])
-def test_handle_is_prefix_and_random_hex_of_the_given_length(prefix: str, random_hex: int) -> None:
-    handles: HandleStore[int] = HandleStore(prefix, random_hex, max_items=10, ttl_s=60.0)
+@pytest.mark.parametrize(("prefix", "random_hex"), [("r", 5), ("c", 8), ("x", 7), ("ref_", 1)])
+def test_handle_is_prefix_instance_tag_and_random_hex(prefix: str, random_hex: int) -> None:
+    handles: HandleStore[int] = HandleStore(prefix, random_hex, max_items=10, ttl_s=60.0, instance_tag="a1b")
     handle = handles.put(1)
-    assert re.fullmatch(re.escape(prefix) + f"[0-9a-f]{{{random_hex}}}", handle)
+    assert re.fullmatch(re.escape(prefix) + f"a1b[0-9a-f]{{{random_hex}}}", handle)
+
+
+def test_a_handle_of_another_instance_is_recognised_as_foreign() -> None:
+    here: HandleStore[int] = HandleStore("r", 5, max_items=10, ttl_s=60.0, instance_tag="aaa")
+    there: HandleStore[int] = HandleStore("r", 5, max_items=10, ttl_s=60.0, instance_tag="bbb")
+    assert here.issued_here(here.put(1))
+    assert not here.issued_here(there.put(1))
 
 
 def test_handles_are_distinct() -> None:

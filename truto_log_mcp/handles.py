@@ -1,9 +1,13 @@
 """Short opaque handles for server-side state: cursor handles and row refs.
 
-A handle is a prefix and random hex (``c`` + 10 for cursors, ``r`` + 6 for refs, so rows stay
-cheap to print). Stores are bounded in count (least recently used evicted) and in age (TTL), and
-every entry is bound to an owner (the principal that created it): another owner's lookup of the
-same handle finds nothing, exactly like an expired one.
+A handle is a prefix, this process's instance tag and random hex (``c`` + tag + 8 for cursors,
+``r`` + tag + 5 for refs, so rows stay cheap to print). Stores are bounded in count (least
+recently used evicted) and in age (TTL), and every entry is bound to an owner (the principal that
+created it): another owner's lookup of the same handle finds nothing, exactly like an expired one.
+
+The instance tag (3 hex characters, random per process) matters with several replicas behind a
+load balancer: a handle that reaches a replica that did not issue it is recognised as foreign
+and answered as expired, instead of being looked up by chance in another replica's store.
 """
 
 from __future__ import annotations
@@ -25,6 +29,13 @@ class _Entry(Generic[T]):
     expires_at: float
 
 
+INSTANCE_TAG_HEX = 3
+
+
+def new_instance_tag() -> str:
+    return secrets.token_hex(2)[:INSTANCE_TAG_HEX]
+
+
 class HandleStore(Generic[T]):
     def __init__(
         self,
@@ -33,8 +44,9 @@ class HandleStore(Generic[T]):
         max_items: int,
         ttl_s: float,
         clock: Callable[[], float] = time.monotonic,
+        instance_tag: str | None = None,
     ) -> None:
-        self._prefix = prefix
+        self._prefix = prefix + (instance_tag if instance_tag is not None else new_instance_tag())
         self._random_bytes = (random_hex + 1) // 2
         self._random_hex = random_hex
         self._max_items = max_items
@@ -51,6 +63,10 @@ class HandleStore(Generic[T]):
         while len(self._entries) > self._max_items:
             self._entries.popitem(last=False)
         return handle
+
+    def issued_here(self, handle: str) -> bool:
+        """Whether this store's process issued the handle (its prefix and instance tag match)."""
+        return handle.startswith(self._prefix)
 
     def get(self, handle: str, owner: str = "") -> T | None:
         entry = self._entries.get(handle)

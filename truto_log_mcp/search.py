@@ -16,7 +16,7 @@ from pydantic import BaseModel, SecretStr
 
 from truto_log_mcp.client import Deadline, RetryPolicy, TrutoClient
 from truto_log_mcp.errors import AuthFailed, CursorExpired, RefNotFound
-from truto_log_mcp.handles import HandleStore
+from truto_log_mcp.handles import HandleStore, new_instance_tag
 from truto_log_mcp.query import LogQuery
 from truto_log_mcp.ratelimit import RateBudget
 from truto_log_mcp.render import CELL_CAP, FULL_VALUE_CAP, Table, compact_json, full_row, structured_value
@@ -66,11 +66,12 @@ class Services:
 
     @classmethod
     def create(cls, settings: Settings, http: httpx2.AsyncClient) -> Services:
+        tag = new_instance_tag()
         return cls(
             settings=settings,
             http=http,
-            cursors=HandleStore("c", 10, settings.max_cursors, settings.cursor_ttl_s),
-            refs=HandleStore("r", 6, settings.max_refs, settings.cursor_ttl_s),
+            cursors=HandleStore("c", 8, settings.max_cursors, settings.cursor_ttl_s, instance_tag=tag),
+            refs=HandleStore("r", 5, settings.max_refs, settings.cursor_ttl_s, instance_tag=tag),
         )
 
     def client(self, token: SecretStr | None = None) -> TrutoClient:
@@ -115,6 +116,10 @@ class Answer:
 
 def continue_state(services: Services, cursor: str, caller: Caller = ANONYMOUS) -> SearchState:
     state = services.cursors.get(cursor, caller.principal)
+    if state is None and not services.cursors.issued_here(cursor):
+        raise CursorExpired(
+            f"Cursor {cursor[:16]!r} was not issued by this server instance (a restart, or another replica)."
+        )
     if state is None:
         raise CursorExpired(
             f"Cursor {cursor[:16]!r} is unknown or expired "
@@ -214,6 +219,8 @@ def _search_notes(
 
 def get_log(services: Services, ref: str, caller: Caller = ANONYMOUS) -> Answer:
     stored = services.refs.get(ref.strip(), caller.principal)
+    if stored is None and not services.refs.issued_here(ref.strip()):
+        raise RefNotFound(f"Ref {ref[:16]!r} was not issued by this server instance (a restart, or another replica).")
     if stored is None:
         raise RefNotFound(f"Ref {ref[:16]!r} is unknown or expired.")
     row = full_row(stored.row)
