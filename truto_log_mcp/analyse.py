@@ -32,10 +32,8 @@ from truto_log_mcp.results import (
     GroupStatsModel,
     LogStatsResult,
     LogTypeTotals,
-    PercentilesModel,
     ScanCoverageModel,
     SummarizeErrorsResult,
-    TimelineEntryModel,
     TopCounts,
     TraceSyncRunResult,
 )
@@ -399,18 +397,11 @@ def _bucket_label(bucket: timedelta | None) -> str | None:
     return f"{minutes // 60}h" if minutes % 60 == 0 else f"{minutes}m"
 
 
-def _percentiles(value: Percentiles | None) -> PercentilesModel | None:
+def _percentiles(value: Percentiles | None) -> dict[str, float] | None:
     if value is None:
         return None
-    return PercentilesModel(
-        p50=round(value.p50, 1),
-        p95=round(value.p95, 1),
-        p99=round(value.p99, 1),
-        min=round(value.min, 1),
-        max=round(value.max, 1),
-        mean=round(value.mean, 1),
-        count=value.count,
-    )
+    rounded = {name: round(getattr(value, name), 1) for name in ("p50", "p95", "p99", "min", "max", "mean")}
+    return {**rounded, "count": value.count}
 
 
 def _group_stats(stats: GroupStats) -> GroupStatsModel:
@@ -436,11 +427,11 @@ def _stats_row(label: str, stats: GroupStatsModel) -> str:
             str(stats.count),
             str(stats.errors),
             f"{stats.error_rate:.1%}",
-            _ms(duration.p50 if duration else None),
-            _ms(duration.p95 if duration else None),
-            _ms(duration.p99 if duration else None),
-            _ms(fetch.p50 if fetch else None),
-            _ms(fetch.p95 if fetch else None),
+            _ms(duration.get("p50") if duration else None),
+            _ms(duration.get("p95") if duration else None),
+            _ms(duration.get("p99") if duration else None),
+            _ms(fetch.get("p50") if fetch else None),
+            _ms(fetch.get("p95") if fetch else None),
         ]
     )
 
@@ -629,17 +620,17 @@ def _trace_model(
             other_causes=[cause.value for cause in diagnosis.other_causes],
         ),
         timeline=[
-            TimelineEntryModel(
-                time=entry.time,
-                source=entry.source.value,
-                event=entry.event,
-                status=entry.status,
-                resource=entry.resource,
-                num_records=entry.num_records,
-                note=clean_text(entry.note, 160) if entry.note else None,
-                error=entry.is_error,
-                ref=ref(entry.source, entry.row),
-            )
+            [
+                entry.time,
+                entry.source.value,
+                entry.event,
+                entry.status,
+                entry.resource,
+                entry.num_records,
+                clean_text(entry.note, 160) if entry.note else None,
+                entry.is_error,
+                ref(entry.source, entry.row),
+            ]
             for entry in run.timeline
         ],
         timeline_omitted=run.timeline_omitted,
@@ -696,20 +687,11 @@ def _trace_text(result: TraceSyncRunResult) -> str:
         lines.append(
             f"Timeline ({len(result.timeline)} entries{omitted}): time|source|event|status|resource|records|note|ref"
         )
-        for entry in result.timeline:
+        for time, source, event, status, resource, records, note, error, ref in result.timeline:
+            cells = [str(time or "")[:19].replace("T", " "), source, event, status, resource, records]
+            text = ("ERROR " if error else "") + str(note or "")
             lines.append(
-                "|".join(
-                    [
-                        (entry.time or "")[:19].replace("T", " "),
-                        entry.source,
-                        entry.event or "",
-                        entry.status or "",
-                        entry.resource or "",
-                        "" if entry.num_records is None else str(entry.num_records),
-                        (("ERROR " if entry.error else "") + (entry.note or "")).replace("|", "¦"),
-                        entry.ref,
-                    ]
-                )
+                "|".join([*("" if cell is None else str(cell) for cell in cells), text.replace("|", "¦"), str(ref)])
             )
     deliveries = result.webhook_deliveries
     lines.append(

@@ -104,23 +104,15 @@ class SummarizeErrorsResult(BaseModel):
     notes: list[str] = Field(default_factory=list)
 
 
-class PercentilesModel(BaseModel):
-    p50: float
-    p95: float
-    p99: float
-    min: float
-    max: float
-    mean: float
-    count: int
-
-
 class GroupStatsModel(BaseModel):
     key: dict[str, str]
     count: int
     errors: int
     error_rate: float
-    duration: PercentilesModel | None = Field(description="`duration` in ms; null when rows carry none.")
-    fetch_duration: PercentilesModel | None
+    duration: dict[str, float] | None = Field(
+        description="`duration` in ms: p50, p95, p99, min, max, mean, count; null when rows carry none."
+    )
+    fetch_duration: dict[str, float] | None
 
 
 class BucketModel(BaseModel):
@@ -166,16 +158,7 @@ class DiagnosisModel(BaseModel):
     other_causes: list[str]
 
 
-class TimelineEntryModel(BaseModel):
-    time: str | None
-    source: str
-    event: str | None
-    status: str | None
-    resource: str | None
-    num_records: int | None
-    note: str | None
-    error: bool
-    ref: str
+TIMELINE_COLUMNS = ["time", "source", "event", "status", "resource", "num_records", "note", "error", "ref"]
 
 
 class TraceSyncRunResult(BaseModel):
@@ -194,7 +177,7 @@ class TraceSyncRunResult(BaseModel):
     last_event: str | None
     last_resource: str | None
     diagnosis: DiagnosisModel
-    timeline: list[TimelineEntryModel]
+    timeline: list[list[str | int | bool | None]] = Field(description="Rows of TIMELINE_COLUMNS.")
     timeline_omitted: int
     webhook_deliveries: dict[str, int] = Field(description="count, accepted, unanswered, and rejected per status.")
     cron_trigger: dict[str, str | int | bool | None]
