@@ -20,7 +20,7 @@ class FakeClock:
 
 
 def store(max_items: int = 10, ttl_s: float = 60.0, clock: FakeClock | None = None) -> HandleStore[str]:
-    return HandleStore("r", 6, max_items=max_items, ttl_s=ttl_s, clock=clock or FakeClock())
+    return HandleStore("r", max_items=max_items, ttl_s=ttl_s, clock=clock or FakeClock())
 
 
 def test_put_then_get_returns_the_value() -> None:
@@ -33,16 +33,27 @@ def test_get_of_an_unknown_handle_is_none() -> None:
     assert store().get("r000000") is None
 
 
-@pytest.mark.parametrize(("prefix", "random_hex"), [("r", 5), ("c", 8), ("x", 7), ("ref_", 1)])
-def test_handle_is_prefix_instance_tag_and_random_hex(prefix: str, random_hex: int) -> None:
-    handles: HandleStore[int] = HandleStore(prefix, random_hex, max_items=10, ttl_s=60.0, instance_tag="a1b")
-    handle = handles.put(1)
-    assert re.fullmatch(re.escape(prefix) + f"a1b[0-9a-f]{{{random_hex}}}", handle)
+@pytest.mark.parametrize("prefix", ["r", "c", "ref_"])
+def test_handle_is_prefix_instance_tag_and_a_base36_sequence(prefix: str) -> None:
+    handles: HandleStore[int] = HandleStore(prefix, max_items=100, ttl_s=60.0, instance_tag="a1b")
+    issued = [handles.put(number) for number in range(40)]
+    assert issued[0] == f"{prefix}a1b0"
+    assert issued[35] == f"{prefix}a1bz"
+    assert issued[36] == f"{prefix}a1b10"
+    assert all(re.fullmatch(re.escape(prefix) + "a1b[0-9a-z]+", handle) for handle in issued)
+
+
+def test_an_evicted_handle_is_never_issued_again() -> None:
+    handles: HandleStore[int] = HandleStore("r", max_items=2, ttl_s=60.0)
+    first = handles.put(1)
+    later = {handles.put(number) for number in range(100)}
+    assert first not in later
+    assert handles.get(first) is None
 
 
 def test_a_handle_of_another_instance_is_recognised_as_foreign() -> None:
-    here: HandleStore[int] = HandleStore("r", 5, max_items=10, ttl_s=60.0, instance_tag="aaa")
-    there: HandleStore[int] = HandleStore("r", 5, max_items=10, ttl_s=60.0, instance_tag="bbb")
+    here: HandleStore[int] = HandleStore("r", max_items=10, ttl_s=60.0, instance_tag="aaa")
+    there: HandleStore[int] = HandleStore("r", max_items=10, ttl_s=60.0, instance_tag="bbb")
     assert here.issued_here(here.put(1))
     assert not here.issued_here(there.put(1))
 

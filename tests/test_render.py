@@ -158,30 +158,34 @@ def test_text_cell_cleans_and_caps_text() -> None:
 
 def _rows(count: int) -> tuple[list[str], list[dict[str, Any]]]:
     refs = [f"r{number:06x}" for number in range(count)]
-    rows = [
-        {"timestamp": "2026-05-16T06:28:27.040Z", "message": f"message number {number} " * 3} for number in range(count)
-    ]
+    rows = [{"http_method": "GET", "message": f"message number {number} " * 3} for number in range(count)]
     return refs, rows
 
 
 def test_table_has_a_header_with_ref_first() -> None:
     refs, rows = _rows(1)
-    lines, _fitted = Table(["timestamp", "message"]).render(refs, rows, 10_000)
-    assert lines[0] == "ref|timestamp|message"
+    lines, _fitted = Table(["http_method", "message"]).render(refs, rows, 10_000)
+    assert lines[0] == "ref|http_method|message"
 
 
 def test_table_renders_one_line_a_row() -> None:
     lines, fitted = Table(["timestamp", "http_status_code"]).render(
         ["r000001", "r000002"], [{"timestamp": "2026-05-16T06:28:27Z", "http_status_code": 500}, {}], 10_000
     )
-    assert lines == ["ref|timestamp|http_status_code", "r000001|2026-05-16 06:28:27|500", "r000002||"]
+    assert lines == ["ref|timestamp|http_status_code", "== 2026-05-16 ==", "r000001|06:28:27|500", "r000002||"]
     assert fitted == 2
+
+
+def test_table_prints_each_date_once_above_its_rows() -> None:
+    stamps = ["2026-05-16T06:28:27Z", "2026-05-16T01:00:00Z", "2026-05-15T23:59:59Z"]
+    lines, _ = Table(["timestamp"]).render(["r1", "r2", "r3"], [{"timestamp": stamp} for stamp in stamps], 10_000)
+    assert lines[1:] == ["== 2026-05-16 ==", "r1|06:28:27", "r2|01:00:00", "== 2026-05-15 ==", "r3|23:59:59"]
 
 
 def test_table_keeps_within_the_token_budget() -> None:
     refs, rows = _rows(50)
     budget = 200
-    lines, fitted = Table(["timestamp", "message"]).render(refs, rows, budget)
+    lines, fitted = Table(["http_method", "message"]).render(refs, rows, budget)
     assert 1 < fitted < 50
     assert len(lines) == fitted + 1
     assert estimate_tokens(lines[0]) + sum(estimate_tokens(line) + 1 for line in lines[1:]) <= budget
@@ -190,22 +194,24 @@ def test_table_keeps_within_the_token_budget() -> None:
 def test_table_fits_as_many_rows_as_the_budget_allows() -> None:
     refs, rows = _rows(50)
     budget = 200
-    lines, fitted = Table(["timestamp", "message"]).render(refs, rows, budget)
+    lines, fitted = Table(["http_method", "message"]).render(refs, rows, budget)
     spent = estimate_tokens(lines[0]) + sum(estimate_tokens(line) + 1 for line in lines[1:])
-    next_line, _ = Table(["timestamp", "message"]).render(refs[fitted : fitted + 1], rows[fitted : fitted + 1], 10_000)
+    next_line, _ = Table(["http_method", "message"]).render(
+        refs[fitted : fitted + 1], rows[fitted : fitted + 1], 10_000
+    )
     assert spent + estimate_tokens(next_line[1]) + 1 > budget
 
 
 def test_table_renders_at_least_one_row_over_budget() -> None:
     refs, rows = _rows(5)
-    lines, fitted = Table(["timestamp", "message"]).render(refs, rows, 1)
+    lines, fitted = Table(["http_method", "message"]).render(refs, rows, 1)
     assert fitted == 1
     assert len(lines) == 2
 
 
 def test_table_renders_every_row_within_a_large_budget() -> None:
     refs, rows = _rows(5)
-    lines, fitted = Table(["timestamp", "message"]).render(refs, rows, 100_000)
+    lines, fitted = Table(["http_method", "message"]).render(refs, rows, 100_000)
     assert fitted == 5
     assert len(lines) == 6
 
@@ -231,7 +237,7 @@ def test_legend_line_lists_each_shortened_uuid_once() -> None:
         ],
         1000,
     )
-    assert table.legend_line() == f"ids: 1ba1f401={UUID_A}, 0c7e0d6a={UUID_B}"
+    assert table.legend_line() == f"ids: {UUID_A}, {UUID_B}"
 
 
 # --- full_row ----------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Short opaque handles for server-side state: cursor handles and row refs.
 
-A handle is a prefix, this process's instance tag and random hex (``c`` + tag + 8 for cursors,
-``r`` + tag + 5 for refs, so rows stay cheap to print). Stores are bounded in count (least
+A handle is a prefix (``c`` for cursors, ``r`` for refs), this process's instance tag and a
+sequence number in base 36: short (rows stay cheap to print), and never reused by a process, so
+an old handle can expire but can never come to mean a different row or query. Stores are bounded in count (least
 recently used evicted) and in age (TTL), and every entry is bound to an owner (the principal that
 created it): another owner's lookup of the same handle finds nothing, exactly like an expired one.
 
@@ -12,6 +13,7 @@ and answered as expired, instead of being looked up by chance in another replica
 
 from __future__ import annotations
 
+import itertools
 import secrets
 import time
 from collections import OrderedDict
@@ -40,15 +42,13 @@ class HandleStore(Generic[T]):
     def __init__(
         self,
         prefix: str,
-        random_hex: int,
         max_items: int,
         ttl_s: float,
         clock: Callable[[], float] = time.monotonic,
         instance_tag: str | None = None,
     ) -> None:
         self._prefix = prefix + (instance_tag if instance_tag is not None else new_instance_tag())
-        self._random_bytes = (random_hex + 1) // 2
-        self._random_hex = random_hex
+        self._sequence = itertools.count()
         self._max_items = max_items
         self._ttl_s = ttl_s
         self._clock = clock
@@ -79,7 +79,14 @@ class HandleStore(Generic[T]):
         return entry.value
 
     def _new_handle(self) -> str:
-        while True:
-            handle = self._prefix + secrets.token_hex(self._random_bytes)[: self._random_hex]
-            if handle not in self._entries:
-                return handle
+        return self._prefix + _base36(next(self._sequence))
+
+
+def _base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    text = ""
+    while True:
+        number, digit = divmod(number, 36)
+        text = digits[digit] + text
+        if number == 0:
+            return text

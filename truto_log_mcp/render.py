@@ -2,7 +2,8 @@
 
 A search result is a pipe-separated table (one header, one line a row, ``ref`` first) plus a
 header line saying what was covered; uuids print as their first 8 characters with a legend of
-the full ids once per response. Text from rows is third-party data: control and ANSI characters
+the full ids once per response, and timestamps as the time of day under a line per date. Text
+from rows is third-party data: control and ANSI characters
 are stripped, ``|`` is escaped and every value is capped (``CELL_CAP`` characters) with the cut
 stated. Rows that do not fit the response's token budget are returned to the caller, which keeps
 them for the next page: nothing is dropped.
@@ -68,11 +69,17 @@ def text_cell(value: Any, legend: dict[str, str]) -> str:
 
 
 class Table:
-    """Rows rendered as a pipe table within a token budget."""
+    """Rows rendered as a pipe table within a token budget.
+
+    The ``timestamp`` column shows the time of day; a ``== YYYY-MM-DD ==`` line precedes the
+    rows of each date (rows are newest first, so dates change rarely): the date is printed once
+    instead of on every row.
+    """
 
     def __init__(self, columns: Sequence[str]) -> None:
         self.columns = list(columns)
         self.legend: dict[str, str] = {}
+        self._date: str | None = None
 
     def render(
         self, refs: Sequence[str], rows: Sequence[Mapping[str, Any]], token_budget: int
@@ -82,20 +89,38 @@ class Table:
         spent = estimate_tokens(lines[0])
         fitted = 0
         for ref, row in zip(refs, rows, strict=True):
-            line = "|".join([ref, *(text_cell(row.get(column), self.legend) for column in self.columns)])
-            cost = estimate_tokens(line) + 1
+            date_line, cells = self._cells(row)
+            row_lines = ([date_line] if date_line else []) + ["|".join([ref, *cells])]
+            cost = sum(estimate_tokens(line) + 1 for line in row_lines)
             if fitted and spent + cost > token_budget:
                 break
-            lines.append(line)
+            if date_line:
+                self._date = date_line
+            lines += row_lines
             spent += cost
             fitted += 1
         return lines, fitted
 
+    def _cells(self, row: Mapping[str, Any]) -> tuple[str | None, list[str]]:
+        date_line = None
+        cells = []
+        for column in self.columns:
+            value = row.get(column)
+            if column == "timestamp" and isinstance(value, str) and (moment := _ISO_TIME.match(value)):
+                marker = f"== {moment.group(1)} =="
+                if marker != self._date:
+                    date_line = marker
+                cells.append(moment.group(2))
+            else:
+                cells.append(text_cell(value, self.legend))
+        return date_line, cells
+
     def legend_line(self) -> str | None:
-        used = {short: full for short, full in self.legend.items() if short != full}
+        """The full ids behind the 8-character prefixes shown in the rows."""
+        used = [full for short, full in self.legend.items() if short != full]
         if not used:
             return None
-        return "ids: " + ", ".join(f"{short}={full}" for short, full in used.items())
+        return "ids: " + ", ".join(used)
 
 
 def full_row(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -70,8 +70,8 @@ class Services:
         return cls(
             settings=settings,
             http=http,
-            cursors=HandleStore("c", 8, settings.max_cursors, settings.cursor_ttl_s, instance_tag=tag),
-            refs=HandleStore("r", 5, settings.max_refs, settings.cursor_ttl_s, instance_tag=tag),
+            cursors=HandleStore("c", settings.max_cursors, settings.cursor_ttl_s, instance_tag=tag),
+            refs=HandleStore("r", settings.max_refs, settings.cursor_ttl_s, instance_tag=tag),
         )
 
     def client(self, token: SecretStr | None = None) -> TrutoClient:
