@@ -57,22 +57,35 @@ class Services:
     """Everything the tools share for the server's lifetime (built in the lifespan)."""
 
     settings: Settings
-    http: httpx2.AsyncClient
+    http_factory: Callable[[], httpx2.AsyncClient]
+    """Builds the one shared HTTP client on first use: building it (TLS context, certificates)
+    costs ~100 ms that need not delay the MCP handshake."""
     cursors: HandleStore[SearchState]
     refs: HandleStore[StoredRow]
+    _http: httpx2.AsyncClient | None = None
     rate_budgets: dict[str, RateBudget] = field(default_factory=dict)
     """One request budget per token (keyed by the token's hash), shared by all its calls."""
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     @classmethod
-    def create(cls, settings: Settings, http: httpx2.AsyncClient) -> Services:
+    def create(cls, settings: Settings, http_factory: Callable[[], httpx2.AsyncClient]) -> Services:
         tag = new_instance_tag()
         return cls(
             settings=settings,
-            http=http,
+            http_factory=http_factory,
             cursors=HandleStore("c", settings.max_cursors, settings.cursor_ttl_s, instance_tag=tag),
             refs=HandleStore("r", settings.max_refs, settings.cursor_ttl_s, instance_tag=tag),
         )
+
+    @property
+    def http(self) -> httpx2.AsyncClient:
+        if self._http is None:
+            self._http = self.http_factory()
+        return self._http
+
+    async def aclose(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
 
     def client(self, token: SecretStr | None = None) -> TrutoClient:
         settings = self.settings

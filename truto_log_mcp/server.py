@@ -23,17 +23,6 @@ from mcp_types import Tool as MCPTool
 from pydantic import Field, ValidationError
 
 from truto_log_mcp import __version__
-from truto_log_mcp.analyse import (
-    SUMMARY_KEYS,
-    analysis_window,
-    check_bucket,
-    check_group_by,
-    log_stats,
-    plan_scans,
-    scan_budget,
-    summarize_errors,
-    trace_sync_run,
-)
 from truto_log_mcp.errors import InvalidArgument, TrutoLogError
 from truto_log_mcp.prompts import debug_mcp_tool_calls, debug_webhook_delivery, investigate_sync_run, triage_errors
 from truto_log_mcp.query import build_search, parse_log_type
@@ -195,15 +184,20 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[Services]) -> AsyncIterator[Services]:
-        timeout = httpx2.Timeout(settings.request_timeout_s, connect=min(10.0, settings.request_timeout_s))
-        async with httpx2.AsyncClient(
-            base_url=settings.base_url,
-            transport=transport,
-            timeout=timeout,
-            limits=httpx2.Limits(max_connections=32, max_keepalive_connections=16),
-            headers={"User-Agent": f"truto-log-mcp/{__version__}"},
-        ) as http:
-            yield Services.create(settings, http)
+        def http_client() -> httpx2.AsyncClient:
+            return httpx2.AsyncClient(
+                base_url=settings.base_url,
+                transport=transport,
+                timeout=httpx2.Timeout(settings.request_timeout_s, connect=min(10.0, settings.request_timeout_s)),
+                limits=httpx2.Limits(max_connections=32, max_keepalive_connections=16),
+                headers={"User-Agent": f"truto-log-mcp/{__version__}"},
+            )
+
+        services = Services.create(settings, http_client)
+        try:
+            yield services
+        finally:
+            await services.aclose()
 
     server = TrutoLogServer("truto-logs", version=__version__, instructions=INSTRUCTIONS, lifespan=lifespan)
 
@@ -295,17 +289,19 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
         """Group the errors of a window by cause: counts, first/last seen, who is affected, next step.
 
         Reads every row of the window (default 24h), concurrently."""
+        from truto_log_mcp import analyse  # imported on first use: keeps the stdio handshake fast
+
         services = services_of(ctx)
         log_types = [parse_log_type(log_type)] if log_type else list(LogType)
-        plan = plan_scans(
+        plan = analyse.plan_scans(
             log_types,
-            analysis_window(since, start, end, services.clock()),
+            analyse.analysis_window(since, start, end, services.clock()),
             dict(filters or {}),
-            scan_budget(services, max_rows),
+            analyse.scan_budget(services, max_rows),
             explicit=log_type is not None,
         )
-        grouping = check_group_by(group_by or ["template"], log_types, SUMMARY_KEYS)
-        answer = await summarize_errors(services, plan, grouping, top, caller_of(ctx), progress_to(ctx))
+        grouping = analyse.check_group_by(group_by or ["template"], log_types, analyse.SUMMARY_KEYS)
+        answer = await analyse.summarize_errors(services, plan, grouping, top, caller_of(ctx), progress_to(ctx))
         return answer_result(answer)
 
     @server.tool(name="log_stats", annotations=READ_ONLY, structured_output=True)
@@ -330,17 +326,19 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
         """Counts, error rates and p50/p95/p99 of duration and fetch_duration, per group and time bucket.
 
         Reads every row of the window (default 24h)."""
+        from truto_log_mcp import analyse
+
         services = services_of(ctx)
         now = services.clock()
-        window = analysis_window(since, start, end, now)
+        window = analyse.analysis_window(since, start, end, now)
         query = build_search(
             log_type=log_type, since=None, start=None, end=None, filters=filters, match=match, fields=None, now=now
         )
         request = ScanRequest(query.log_type, window, query.filters)
-        grouping = check_group_by(group_by or [], [query.log_type])
-        size = check_bucket(bucket, window)
-        budget = scan_budget(services, max_rows)
-        answer = await log_stats(
+        grouping = analyse.check_group_by(group_by or [], [query.log_type])
+        size = analyse.check_bucket(bucket, window)
+        budget = analyse.scan_budget(services, max_rows)
+        answer = await analyse.log_stats(
             services, request, query.match, grouping, size, compare_previous, budget, progress_to(ctx), caller_of(ctx)
         )
         return answer_result(answer)
@@ -358,11 +356,13 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
         """A sync run's timeline (run events, webhook deliveries, cron trigger), outcome and diagnosis.
 
         Without a time it finds the run in all retained logs."""
+        from truto_log_mcp import analyse
+
         services = services_of(ctx)
         window = None
         if since is not None or start is not None or end is not None:
-            window = analysis_window(since, start, end, services.clock())
-        answer = await trace_sync_run(services, sync_job_run_id, window, caller_of(ctx), progress_to(ctx))
+            window = analyse.analysis_window(since, start, end, services.clock())
+        answer = await analyse.trace_sync_run(services, sync_job_run_id, window, caller_of(ctx), progress_to(ctx))
         return answer_result(answer)
 
     for prompt in (triage_errors, investigate_sync_run, debug_webhook_delivery, debug_mcp_tool_calls):
