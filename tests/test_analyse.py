@@ -285,3 +285,14 @@ async def test_a_cancelled_summary_stops_reading_promptly() -> None:
         assert len(slow.requests) == after_cancel
         still_works = await client.call_tool("describe_log_types", {})
         assert not still_works.is_error
+
+
+async def test_a_session_over_its_scan_limit_is_told_it_is_busy() -> None:
+    slow = Sandbox(SandboxConfig(latency_s=0.3, rate_limit=None))
+    async with Client(server_on(slow, max_scans_per_session=1)) as client:
+        async with anyio.create_task_group() as group:
+            group.start_soon(client.call_tool, "summarize_errors", {"log_type": "webhook", "since": "2d"})
+            await anyio.sleep(0.2)
+            second = await client.call_tool("log_stats", {"log_type": "webhook"})
+            assert second.is_error
+            assert text(second).startswith("[busy]")

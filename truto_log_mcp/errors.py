@@ -8,6 +8,7 @@ They are converted to MCP tool errors in exactly one place (``server.ToolBoundar
     ├── InvalidArgument          [invalid_argument]      bad tool input, caught before any upstream call
     ├── CursorExpired            [cursor_expired]        unknown/expired cursor handle
     ├── RefNotFound              [ref_not_found]         unknown/expired row ref
+    ├── Busy                     [busy]                  this session already runs its maximum of scans
     └── UpstreamError                                    anything the Truto API did or failed to do
         ├── AuthFailed           [auth_failed]           401 / 403 / missing token
         ├── UpstreamRejected     [upstream_rejected]     400 / 404 / other 4xx (upstream's message kept)
@@ -53,6 +54,11 @@ class CursorExpired(TrutoLogError):
 class RefNotFound(TrutoLogError):
     code = "ref_not_found"
     default_next_step = "Refs live for the server session only; run search_logs again and use a fresh `ref`."
+
+
+class Busy(TrutoLogError):
+    code = "busy"
+    default_next_step = "Wait for the running analyses of this session to finish, then call again."
 
 
 class UpstreamError(TrutoLogError):

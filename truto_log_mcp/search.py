@@ -7,7 +7,9 @@ compact text the model reads and the structured model clients get. No MCP types 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+import weakref
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -15,7 +17,7 @@ import httpx2
 from pydantic import BaseModel, SecretStr
 
 from truto_log_mcp.client import Deadline, RetryPolicy, TrutoClient
-from truto_log_mcp.errors import AuthFailed, CursorExpired, RefNotFound
+from truto_log_mcp.errors import AuthFailed, Busy, CursorExpired, RefNotFound
 from truto_log_mcp.handles import HandleStore, new_instance_tag
 from truto_log_mcp.query import LogQuery
 from truto_log_mcp.ratelimit import RateBudget
@@ -63,6 +65,8 @@ class Services:
     cursors: HandleStore[SearchState]
     refs: HandleStore[StoredRow]
     _http: httpx2.AsyncClient | None = None
+    _scans_running: weakref.WeakKeyDictionary[object, int] = field(default_factory=weakref.WeakKeyDictionary)
+    """Analyses running per MCP session (weak: a closed session's count goes with it)."""
     rate_budgets: dict[str, RateBudget] = field(default_factory=dict)
     """One request budget per token (keyed by the token's hash), shared by all its calls."""
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
@@ -102,6 +106,18 @@ class Services:
         if key not in self.rate_budgets:
             self.rate_budgets[key] = RateBudget(self.settings.rate_budget, UPSTREAM_RATE_LIMIT[1])
         return self.rate_budgets[key]
+
+    @asynccontextmanager
+    async def scan_slot(self, session: object) -> AsyncIterator[None]:
+        """One of the session's ``max_scans_per_session`` concurrent analyses, or ``Busy`` at once."""
+        running = self._scans_running.get(session, 0)
+        if running >= self.settings.max_scans_per_session:
+            raise Busy(f"This session already runs {running} analyses (the limit).")
+        self._scans_running[session] = running + 1
+        try:
+            yield
+        finally:
+            self._scans_running[session] -= 1
 
     def deadline(self) -> Deadline:
         return Deadline(self.settings.call_deadline_s)

@@ -301,7 +301,8 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
             explicit=log_type is not None,
         )
         grouping = analyse.check_group_by(group_by or ["template"], log_types, analyse.SUMMARY_KEYS)
-        answer = await analyse.summarize_errors(services, plan, grouping, top, caller_of(ctx), progress_to(ctx))
+        async with services.scan_slot(ctx.session):
+            answer = await analyse.summarize_errors(services, plan, grouping, top, caller_of(ctx), progress_to(ctx))
         return answer_result(answer)
 
     @server.tool(name="log_stats", annotations=READ_ONLY, structured_output=True)
@@ -338,9 +339,18 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
         grouping = analyse.check_group_by(group_by or [], [query.log_type])
         size = analyse.check_bucket(bucket, window)
         budget = analyse.scan_budget(services, max_rows)
-        answer = await analyse.log_stats(
-            services, request, query.match, grouping, size, compare_previous, budget, progress_to(ctx), caller_of(ctx)
-        )
+        async with services.scan_slot(ctx.session):
+            answer = await analyse.log_stats(
+                services,
+                request,
+                query.match,
+                grouping,
+                size,
+                compare_previous,
+                budget,
+                progress_to(ctx),
+                caller_of(ctx),
+            )
         return answer_result(answer)
 
     @server.tool(name="trace_sync_run", annotations=READ_ONLY, structured_output=True)
@@ -362,7 +372,8 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
         window = None
         if since is not None or start is not None or end is not None:
             window = analyse.analysis_window(since, start, end, services.clock())
-        answer = await analyse.trace_sync_run(services, sync_job_run_id, window, caller_of(ctx), progress_to(ctx))
+        async with services.scan_slot(ctx.session):
+            answer = await analyse.trace_sync_run(services, sync_job_run_id, window, caller_of(ctx), progress_to(ctx))
         return answer_result(answer)
 
     for prompt in (triage_errors, investigate_sync_run, debug_webhook_delivery, debug_mcp_tool_calls):

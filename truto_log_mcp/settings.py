@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     )
     scan_max_seconds: float = Field(45.0, gt=0, le=600, description="Time budget of one analysis's scan.")
 
+    max_scans_per_session: int = Field(2, ge=1, le=16, description="Analyses one MCP session may run at once.")
+
     cursor_ttl_s: float = Field(3600.0, gt=0, description="How long a cursor handle stays valid.")
     max_cursors: int = Field(1000, ge=1, description="Cursor handles kept (least recently used evicted).")
     max_refs: int = Field(5000, ge=1, description="Row refs kept for get_log (least recently used evicted).")
