@@ -7,7 +7,6 @@ compact text the model reads and the structured model clients get. No MCP types 
 from __future__ import annotations
 
 import hashlib
-import weakref
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -65,8 +64,8 @@ class Services:
     cursors: HandleStore[SearchState]
     refs: HandleStore[StoredRow]
     _http: httpx2.AsyncClient | None = None
-    _scans_running: weakref.WeakKeyDictionary[object, int] = field(default_factory=weakref.WeakKeyDictionary)
-    """Analyses running per MCP session (weak: a closed session's count goes with it)."""
+    _scans_running: dict[str, int] = field(default_factory=dict)
+    """Analyses running per session key (see ``server.session_key``); idle keys are removed."""
     rate_budgets: dict[str, RateBudget] = field(default_factory=dict)
     """One request budget per token (keyed by the token's hash), shared by all its calls."""
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
@@ -108,7 +107,7 @@ class Services:
         return self.rate_budgets[key]
 
     @asynccontextmanager
-    async def scan_slot(self, session: object) -> AsyncIterator[None]:
+    async def scan_slot(self, session: str) -> AsyncIterator[None]:
         """One of the session's ``max_scans_per_session`` concurrent analyses, or ``Busy`` at once."""
         running = self._scans_running.get(session, 0)
         if running >= self.settings.max_scans_per_session:
@@ -118,6 +117,8 @@ class Services:
             yield
         finally:
             self._scans_running[session] -= 1
+            if not self._scans_running[session]:
+                del self._scans_running[session]
 
     def deadline(self) -> Deadline:
         return Deadline(self.settings.call_deadline_s)

@@ -175,6 +175,14 @@ def services_of(ctx: Context[Services, Any]) -> Services:
     return ctx.request_context.lifespan_context
 
 
+def session_key(ctx: Context[Services, Any]) -> str:
+    """The MCP session of a request (HTTP: its Mcp-Session-Id), else its caller: stdio is one session,
+    and stateless requests count per principal."""
+    headers = ctx.headers or {}
+    session = next((value for key, value in headers.items() if key.lower() == "mcp-session-id"), None)
+    return f"session:{session}" if session else f"caller:{caller_of(ctx).principal}"
+
+
 def caller_of(ctx: Context[Services, Any]) -> Caller:
     return services_of(ctx).identify(ctx.headers)
 
@@ -301,7 +309,7 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
             explicit=log_type is not None,
         )
         grouping = analyse.check_group_by(group_by or ["template"], log_types, analyse.SUMMARY_KEYS)
-        async with services.scan_slot(ctx.session):
+        async with services.scan_slot(session_key(ctx)):
             answer = await analyse.summarize_errors(services, plan, grouping, top, caller_of(ctx), progress_to(ctx))
         return answer_result(answer)
 
@@ -339,7 +347,7 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
         grouping = analyse.check_group_by(group_by or [], [query.log_type])
         size = analyse.check_bucket(bucket, window)
         budget = analyse.scan_budget(services, max_rows)
-        async with services.scan_slot(ctx.session):
+        async with services.scan_slot(session_key(ctx)):
             answer = await analyse.log_stats(
                 services,
                 request,
@@ -372,7 +380,7 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
         window = None
         if since is not None or start is not None or end is not None:
             window = analyse.analysis_window(since, start, end, services.clock())
-        async with services.scan_slot(ctx.session):
+        async with services.scan_slot(session_key(ctx)):
             answer = await analyse.trace_sync_run(services, sync_job_run_id, window, caller_of(ctx), progress_to(ctx))
         return answer_result(answer)
 
