@@ -139,3 +139,20 @@ def test_owner_gets_its_own_entry() -> None:
     refs = store()
     handle = refs.put("mine", owner="alice")
     assert refs.get(handle, owner="alice") == "mine"
+
+
+def test_the_store_keeps_within_its_byte_bound_by_evicting_the_oldest() -> None:
+    sized: HandleStore[str] = HandleStore("r", max_items=100, ttl_s=60.0, max_bytes=1000, size_of=len)
+    handles = [sized.put("x" * 300) for _ in range(5)]
+    assert sized.bytes <= 1000
+    assert sized.get(handles[0]) is None
+    assert sized.get(handles[-1]) == "x" * 300
+
+
+def test_an_expired_entry_gives_back_its_bytes() -> None:
+    clock = FakeClock()
+    sized: HandleStore[str] = HandleStore("r", max_items=10, ttl_s=1.0, clock=clock, max_bytes=1000, size_of=len)
+    handle = sized.put("x" * 300)
+    clock.now += 2
+    assert sized.get(handle) is None
+    assert sized.bytes == 0

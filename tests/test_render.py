@@ -8,8 +8,10 @@ import pytest
 
 from truto_log_mcp.render import (
     CELL_CAP,
+    FULL_ITEMS_CAP,
     FULL_VALUE_CAP,
     Table,
+    cap_text,
     clean_text,
     estimate_tokens,
     full_row,
@@ -273,3 +275,16 @@ def test_full_row_cleans_nested_values() -> None:
 def test_full_row_caps_nested_strings() -> None:
     row = {"remote_requests": [{"url": "u" * (FULL_VALUE_CAP * 2)}]}
     assert len(full_row(row)["remote_requests"][0]["url"]) == FULL_VALUE_CAP
+
+
+def test_full_row_cuts_long_lists_and_says_how_many_more() -> None:
+    row = full_row({"logs": [f"line {number}" for number in range(FULL_ITEMS_CAP + 5)]})
+    assert len(row["logs"]) == FULL_ITEMS_CAP + 1
+    assert row["logs"][-1] == "… (+5 more items)"
+
+
+def test_cap_text_cuts_and_states_the_cut() -> None:
+    assert cap_text("x" * 50, 100) == "x" * 50
+    capped = cap_text("x" * 500, 100)
+    assert capped.startswith("x" * 100)
+    assert "500 characters" in capped

@@ -249,3 +249,29 @@ async def test_log_types_resource_is_the_same_schema(client: Client) -> None:
     contents = await client.read_resource("truto://log-types")
     text = contents.contents[0]
     assert getattr(text, "text", "").startswith('{"log_types"')
+
+
+async def test_an_enormous_row_is_opened_with_shorter_strings_said_so() -> None:
+    from truto_log_mcp.sandbox import SandboxConfig
+
+    huge = {
+        "log_type": "webhook",
+        "timestamp": "2026-11-25T10:00:00.000Z",
+        "logs": [f"{number} " + "y" * 3000 for number in range(150)],
+    }
+    big = Sandbox(SandboxConfig(generate=False, extra_rows={LogType.WEBHOOK: [huge]}, rate_limit=None))
+    async with Client(server_on(big)) as small:
+        found = structured(await small.call_tool("search_logs", {"log_type": "webhook"}))
+        opened = await small.call_tool("get_log", {"ref": found["rows"][0][0]})
+    assert len(text_of(opened)) < 20_000
+    assert "lists over 40 items cut" in text_of(opened) or "lists over 10 items cut" in text_of(opened)
+
+
+async def test_no_answer_exceeds_the_response_size_cap(sandbox: Sandbox) -> None:
+    async with Client(server_on(sandbox, max_response_chars=10_000, response_token_budget=50_000)) as capped:
+        result = await capped.call_tool(
+            "search_logs",
+            {"log_type": "unified_proxy_api", "limit": 100, "fields": ["message", "http_url", "http_useragent"]},
+        )
+    assert len(text_of(result)) < 10_200
+    assert "[cut: this answer was" in text_of(result)

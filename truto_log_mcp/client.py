@@ -44,6 +44,7 @@ from truto_log_mcp.errors import (
     error_for_status,
 )
 from truto_log_mcp.ratelimit import RateBudget
+from truto_log_mcp.redact import redact_row
 
 logger = logging.getLogger(__name__)
 
@@ -98,8 +99,10 @@ class TrutoClient:
         token: SecretStr | None,
         policy: RetryPolicy,
         rate: RateBudget | None = None,
+        redact: bool = False,
     ) -> None:
         self._http = http
+        self._redact = redact
         self._token = token
         self._policy = policy
         self._rate = rate
@@ -175,10 +178,10 @@ class TrutoClient:
         )
         if response.status_code >= 400:
             raise error_for_status(response.status_code, _json_or_none(response), _retry_after(response))
-        return parse_page(response)
+        return parse_page(response, self._redact)
 
 
-def parse_page(response: httpx2.Response) -> Page:
+def parse_page(response: httpx2.Response, redact: bool = False) -> Page:
     """Check the body's shape and flatten rows; anything unexpected is ``MalformedResponse``."""
     try:
         body = response.json()
@@ -190,7 +193,7 @@ def parse_page(response: httpx2.Response) -> Page:
     for row in body["result"]:
         if not isinstance(row, dict):
             raise MalformedResponse(f"Truto's `result` holds a {type(row).__name__}, not a log row object.")
-        rows.append(flatten_row(row))
+        rows.append(redact_row(flatten_row(row)) if redact else flatten_row(row))
     cursor = body.get("next_cursor")
     if cursor is not None and not isinstance(cursor, str):
         raise MalformedResponse("Truto's `next_cursor` is not a string.")

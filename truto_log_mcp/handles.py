@@ -2,8 +2,8 @@
 
 A handle is a prefix (``c`` for cursors, ``r`` for refs), this process's instance tag and a
 sequence number in base 36: short (rows stay cheap to print), and never reused by a process, so
-an old handle can expire but can never come to mean a different row or query. Stores are bounded in count (least
-recently used evicted) and in age (TTL), and every entry is bound to an owner (the principal that
+an old handle can expire but can never come to mean a different row or query. Stores are bounded in count and in
+bytes (least recently used evicted) and in age (TTL), and every entry is bound to an owner (the principal that
 created it): another owner's lookup of the same handle finds nothing, exactly like an expired one.
 
 The instance tag (3 hex characters, random per process) matters with several replicas behind a
@@ -29,6 +29,7 @@ class _Entry(Generic[T]):
     owner: str
     value: T
     expires_at: float
+    size: int
 
 
 INSTANCE_TAG_HEX = 3
@@ -46,6 +47,8 @@ class HandleStore(Generic[T]):
         ttl_s: float,
         clock: Callable[[], float] = time.monotonic,
         instance_tag: str | None = None,
+        max_bytes: int | None = None,
+        size_of: Callable[[T], int] | None = None,
     ) -> None:
         self._prefix = prefix + (instance_tag if instance_tag is not None else new_instance_tag())
         self._sequence = itertools.count()
@@ -53,16 +56,27 @@ class HandleStore(Generic[T]):
         self._ttl_s = ttl_s
         self._clock = clock
         self._entries: OrderedDict[str, _Entry[T]] = OrderedDict()
+        self._max_bytes = max_bytes
+        self._size_of = size_of
+        self.bytes = 0
+        """Approximate bytes held (by ``size_of``; 0 without it)."""
 
     def __len__(self) -> int:
         return len(self._entries)
 
     def put(self, value: T, owner: str = "") -> str:
         handle = self._new_handle()
-        self._entries[handle] = _Entry(owner, value, self._clock() + self._ttl_s)
-        while len(self._entries) > self._max_items:
-            self._entries.popitem(last=False)
+        size = self._size_of(value) if self._size_of is not None else 0
+        self._entries[handle] = _Entry(owner, value, self._clock() + self._ttl_s, size)
+        self.bytes += size
+        while len(self._entries) > self._max_items or (
+            self._max_bytes is not None and self.bytes > self._max_bytes and len(self._entries) > 1
+        ):
+            self._drop(next(iter(self._entries)))
         return handle
+
+    def _drop(self, handle: str) -> None:
+        self.bytes -= self._entries.pop(handle).size
 
     def issued_here(self, handle: str) -> bool:
         """Whether this store's process issued the handle (its prefix and instance tag match)."""
@@ -73,7 +87,7 @@ class HandleStore(Generic[T]):
         if entry is None or entry.owner != owner:
             return None
         if entry.expires_at <= self._clock():
-            del self._entries[handle]
+            self._drop(handle)
             return None
         self._entries.move_to_end(handle)
         return entry.value

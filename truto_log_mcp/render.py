@@ -123,19 +123,39 @@ class Table:
         return "ids: " + ", ".join(used)
 
 
-def full_row(row: Mapping[str, Any]) -> dict[str, Any]:
-    """A whole row for get_log: every field, strings cleaned and capped at ``FULL_VALUE_CAP``."""
-    return {key: _clean_deep(value) for key, value in row.items()}
+FULL_ITEMS_CAP = 200
+"""Items of one list (or keys of one object) in get_log; the rest is counted, not shown."""
 
 
-def _clean_deep(value: Any) -> Any:
+def full_row(
+    row: Mapping[str, Any], value_cap: int = FULL_VALUE_CAP, items_cap: int = FULL_ITEMS_CAP
+) -> dict[str, Any]:
+    """A whole row for get_log: every field, strings cleaned and capped, long lists and objects cut (stated)."""
+    return {key: _clean_deep(value, value_cap, items_cap) for key, value in row.items()}
+
+
+def _clean_deep(value: Any, cap: int, items_cap: int) -> Any:
     if isinstance(value, str):
-        return clean_text(value, FULL_VALUE_CAP)
+        return clean_text(value, cap)
     if isinstance(value, list):
-        return [_clean_deep(item) for item in value]
+        items = [_clean_deep(item, cap, items_cap) for item in value[:items_cap]]
+        if len(value) > items_cap:
+            items.append(f"… (+{len(value) - items_cap} more items)")
+        return items
     if isinstance(value, dict):
-        return {clean_text(str(key), CELL_CAP): _clean_deep(item) for key, item in value.items()}
+        kept = list(value.items())[:items_cap]
+        cleaned = {clean_text(str(key), CELL_CAP): _clean_deep(item, cap, items_cap) for key, item in kept}
+        if len(value) > items_cap:
+            cleaned["…"] = f"+{len(value) - items_cap} more keys"
+        return cleaned
     return value
+
+
+def cap_text(text: str, limit: int) -> str:
+    """The last guard on an answer's size: cut at ``limit`` characters, saying so."""
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"\n[cut: this answer was {len(text)} characters; the limit is {limit}]"
 
 
 def compact_json(value: Any) -> str:

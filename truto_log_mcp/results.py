@@ -32,7 +32,7 @@ class SearchLogsResult(BaseModel):
 class GetLogResult(BaseModel):
     ref: str
     log_type: str
-    row: dict[str, Any] = Field(description="Every field of the row (strings over 4000 characters cut).")
+    row: dict[str, Any] = Field(description="Every field of the row (long strings and lists cut, as the text says).")
 
 
 class LogTypeDescription(BaseModel):

@@ -26,7 +26,7 @@ from truto_log_mcp import __version__
 from truto_log_mcp.errors import InvalidArgument, TrutoLogError
 from truto_log_mcp.prompts import debug_mcp_tool_calls, debug_webhook_delivery, investigate_sync_run, triage_errors
 from truto_log_mcp.query import build_search, parse_log_type
-from truto_log_mcp.render import compact_json
+from truto_log_mcp.render import cap_text, compact_json
 from truto_log_mcp.results import (
     DescribeLogTypesResult,
     GetLogResult,
@@ -83,13 +83,20 @@ class TrutoLogServer(MCPServer[Services]):
     """``MCPServer`` with the error boundary and unknown-argument check in ``call_tool``."""
 
     _listed: list[MCPTool] | None = None
+    max_response_chars: int = 200_000
+    """The last guard on the size of one answer's text (set from settings in ``build_server``)."""
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Services, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
         try:
             await self._check_arguments(name, arguments)
-            return await super().call_tool(name, arguments, context)
+            result = await super().call_tool(name, arguments, context)
+            if isinstance(result, CallToolResult):
+                for block in result.content:
+                    if isinstance(block, TextContent):
+                        block.text = cap_text(block.text, self.max_response_chars)
+            return result
         except TrutoLogError as error:
             return error_result(error)
         except ToolError as error:
@@ -208,6 +215,7 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
             await services.aclose()
 
     server = TrutoLogServer("truto-logs", version=__version__, instructions=INSTRUCTIONS, lifespan=lifespan)
+    server.max_response_chars = settings.max_response_chars
 
     @server.tool(name="search_logs", annotations=READ_ONLY, structured_output=True)
     async def search_logs_tool(

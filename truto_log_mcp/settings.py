@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     multi_user: bool = Field(
         False, description="HTTP: each client sends its own Truto token (x-truto-api-token header)."
     )
+    redact: bool = Field(False, description="Replace IP and e-mail addresses in rows by <ip> / <email>.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("WARNING", description="Level of stderr logs.")
 
     request_timeout_s: float = Field(20.0, gt=0, le=300, description="Timeout of one HTTP request.")
@@ -42,9 +43,15 @@ class Settings(BaseSettings):
     cursor_ttl_s: float = Field(3600.0, gt=0, description="How long a cursor handle stays valid.")
     max_cursors: int = Field(1000, ge=1, description="Cursor handles kept (least recently used evicted).")
     max_refs: int = Field(5000, ge=1, description="Row refs kept for get_log (least recently used evicted).")
+    max_store_bytes: int = Field(
+        32 * 1024 * 1024, ge=1024 * 1024, description="Bytes of rows each handle store (cursors, refs) may hold."
+    )
 
     search_page_budget: int = Field(
         10, ge=1, le=100, description="Upstream pages one search_logs call may read to fill `limit` after `match`."
+    )
+    max_response_chars: int = Field(
+        100_000, ge=10_000, le=1_000_000, description="Hard cap on the characters of one answer's text."
     )
     response_token_budget: int = Field(
         6000, ge=500, le=50_000, description="Approximate token budget of one tool response's text."
