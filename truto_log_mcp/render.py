@@ -2,11 +2,12 @@
 
 A search result is a pipe-separated table (one header, one line a row, ``ref`` first) plus a
 header line saying what was covered; uuids print as their first 8 characters with a legend of
-the full ids once per response, and timestamps as the time of day under a line per date. Text
-from rows is third-party data: control and ANSI characters
-are stripped, ``|`` is escaped and every value is capped (``CELL_CAP`` characters) with the cut
-stated. Rows that do not fit the response's token budget are returned to the caller, which keeps
-them for the next page: nothing is dropped.
+the full ids once per response, and timestamps as the time of day under a line per date.
+
+Text from rows is third-party data: control and ANSI characters are stripped, ``|`` is escaped
+and every value is capped (``CELL_CAP`` characters) with the cut stated. Rows that do not fit
+the response's token budget are returned to the caller, which keeps them for the next page:
+nothing is dropped.
 """
 
 from __future__ import annotations
