@@ -7,7 +7,9 @@ How (and why):
   that page showed: about three pages each, at most ``concurrency * 4``, none longer than 28 days
   (so the upstream's one-month rule holds for each even when the window is longer). Each is
   paged newest first with its own cursor; ``concurrency`` workers take sub-windows newest first.
-  Several per worker keeps the workers busy when activity is uneven over time.
+  Several per worker keeps the workers busy when activity is uneven over time; a worker that
+  finds the queue empty takes over the older half of the busiest running sub-window (which then
+  stops at that cut), so no worker idles while one pages through a busy hour alone.
 * The upstream's ``created_at`` bounds are both exclusive, so a row stamped exactly on a boundary
   would fall between two sub-windows. Every sub-window but the oldest starts 1 ms before its
   boundary; rows within that millisecond are deduplicated (only they are remembered).
@@ -48,6 +50,8 @@ ScanStop = Literal["end", "row_budget", "page_budget", "time_budget"]
 _EDGE = timedelta(milliseconds=1)
 _LONGEST_PIECE = timedelta(days=28)
 _SHORTEST_PIECE = timedelta(minutes=1)
+_STEAL_MIN_PAGES = 2.0
+"""An idle worker splits a running sub-window only if about this many pages are left in it."""
 _FATAL = (AuthFailed, UpstreamRejected)
 """Errors that every other sub-window would hit too: stop the scan and raise them."""
 
@@ -86,11 +90,19 @@ class ScanCoverage:
 @dataclass(slots=True)
 class _Piece:
     window: Window
+    """The sub-window as requested upstream (fixed: its cursor is bound to it)."""
     oldest: bool
     started: bool = False
     done: bool = False
     oldest_seen: datetime | None = None
     error: str | None = None
+    cut: datetime | None = None
+    """Set when an idle worker took over the older part: rows older than this are not this piece's."""
+    rows: int = 0
+
+    @property
+    def covered_start(self) -> datetime:
+        return self.cut if self.cut is not None else self.window.start
 
     def wire_window(self) -> Window:
         start = self.window.start if self.oldest else self.window.start - _EDGE
@@ -100,15 +112,23 @@ class _Piece:
         if self.done:
             return None
         if self.oldest_seen is None:
-            return self.window
-        return Window(self.window.start, self.oldest_seen) if self.oldest_seen > self.window.start else None
+            return Window(self.covered_start, self.window.end)
+        return Window(self.covered_start, self.oldest_seen) if self.oldest_seen > self.covered_start else None
 
     def read_seconds(self) -> float:
         if self.done:
-            return self.window.span.total_seconds()
+            return (self.window.end - self.covered_start).total_seconds()
         if self.oldest_seen is None:
             return 0.0
         return (self.window.end - self.oldest_seen).total_seconds()
+
+    def pages_left(self) -> float:
+        """Pages still to read, estimated from the density read so far (0 when unknown or not running)."""
+        if not self.started or self.done or self.error or self.oldest_seen is None or not self.rows:
+            return 0.0
+        read = (self.window.end - self.oldest_seen).total_seconds()
+        left = (self.oldest_seen - self.covered_start).total_seconds()
+        return self.rows / max(read, 0.001) * left / PAGE_LIMIT_MAX
 
 
 def split_window(window: Window, pieces: int) -> list[Window]:
@@ -140,39 +160,91 @@ class _Scan:
     fatal: UpstreamError | None = None
     edge_seen: set[str] = field(default_factory=set)
     next_piece: int = 0
+    page_read: anyio.Event = field(default_factory=anyio.Event)
+    """Set (and replaced) after every page: wakes idle workers to look for work again."""
     last_progress: float = 0.0
 
     def stopping(self) -> bool:
         return self.stopped_by != "end" or self.fatal is not None
 
     async def worker(self) -> None:
-        while not self.stopping() and self.next_piece < len(self.queue):
-            piece = self.queue[self.next_piece]
+        while not self.stopping():
+            piece = self.next_work()
+            if piece is not None:
+                await self.read_piece(piece)
+            elif any(piece.started and not piece.done and not piece.error for piece in self.pieces):
+                await self.page_read.wait()  # a running sub-window may become worth splitting
+            else:
+                return
+
+    def next_work(self) -> _Piece | None:
+        """The next queued sub-window; when none is left, the older half of the busiest running one."""
+        if self.next_piece < len(self.queue):
             self.next_piece += 1
-            await self.read_piece(piece)
+            return self.queue[self.next_piece - 1]
+        busiest = max(self.pieces, key=_Piece.pages_left, default=None)
+        if busiest is None or busiest.pages_left() < _STEAL_MIN_PAGES or busiest.oldest_seen is None:
+            return None
+        # The running piece keeps its request (its cursor is bound to it) and stops at the cut;
+        # the idle worker reads the older half as a new sub-window ending (exclusively) at the cut.
+        cut = _floor_ms(busiest.covered_start + (busiest.oldest_seen - busiest.covered_start) / 2)
+        if cut <= busiest.covered_start:
+            return None
+        older = _Piece(Window(busiest.covered_start, cut), oldest=busiest.oldest and busiest.cut is None)
+        busiest.cut = cut
+        self.boundaries = self.boundaries | {cut}
+        self.pieces.append(older)
+        return older
 
     async def read_piece(self, piece: _Piece, cursor: str | None = None) -> None:
-        """Page one sub-window to its end (or until a budget stops the scan)."""
+        """Page one sub-window to its end (or until a budget or an error stops it)."""
         piece.started = True
+        try:
+            await self._page_through(piece, cursor)
+        finally:
+            self.wake_idle_workers()
+
+    async def _page_through(self, piece: _Piece, cursor: str | None) -> None:
         used: set[str] = set()
-        while not self.stopping():
-            page = await self.fetch(piece, cursor)
-            if page is None:
-                return
+        page = await self.fetch(piece, cursor)
+        while page is not None and not self.stopping():
             if page.next_cursor is not None and page.next_cursor in used:
                 piece.error = MalformedResponse(
                     "Truto returned the same next_cursor twice; this sub-window was cut."
                 ).tool_text()
                 return
-            for row in page.rows:
-                self.take(piece, row)
-            if page.next_cursor is None:
+            ahead: list[Page | None] = []
+            async with anyio.create_task_group() as group:
+                if page.next_cursor is not None:
+                    # Ask for the next page before reading this one: its latency overlaps the work here.
+                    group.start_soon(self._fetch_into, ahead, piece, page.next_cursor)
+                    await anyio.sleep(0)
+                passed_cut = self.take_page(piece, page)
+                if passed_cut:
+                    group.cancel_scope.cancel()
+            if page.next_cursor is None or passed_cut:
                 piece.done = True
                 await self.report_progress(force=False)
                 return
             used.add(page.next_cursor)
-            cursor = page.next_cursor
+            self.wake_idle_workers()
             await self.report_progress(force=False)
+            page = ahead[0] if ahead else None
+
+    def wake_idle_workers(self) -> None:
+        """Idle workers wait for news: a page read (a piece may now be worth splitting) or a piece ended."""
+        self.page_read.set()
+        self.page_read = anyio.Event()
+
+    async def _fetch_into(self, into: list[Page | None], piece: _Piece, cursor: str) -> None:
+        into.append(await self.fetch(piece, cursor))
+
+    def take_page(self, piece: _Piece, page: Page) -> bool:
+        """Take a page's rows; True when it reached past the piece's cut (the piece is then done)."""
+        passed_cut = False
+        for row in page.rows:
+            passed_cut = not self.take(piece, row) or passed_cut
+        return passed_cut
 
     async def fetch(self, piece: _Piece, cursor: str | None) -> Page | None:
         """One page of a sub-window, or None when a budget or an error ends its reading (recorded)."""
@@ -198,18 +270,23 @@ class _Scan:
         self.pages += 1
         return page
 
-    def take(self, piece: _Piece, row: Row) -> None:
+    def take(self, piece: _Piece, row: Row) -> bool:
+        """Pass a row on (once); False when it lies past the piece's cut (another worker's part)."""
         moment = _timestamp(row)
         if moment is not None:
+            if piece.cut is not None and moment < piece.cut:
+                return False
             if piece.oldest_seen is None or moment < piece.oldest_seen:
                 piece.oldest_seen = moment
             if self._near_boundary(moment):
                 key = _row_key(row)
                 if key in self.edge_seen:
-                    return
+                    return True
                 self.edge_seen.add(key)
+        piece.rows += 1
         self.rows += 1
         self.sink(row)
+        return True
 
     def _near_boundary(self, moment: datetime) -> bool:
         floor = _floor_ms(moment)
@@ -316,7 +393,7 @@ async def _probe_then_split(scan: _Scan, whole: _Piece, concurrency: int) -> Non
     read_span = whole.window.end - split
     density = max(len(page.rows), 1) / PAGE_LIMIT_MAX
     pages_left = rest.span / read_span * density if read_span.total_seconds() > 0 else float(concurrency * 4)
-    windows = split_window(rest, max(1, min(concurrency * 4, math.ceil(pages_left / 3))))
+    windows = split_window(rest, max(1, min(concurrency, math.ceil(pages_left / 3))))
     whole.window = Window(split, whole.window.end)
     whole.done = True
     # Newest first: when a budget stops the scan, what was read is the most recent activity.
@@ -325,7 +402,7 @@ async def _probe_then_split(scan: _Scan, whole: _Piece, concurrency: int) -> Non
     scan.boundaries = scan.boundaries | {split, *(window.start for window in windows[1:])}
     scan.queue = pieces
     async with anyio.create_task_group() as workers:
-        for _ in range(min(concurrency, len(pieces))):
+        for _ in range(concurrency):
             workers.start_soon(scan.worker)
 
 

@@ -9,6 +9,7 @@ filters use per-field posting lists built on first use. A query never copies or 
 from __future__ import annotations
 
 import gc
+import json
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -61,6 +62,8 @@ def gc_paused() -> Iterator[None]:
 @dataclass(frozen=True, slots=True)
 class Page:
     rows: list[Row]
+    encoded: list[bytes]
+    """Each row as compact JSON (encoded once per row and cached: pages are cheap to serve)."""
     keys: list[Key]
     """Each row's keyset position (timestamp in epoch microseconds, sequence)."""
     last_key: Key | None
@@ -77,6 +80,7 @@ class LogTable:
         self._sort_keys: list[Key] = [(-micros, seq) for micros, seq, _ in stamped]
         """Ascending in output order: (-timestamp, sequence)."""
         self._indexes: dict[str, dict[str, list[int]]] = {}
+        self._encoded: dict[int, bytes] = {}
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -111,7 +115,16 @@ class LogTable:
 
     def _page(self, positions: list[int], *, more: bool) -> Page:
         keys = [(-self._sort_keys[i][0], self._sort_keys[i][1]) for i in positions]
-        return Page([self._rows[i] for i in positions], keys, keys[-1] if more else None)
+        return Page(
+            [self._rows[i] for i in positions], [self._encode(i) for i in positions], keys, keys[-1] if more else None
+        )
+
+    def _encode(self, position: int) -> bytes:
+        encoded = self._encoded.get(position)
+        if encoded is None:
+            encoded = json.dumps(self._rows[position], ensure_ascii=False, separators=(",", ":")).encode()
+            self._encoded[position] = encoded
+        return encoded
 
     def _matching(self, start: int, end: int, filters: Mapping[str, str]) -> Iterator[int]:
         if not filters:
