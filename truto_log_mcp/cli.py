@@ -44,6 +44,37 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="HTTP port (default 8000)")
     serve.add_argument("--demo", action="store_true", help="serve the embedded sandbox's logs; no token needed")
+    serve.add_argument(
+        "--multi-user",
+        action="store_true",
+        help="HTTP: each client sends its own Truto token in x-truto-api-token (also TRUTO_MULTI_USER=true)",
+    )
+    serve.add_argument(
+        "--stateless",
+        action="store_true",
+        help="HTTP: no MCP sessions, for replicas behind a load balancer (also TRUTO_MCP_STATELESS=true)",
+    )
+    serve.add_argument(
+        "--json-response",
+        action="store_true",
+        help="HTTP: answer with one JSON body instead of an SSE stream (also TRUTO_MCP_JSON_RESPONSE=true)",
+    )
+    serve.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="HTTP: a Host header value to accept besides loopback, e.g. logs.example.com (repeatable; "
+        "also TRUTO_MCP_ALLOWED_HOSTS)",
+    )
+    serve.add_argument(
+        "--allowed-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="HTTP: an Origin header value to accept, e.g. https://logs.example.com (repeatable; "
+        "also TRUTO_MCP_ALLOWED_ORIGINS)",
+    )
 
     commands.add_parser("demo", help="a guided investigation on the embedded sandbox, printed")
 
@@ -79,6 +110,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             getattr(args, "host", "127.0.0.1"),
             getattr(args, "port", 8000),
             getattr(args, "demo", False),
+            multi_user=getattr(args, "multi_user", False),
+            stateless=getattr(args, "stateless", False),
+            json_response=getattr(args, "json_response", False),
+            allowed_hosts=getattr(args, "allowed_host", []),
+            allowed_origins=getattr(args, "allowed_origin", []),
         )
     if command == "demo":
         from truto_log_mcp.demo import run_demo
@@ -118,14 +154,63 @@ def make_server(settings: Settings, demo: bool) -> TrutoLogServer:
     return build_server(settings)
 
 
-def serve(settings: Settings, transport: str, host: str, port: int, demo: bool) -> int:
-    server = make_server(settings, demo)
+def serve(
+    settings: Settings,
+    transport: str,
+    host: str,
+    port: int,
+    demo: bool,
+    *,
+    multi_user: bool = False,
+    stateless: bool = False,
+    json_response: bool = False,
+    allowed_hosts: Sequence[str] = (),
+    allowed_origins: Sequence[str] = (),
+) -> int:
+    """Serve over stdio, or over streamable HTTP after refusing what would expose the server (exit 2)."""
     if transport == "stdio":
-        server.run()
-    else:
-        logger.info("Serving streamable HTTP on http://%s:%d/mcp", host, port)
-        server.run("streamable-http", host=host, port=port)
-    return 0
+        http_only = [
+            flag
+            for flag, given in (
+                ("--multi-user", multi_user),
+                ("--stateless", stateless),
+                ("--json-response", json_response),
+                ("--allowed-host", bool(allowed_hosts)),
+                ("--allowed-origin", bool(allowed_origins)),
+            )
+            if given
+        ]
+        if http_only:
+            print(f"truto-log-mcp: {', '.join(http_only)} needs --transport http.", file=sys.stderr)
+            return 2
+        make_server(settings, demo).run()
+        return 0
+
+    from truto_log_mcp.http import DeploymentError, HttpOptions, check_deployment, serve_http
+
+    if multi_user:
+        settings = settings.model_copy(update={"multi_user": True})
+    options = HttpOptions.from_settings(
+        settings,
+        host,
+        port,
+        stateless=stateless,
+        json_response=json_response,
+        allowed_hosts=allowed_hosts,
+        allowed_origins=allowed_origins,
+    )
+    try:
+        warnings = check_deployment(options)
+    except DeploymentError as error:
+        print(f"truto-log-mcp: {error}", file=sys.stderr)
+        return 2
+    if settings.multi_user and settings.api_token is not None and not demo:
+        warnings.append("TRUTO_API_TOKEN is not used in multi-user mode: each client's x-truto-api-token is.")
+    if not settings.multi_user and settings.api_token is None and not demo:
+        warnings.append("TRUTO_API_TOKEN is not set: tools will answer [auth_failed] until it is.")
+    for warning in warnings:
+        print(f"truto-log-mcp: warning: {warning}", file=sys.stderr)
+    return serve_http(make_server(settings, demo), options, settings.log_level)
 
 
 def run_sandbox(args: argparse.Namespace) -> int:

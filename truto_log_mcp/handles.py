@@ -6,7 +6,7 @@ an old handle can expire but can never come to mean a different row or query. St
 bytes (least recently used evicted) and in age (TTL), and every entry is bound to an owner (the principal that
 created it): another owner's lookup of the same handle finds nothing, exactly like an expired one.
 
-The instance tag (3 hex characters, random per process) matters with several replicas behind a
+The instance tag (4 base-36 characters, random per process) matters with several replicas behind a
 load balancer: a handle that reaches a replica that did not issue it is recognised as foreign
 and answered as expired, instead of being looked up by chance in another replica's store.
 """
@@ -32,11 +32,14 @@ class _Entry(Generic[T]):
     size: int
 
 
-INSTANCE_TAG_HEX = 3
+_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+INSTANCE_TAG_LENGTH = 4
+"""Base-36 characters of the instance tag: 1.7 million tags, so two replicas (or a process and its
+restart, whose sequence starts again at 0) share one about once in 1.7 million."""
 
 
 def new_instance_tag() -> str:
-    return secrets.token_hex(2)[:INSTANCE_TAG_HEX]
+    return "".join(secrets.choice(_DIGITS) for _ in range(INSTANCE_TAG_LENGTH))
 
 
 class HandleStore(Generic[T]):
@@ -97,10 +100,9 @@ class HandleStore(Generic[T]):
 
 
 def _base36(number: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
     text = ""
     while True:
         number, digit = divmod(number, 36)
-        text = digits[digit] + text
+        text = _DIGITS[digit] + text
         if number == 0:
             return text

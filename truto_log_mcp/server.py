@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -184,10 +185,17 @@ def services_of(ctx: Context[Services, Any]) -> Services:
 
 def session_key(ctx: Context[Services, Any]) -> str:
     """The MCP session of a request (HTTP: its Mcp-Session-Id), else its caller: stdio is one session,
-    and stateless requests count per principal."""
+    and sessionless requests count per principal in multi-user mode."""
     headers = ctx.headers or {}
     session = next((value for key, value in headers.items() if key.lower() == "mcp-session-id"), None)
-    return f"session:{session}" if session else f"caller:{caller_of(ctx).principal}"
+    if session:
+        return f"session:{session}"
+    caller = caller_of(ctx)
+    if ctx.headers is not None and not caller.principal:
+        # A sessionless HTTP request of the server-wide token: one of many independent clients,
+        # not one conversation; only the rate budget bounds it.
+        return f"request:{uuid.uuid4().hex}"
+    return f"caller:{caller.principal}"
 
 
 def caller_of(ctx: Context[Services, Any]) -> Caller:

@@ -6,10 +6,10 @@ Only ``TRUTO_API_TOKEN`` and ``TRUTO_BASE_URL`` are part of the public contract;
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -56,3 +56,35 @@ class Settings(BaseSettings):
     response_token_budget: int = Field(
         6000, ge=500, le=50_000, description="Approximate token budget of one tool response's text."
     )
+
+    # Streamable HTTP (``serve --transport http``); see docs/README-http.md. Ignored on stdio.
+    mcp_bearer_token: SecretStr | None = Field(
+        None, description="HTTP: the bearer token clients must send (Authorization: Bearer ...). Secret."
+    )
+    mcp_allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="HTTP: extra Host header values accepted (comma-separated; 'name' also allows 'name:*').",
+    )
+    mcp_allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="HTTP: extra Origin header values accepted (comma-separated)."
+    )
+    mcp_max_body_bytes: int = Field(
+        1024 * 1024, ge=1024, le=64 * 1024 * 1024, description="HTTP: largest request body; larger answers 413."
+    )
+    mcp_max_sessions: int = Field(
+        256, ge=1, le=100_000, description="HTTP: concurrent MCP sessions; one more answers 503 until one ends."
+    )
+    mcp_session_idle_s: float = Field(
+        1800.0, gt=0, le=86_400, description="HTTP: an MCP session without requests for this long is closed."
+    )
+    mcp_stateless: bool = Field(False, description="HTTP: no MCP sessions (for replicas behind a load balancer).")
+    mcp_json_response: bool = Field(
+        False, description="HTTP: answer POSTs with one JSON body instead of an SSE stream (no progress)."
+    )
+
+    @field_validator("mcp_allowed_hosts", "mcp_allowed_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value

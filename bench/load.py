@@ -1,0 +1,302 @@
+"""Load: many MCP clients at once over streamable HTTP against one server process.
+
+The server is ``truto-log-mcp serve --transport http --demo`` started as a subprocess on
+127.0.0.1 with a bearer token (what a team deploys; the embedded sandbox is its upstream, in
+process). ``--clients`` SDK clients (``mcp.Client`` over streamable HTTP, each its own connection)
+first all connect, then, released together, each calls ``search_logs`` and ``summarize_errors``
+once. Two protocol modes, as clients speak them:
+
+- ``legacy``: the handshake-era protocol with an MCP session per client (``initialize``,
+  ``Mcp-Session-Id``): what the TypeScript SDK speaks, so Claude Code, Cursor, Claude Desktop's
+  ``mcp-remote`` bridge and the Inspector;
+- ``modern``: ``Client(url)``'s default, protocol 2026-07-28: one self-contained POST per call,
+  no session.
+
+Reported per mode: calls, wall time, throughput (calls/s), p50/p99 latency per tool, errors, and
+the server process's peak RSS (psutil, sampled every 10 ms) against its RSS when idle.
+
+Target: no errors in any mode (a ``[busy]`` or a transport failure counts), with at least 50
+concurrent clients.
+
+Run: ``python -m bench.load`` (``--clients N``, ``--mode legacy|modern|both``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+import httpx2
+import psutil
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+
+from bench.common import BenchResult, percentile, report, table
+
+CLIENTS = 50
+MODES = ("legacy", "modern")
+FAST_BUDGET = {"TRUTO_RATE_BUDGET": "500"}
+"""Truto's own limit per token (the default budget, 250 per 10 s, keeps half of it for other clients)."""
+BEARER = "bench-load-bearer-token-0123456789abcdef"
+READY = re.compile(r"serving MCP over streamable HTTP at (http://\S+/mcp)")
+CALLS: list[tuple[str, dict[str, Any]]] = [
+    ("search_logs", {"log_type": "unified_proxy_api", "since": "24h", "match": {"status": ">=400"}, "limit": 20}),
+    ("summarize_errors", {"log_type": "webhook", "since": "24h"}),
+]
+CALL_TIMEOUT_S = 60.0
+START_TIMEOUT_S = 30.0
+
+
+@dataclass(slots=True)
+class Outcome:
+    mode: str
+    clients: int
+    budget: str
+    latencies: dict[str, list[float]] = field(default_factory=lambda: {name: [] for name, _ in CALLS})
+    errors: list[str] = field(default_factory=list)
+    wall_s: float = 0.0
+    connect_s: list[float] = field(default_factory=list)
+    idle_rss: int = 0
+    peak_rss: int = 0
+    pages: int = 0
+    server_cpu_s: float = 0.0
+    clients_cpu_s: float = 0.0
+    """Upstream pages the calls read (their coverage): what the rate budget counts."""
+
+    @property
+    def calls(self) -> int:
+        return sum(len(values) for values in self.latencies.values()) + len(self.errors)
+
+
+@contextmanager
+def server_process(env: dict[str, str]) -> Iterator[tuple[str, psutil.Process]]:
+    """``serve --transport http --demo`` on a free 127.0.0.1 port; yields its URL and process."""
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "truto_log_mcp", "serve", "--transport", "http", "--demo", "--port", "0"],
+            env={"PATH": os.environ.get("PATH", ""), "TRUTO_MCP_BEARER_TOKEN": BEARER, **env},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+        try:
+            deadline = time.monotonic() + START_TIMEOUT_S
+            while True:
+                log.seek(0)
+                text = log.read().decode(errors="replace")
+                if found := READY.search(text):
+                    break
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the server did not start:\n{text}")
+                time.sleep(0.05)
+            yield found.group(1), psutil.Process(process.pid)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+class PeakRss:
+    """Samples a process's RSS in a thread while the block runs."""
+
+    def __init__(self, process: psutil.Process, interval_s: float = 0.01) -> None:
+        self.process = process
+        self.interval_s = interval_s
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.peak = max(self.peak, int(self.process.memory_info().rss))
+            except psutil.Error:
+                return
+            self._stop.wait(self.interval_s)
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+async def one_client(url: str, mode: str, outcome: Outcome, connected: list[int], go: anyio.Event) -> None:
+    headers = {"Authorization": f"Bearer {BEARER}"}
+    timeout = httpx2.Timeout(CALL_TIMEOUT_S, read=CALL_TIMEOUT_S)
+    started = time.perf_counter()
+    try:
+        async with httpx2.AsyncClient(headers=headers, timeout=timeout) as http:
+            transport = streamable_http_client(url, http_client=http)
+            async with Client(transport, mode="legacy" if mode == "legacy" else "auto") as client:
+                outcome.connect_s.append(time.perf_counter() - started)
+                connected[0] += 1
+                await go.wait()
+                for name, arguments in CALLS:
+                    called = time.perf_counter()
+                    with anyio.fail_after(CALL_TIMEOUT_S):
+                        result = await client.call_tool(name, arguments)
+                    if result.is_error:
+                        text = " ".join(block.text for block in result.content if block.type == "text")
+                        outcome.errors.append(f"{name}: {text[:80]}")
+                    else:
+                        outcome.latencies[name].append(time.perf_counter() - called)
+                        outcome.pages += pages_of(result.structured_content)
+    except Exception as error:  # a transport failure is an error of the run, not of the benchmark
+        outcome.errors.append(f"{type(error).__name__}: {str(error)[:80]}")
+        connected[0] += 1
+
+
+def cpu_s(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return float(times.user + times.system)
+
+
+def pages_of(structured: dict[str, Any] | None) -> int:
+    coverage = (structured or {}).get("coverage")
+    scans = coverage if isinstance(coverage, list) else [coverage] if isinstance(coverage, dict) else []
+    return sum(int(scan.get("pages", 0)) for scan in scans)
+
+
+async def load(url: str, mode: str, clients: int, server: psutil.Process, budget: str) -> Outcome:
+    outcome = Outcome(mode, clients, budget)
+    outcome.idle_rss = int(server.memory_info().rss)
+    connected = [0]
+    go = anyio.Event()
+    me = psutil.Process()
+    with PeakRss(server) as rss:
+        async with anyio.create_task_group() as group:
+            for _ in range(clients):
+                group.start_soon(one_client, url, mode, outcome, connected, go)
+            with anyio.fail_after(START_TIMEOUT_S):
+                while connected[0] < clients:
+                    await anyio.sleep(0.01)
+            released = time.perf_counter()
+            server_cpu, clients_cpu = cpu_s(server), cpu_s(me)
+            go.set()
+        outcome.wall_s = time.perf_counter() - released
+        outcome.server_cpu_s = cpu_s(server) - server_cpu
+        outcome.clients_cpu_s = cpu_s(me) - clients_cpu
+    outcome.peak_rss = rss.peak
+    return outcome
+
+
+def run_mode(mode: str, clients: int, env: dict[str, str]) -> Outcome:
+    budget = env.get("TRUTO_RATE_BUDGET", "250 (default)")
+    with server_process(env) as (url, server):
+        return anyio.run(load, url, mode, clients, server, budget)
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f}"
+
+
+def mib(size: int) -> str:
+    return f"{size / 1024 / 1024:.0f}"
+
+
+def run(clients: int = CLIENTS, modes: tuple[str, ...] = MODES) -> BenchResult:
+    scenarios = [(mode, FAST_BUDGET) for mode in modes]
+    if "legacy" in modes:
+        scenarios.append(("legacy", {}))
+    outcomes = [run_mode(mode, clients, env) for mode, env in scenarios]
+    rows = []
+    for outcome in outcomes:
+        done = [value for values in outcome.latencies.values() for value in values]
+        cells = [
+            f"{outcome.mode}",
+            outcome.budget,
+            str(outcome.clients),
+            str(outcome.calls),
+            str(outcome.pages),
+            f"{outcome.wall_s:.2f}",
+            f"{outcome.calls / outcome.wall_s:.0f}" if outcome.wall_s else "-",
+        ]
+        for name, _ in CALLS:
+            values = outcome.latencies[name]
+            cells.append(f"{ms(percentile(values, 0.5))} / {ms(percentile(values, 0.99))}" if values else "-")
+        cells += [
+            f"{ms(percentile(done, 0.5))} / {ms(percentile(done, 0.99))}" if done else "-",
+            str(len(outcome.errors)),
+            f"{mib(outcome.idle_rss)} → {mib(outcome.peak_rss)}",
+            f"{outcome.server_cpu_s:.1f} / {outcome.clients_cpu_s:.1f}",
+        ]
+        rows.append(cells)
+    header = [
+        "mode",
+        "rate budget / 10 s",
+        "clients",
+        "calls",
+        "upstream pages",
+        "wall s",
+        "calls/s",
+        *(f"`{name}` p50 / p99 ms" for name, _ in CALLS),
+        "all p50 / p99 ms",
+        "errors",
+        "server RSS MiB (idle → peak)",
+        "CPU s server / clients",
+    ]
+    met = all(not outcome.errors and outcome.calls == outcome.clients * len(CALLS) for outcome in outcomes)
+    summary = [
+        f"{clients} SDK clients at once, each its own HTTP connection, released together after connecting; "
+        f"each calls {', '.join(f'`{name}` {compact(arguments)}' for name, arguments in CALLS)} once. "
+        f"One server process per row (`serve --transport http --demo`, bearer token, default settings but the "
+        f"rate budget), Python {sys.version.split()[0]}, {os.cpu_count()} CPUs; the demo sandbox runs in the "
+        "server's process, so its time is the server's. Latency is per call, from the client; calls/s is all "
+        "calls over the wall time from release to the last answer.",
+        "All clients of a single-user server share its Truto token, so they share one rate budget (upstream "
+        "requests per 10 s, `TRUTO_RATE_BUDGET`): with the default 250 the calls beyond it wait for the budget "
+        "(last row) instead of failing; the rows above set it to Truto's own limit, 500, to measure the server.",
+    ]
+    for outcome in outcomes:
+        if outcome.errors:
+            kinds = sorted({re.sub(r"\d+", "N", error)[:70] for error in outcome.errors})
+            summary.append(
+                f"{outcome.mode} (budget {outcome.budget}) errors ({len(outcome.errors)}): " + "; ".join(kinds[:5])
+            )
+        if outcome.connect_s:
+            summary.append(
+                f"{outcome.mode} (budget {outcome.budget}): connecting p50 "
+                f"{ms(percentile(outcome.connect_s, 0.5))} ms, p99 {ms(percentile(outcome.connect_s, 0.99))} ms."
+            )
+    return BenchResult(
+        title=f"Load ({clients} concurrent MCP clients over streamable HTTP)",
+        target=f"no errors with {clients} concurrent clients in every mode",
+        met=met,
+        table=table(header, rows, align="ll" + "r" * (len(header) - 2)),
+        summary=summary,
+    )
+
+
+def compact(arguments: dict[str, Any]) -> str:
+    return json.dumps(arguments, separators=(",", ":"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=CLIENTS, help=f"concurrent clients (default {CLIENTS})")
+    parser.add_argument("--mode", choices=[*MODES, "both"], default="both", help="protocol mode (default both)")
+    args = parser.parse_args(argv)
+    modes = MODES if args.mode == "both" else (args.mode,)
+    return report(run(args.clients, modes))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

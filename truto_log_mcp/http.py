@@ -1,0 +1,354 @@
+"""Streamable HTTP for teams: one server that several people's assistants reach over the network.
+
+The SDK's ``streamable_http_app`` serves MCP at ``/mcp`` (sessions, SSE, the body limit, the
+session limit, Host/Origin checks). This module puts a small ASGI gate in front of it, for what a
+shared deployment needs and the SDK leaves to the application:
+
+- Host/Origin (DNS-rebinding) checks run first, on every path but ``/healthz``, so that a forged
+  Host is refused before credentials are even looked at. Loopback names are always allowed; other
+  names come from ``TRUTO_MCP_ALLOWED_HOSTS`` / ``--allowed-host`` (and the bind address).
+- Bearer authentication (``TRUTO_MCP_BEARER_TOKEN``): compared in constant time (digests of both
+  sides, so not even the length leaks), 401 with ``WWW-Authenticate: Bearer`` otherwise. The token
+  is never logged, printed or put in an answer.
+- Each request is tagged with its principal (``scope["user"]``) so that the SDK binds every MCP
+  session to the credential that opened it: in multi-user mode, another user's request for a
+  session answers 404 as if it did not exist. Cursor handles and refs are bound to the same
+  principal by the handle stores, so one user can never page or open another's results.
+- ``/healthz`` answers ``{"ok": true, "version": ...}`` without authentication: enough for a load
+  balancer's probe, and nothing about the token, the upstream or the users.
+
+``check_deployment`` refuses configurations that would expose the server: a non-loopback bind
+without a bearer token (multi-user mode alone is not authentication: the Truto token a client sends
+is only checked by Truto when a tool reads logs, so anyone could open sessions, list tools, tie up
+the server and probe tokens through it), a bearer token too short to resist guessing, or a wildcard
+bind with no allowed host names (every remote request would be refused as a rebinding attempt).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+
+import anyio
+from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
+from mcp.server.auth.provider import AccessToken
+from mcp.server.transport_security import TransportSecurityMiddleware, TransportSecuritySettings
+from pydantic import SecretStr
+from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from truto_log_mcp import __version__
+from truto_log_mcp.search import TOKEN_HEADER
+from truto_log_mcp.settings import Settings
+
+if TYPE_CHECKING:
+    import socket
+
+    from mcp.server.mcpserver import MCPServer
+
+logger = logging.getLogger(__name__)
+
+MCP_PATH: Final = "/mcp"
+HEALTH_PATH: Final = "/healthz"
+WELL_KNOWN: Final = "/.well-known/"
+MIN_BEARER_CHARS: Final = 32
+"""Shortest bearer token accepted: ``secrets.token_urlsafe(32)`` gives 43 characters."""
+REALM: Final = "truto-log-mcp"
+LOOPBACK_HOSTS: Final = ("127.0.0.1:*", "localhost:*", "[::1]:*")
+LOOPBACK_ORIGINS: Final = ("http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*")
+GRACEFUL_SHUTDOWN_S: Final = 5
+TOKEN_HINT: Final = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+
+
+class DeploymentError(Exception):
+    """A configuration refused before anything listens; the message says how to fix it (exit code 2)."""
+
+
+@dataclass(frozen=True, slots=True)
+class HttpOptions:
+    """How the HTTP endpoint is exposed: flags over ``TRUTO_MCP_*`` settings."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    bearer_token: SecretStr | None = None
+    multi_user: bool = False
+    stateless: bool = False
+    json_response: bool = False
+    allowed_hosts: tuple[str, ...] = ()
+    allowed_origins: tuple[str, ...] = ()
+    max_body_bytes: int = 1024 * 1024
+    max_sessions: int = 256
+    session_idle_s: float = 1800.0
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        host: str,
+        port: int,
+        *,
+        stateless: bool = False,
+        json_response: bool = False,
+        allowed_hosts: Iterable[str] = (),
+        allowed_origins: Iterable[str] = (),
+    ) -> HttpOptions:
+        token = settings.mcp_bearer_token
+        return cls(
+            host=host,
+            port=port,
+            bearer_token=token if token is not None and token.get_secret_value().strip() else None,
+            multi_user=settings.multi_user,
+            stateless=stateless or settings.mcp_stateless,
+            json_response=json_response or settings.mcp_json_response,
+            allowed_hosts=tuple(dict.fromkeys([*settings.mcp_allowed_hosts, *allowed_hosts])),
+            allowed_origins=tuple(dict.fromkeys([*settings.mcp_allowed_origins, *allowed_origins])),
+            max_body_bytes=settings.mcp_max_body_bytes,
+            max_sessions=settings.mcp_max_sessions,
+            session_idle_s=settings.mcp_session_idle_s,
+        )
+
+    def url(self, port: int | None = None) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port if port is None else port}{MCP_PATH}"
+
+
+def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return None
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    address = _ip(host)
+    return address is not None and address.is_loopback
+
+
+def is_wildcard(host: str) -> bool:
+    address = _ip(host)
+    return host == "" or (address is not None and address.is_unspecified)
+
+
+def check_deployment(options: HttpOptions) -> list[str]:
+    """Refuse (``DeploymentError``) what would expose the server; return warnings worth printing."""
+    warnings: list[str] = []
+    token = options.bearer_token.get_secret_value() if options.bearer_token else None
+    if token is not None and len(token.strip()) < MIN_BEARER_CHARS:
+        raise DeploymentError(
+            f"TRUTO_MCP_BEARER_TOKEN is too short ({len(token.strip())} characters; at least {MIN_BEARER_CHARS}). "
+            f"Generate one with: {TOKEN_HINT}"
+        )
+    if not is_loopback(options.host):
+        if token is None:
+            raise DeploymentError(
+                f"refusing to serve on {options.host}: a non-loopback address needs authentication. "
+                f"Set TRUTO_MCP_BEARER_TOKEN (at least {MIN_BEARER_CHARS} characters; generate one with: {TOKEN_HINT}) "
+                "and configure clients to send 'Authorization: Bearer <token>', or bind 127.0.0.1 "
+                "(the default). --multi-user alone does not count: the Truto token a client sends is only "
+                "checked by Truto when a tool reads logs."
+            )
+        if is_wildcard(options.host) and not options.allowed_hosts:
+            raise DeploymentError(
+                f"refusing to serve on {options.host or 'all interfaces'} without allowed host names: every "
+                "remote request would be refused as a DNS-rebinding attempt (421). Set TRUTO_MCP_ALLOWED_HOSTS "
+                "(or --allowed-host) to the host name(s) clients use, e.g. logs.example.com or 10.0.0.5:8000."
+            )
+        warnings.append(
+            "serving plain HTTP on a non-loopback address: put a TLS-terminating reverse proxy in front "
+            "(the bearer token and Truto tokens would otherwise cross the network in clear)."
+        )
+    return warnings
+
+
+def _with_any_port(values: Iterable[str]) -> list[str]:
+    """``name`` also allows ``name:*`` (a Host or Origin with an explicit port)."""
+    expanded: list[str] = []
+    for value in values:
+        value = value.strip().rstrip("/")
+        if not value:
+            continue
+        expanded.append(value)
+        if not re.search(r":(\d+|\*)$", value) or value.endswith("]"):
+            expanded.append(f"{value}:*")
+    return list(dict.fromkeys(expanded))
+
+
+def security_settings(options: HttpOptions) -> TransportSecuritySettings:
+    """DNS-rebinding protection, always on: loopback names, the bind address and the configured names."""
+    hosts = list(LOOPBACK_HOSTS)
+    origins = list(LOOPBACK_ORIGINS)
+    if not is_loopback(options.host) and not is_wildcard(options.host):
+        bound = f"[{options.host}]" if ":" in options.host else options.host
+        hosts += _with_any_port([bound])
+    hosts += _with_any_port(options.allowed_hosts)
+    origins += _with_any_port(options.allowed_origins)
+    return TransportSecuritySettings(
+        enable_dns_rebinding_protection=True,
+        allowed_hosts=list(dict.fromkeys(hosts)),
+        allowed_origins=list(dict.fromkeys(origins)),
+    )
+
+
+def principal_of(headers: Mapping[str, str], multi_user: bool) -> str:
+    """Who a request acts as, for binding MCP sessions: the hash of its Truto token in multi-user mode
+    (the same principal that owns its cursor handles and refs), else the one shared identity."""
+    if not multi_user:
+        return "team"
+    token = headers.get(TOKEN_HEADER, "").strip()
+    return "user:" + hashlib.sha256(token.encode()).hexdigest()[:32] if token else "user:none"
+
+
+class HttpGate:
+    """The ASGI gate in front of the SDK's app: health, Host/Origin, bearer auth, session principal."""
+
+    def __init__(self, app: ASGIApp, options: HttpOptions, security: TransportSecuritySettings) -> None:
+        self.app = app
+        self.options = options
+        token = options.bearer_token
+        self._expected = hashlib.sha256(token.get_secret_value().strip().encode()).digest() if token else None
+        self._host_check = TransportSecurityMiddleware(security)
+        self._health_body = json.dumps({"ok": True, "version": __version__}).encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":  # lifespan: the SDK app runs its session manager
+            await self.app(scope, receive, send)
+            return
+        if scope["path"] == HEALTH_PATH:
+            await self._health(scope, receive, send)
+            return
+        refused = await self._host_check.validate_request(Request(scope))
+        if refused is not None:
+            await refused(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        # OAuth discovery (/.well-known/...) answers 404 to anyone: a client that was refused looks there
+        # next, and "no OAuth here" tells it to use its configured bearer token rather than start a login.
+        discovery = scope["method"] in ("GET", "HEAD") and scope["path"].startswith(WELL_KNOWN)
+        if self._expected is not None and not discovery:
+            problem = self._authenticate(headers.get("authorization"))
+            if problem is not None:
+                client = scope.get("client")
+                logger.info(
+                    "Refused a request without valid credentials from %s: %s", client[0] if client else "?", problem
+                )
+                await self._unauthorized(problem, scope, receive, send)
+                return
+        if self._expected is not None or self.options.multi_user:
+            principal = principal_of(headers, self.options.multi_user)
+            scope["user"] = AuthenticatedUser(AccessToken(token=principal, client_id=principal, scopes=[]))
+        await self.app(scope, receive, send)
+
+    def _authenticate(self, authorization: str | None) -> str | None:
+        """None when the request carries the bearer token, else why not (never the token itself)."""
+        if not authorization:
+            return "missing"
+        scheme, _, given = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not given.strip():
+            return "malformed"
+        digest = hashlib.sha256(given.strip().encode()).digest()
+        assert self._expected is not None
+        return None if hmac.compare_digest(digest, self._expected) else "invalid"
+
+    async def _unauthorized(self, problem: str, scope: Scope, receive: Receive, send: Send) -> None:
+        challenge = f'Bearer realm="{REALM}"'
+        description = "This MCP endpoint needs 'Authorization: Bearer <token>' (TRUTO_MCP_BEARER_TOKEN of the server)."
+        body: dict[str, str] = {"error": "unauthorized", "error_description": description}
+        if problem != "missing":
+            challenge += ', error="invalid_token", error_description="The bearer token is not valid."'
+            body = {"error": "invalid_token", "error_description": "The bearer token is not valid."}
+        response = Response(
+            json.dumps(body),
+            status_code=401,
+            media_type="application/json",
+            headers={"WWW-Authenticate": challenge, "Cache-Control": "no-store"},
+        )
+        await response(scope, receive, send)
+
+    async def _health(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] not in ("GET", "HEAD"):
+            response = Response(status_code=405, headers={"Allow": "GET, HEAD"})
+        else:
+            response = Response(self._health_body, media_type="application/json", headers={"Cache-Control": "no-store"})
+        await response(scope, receive, send)
+
+
+def build_app(server: MCPServer[Any], options: HttpOptions) -> HttpGate:
+    """The ASGI app: the gate around the SDK's streamable HTTP app (whose lifespan runs the sessions)."""
+    security = security_settings(options)
+    inner = server.streamable_http_app(
+        streamable_http_path=MCP_PATH,
+        json_response=options.json_response,
+        stateless_http=options.stateless,
+        max_request_body_size=options.max_body_bytes,
+        session_idle_timeout=options.session_idle_s,
+        max_sessions=options.max_sessions,
+        transport_security=security,
+        host=options.host,
+    )
+    return HttpGate(inner, options, security)
+
+
+def describe(options: HttpOptions, port: int) -> str:
+    """The startup line (stderr): where, and how it is protected; never a secret."""
+    parts = [
+        "auth: bearer token" if options.bearer_token else "auth: none (loopback only)",
+        "users: multi-user (x-truto-api-token)" if options.multi_user else "users: one Truto token",
+        "stateless" if options.stateless else f"sessions: up to {options.max_sessions}",
+        f"health: {HEALTH_PATH}",
+    ]
+    return f"truto-log-mcp: serving MCP over streamable HTTP at {options.url(port)} ({'; '.join(parts)})"
+
+
+def serve_http(server: MCPServer[Any], options: HttpOptions, log_level: str = "WARNING") -> int:
+    """Serve until interrupted (SIGINT/SIGTERM: graceful shutdown). Call ``check_deployment`` first.
+
+    ``port`` 0 picks a free port; the startup line on stderr says which."""
+    import uvicorn
+
+    # sse_starlette logs every chunk it sends at DEBUG: answers full of rows (customer data) in the log.
+    logging.getLogger("sse_starlette").setLevel(max(logging.INFO, logging.getLogger().getEffectiveLevel()))
+    config = uvicorn.Config(
+        build_app(server, options),
+        host=options.host,
+        port=options.port,
+        log_config=None,  # our logging: stderr, TRUTO_LOG_LEVEL
+        log_level=log_level.lower(),
+        access_log=log_level == "DEBUG",
+        server_header=False,
+        ws="none",
+        lifespan="on",
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+    )
+    sock = config.bind_socket()
+    try:
+        started = anyio.run(_serve, uvicorn.Server(config), sock, options)
+    finally:
+        sock.close()
+    return 0 if started else 1
+
+
+async def _serve(server: Any, sock: socket.socket, options: HttpOptions) -> bool:
+    """Run uvicorn on the bound socket; announce the URL on stderr once it accepts requests."""
+
+    async def announce() -> None:
+        while not server.started:
+            await anyio.sleep(0.02)
+        print(describe(options, int(sock.getsockname()[1])), file=sys.stderr, flush=True)
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(announce)
+        await server.serve([sock])
+        group.cancel_scope.cancel()
+    return bool(server.started)
