@@ -38,8 +38,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"truto-log-mcp {__version__}")
     commands = parser.add_subparsers(dest="command")
+    privacy = argparse.ArgumentParser(add_help=False)
+    privacy.add_argument(
+        "--redact", action="store_true", help="replace IP and e-mail addresses in rows (also TRUTO_REDACT=true)"
+    )
 
-    serve = commands.add_parser("serve", help="run the MCP server (stdio by default)")
+    serve = commands.add_parser("serve", parents=[privacy], help="run the MCP server (stdio by default)")
     serve.add_argument("--transport", choices=["stdio", "http"], default="stdio")
     serve.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="HTTP port (default 8000)")
@@ -76,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
         "also TRUTO_MCP_ALLOWED_ORIGINS)",
     )
 
-    commands.add_parser("demo", help="a guided investigation on the embedded sandbox, printed")
+    commands.add_parser("demo", parents=[privacy], help="a guided investigation on the embedded sandbox, printed")
 
     sandbox = commands.add_parser("sandbox", help="run the sandbox upstream alone (a fake GET /log)")
     sandbox.add_argument("--host", default="127.0.0.1")
@@ -86,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--seed", type=int, default=7)
     sandbox.add_argument("--token", default=None, help="bearer token it accepts (default: sandbox-token)")
 
-    call = commands.add_parser("call", help="call one tool and print its answer")
+    call = commands.add_parser("call", parents=[privacy], help="call one tool and print its answer")
     call.add_argument("tool", help="tool name, e.g. search_logs")
     call.add_argument("arguments", nargs="?", default="{}", help="JSON object of arguments")
     call.add_argument("--demo", action="store_true", help="against the embedded sandbox")
@@ -101,6 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as error:
         print(f"truto-log-mcp: invalid configuration: {error}", file=sys.stderr)
         return 2
+    if getattr(args, "redact", False):
+        settings = settings.model_copy(update={"redact": True})
     configure_logging(settings.log_level)
     command = args.command or "serve"
     if command == "serve":
@@ -122,7 +128,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return anyio.run(run_demo, settings)
     if command == "sandbox":
         return run_sandbox(args)
-    return anyio.run(call_tool, settings, args.tool, args.arguments, args.demo, args.json)
+    try:
+        return anyio.run(call_tool, settings, args.tool, args.arguments, args.demo, args.json)
+    except BrokenPipeError:  # the output's reader stopped early (`| head`): not an error of ours
+        return 0
 
 
 def configure_logging(level: str) -> None:
