@@ -177,7 +177,9 @@ class TrutoClient:
             (time.monotonic() - started) * 1000,
         )
         if response.status_code >= 400:
-            raise error_for_status(response.status_code, _json_or_none(response), _retry_after(response))
+            raise error_for_status(
+                response.status_code, _json_or_none(response), _retry_after(response), (self._token.get_secret_value(),)
+            )
         return parse_page(response, self._redact)
 
 

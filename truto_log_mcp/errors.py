@@ -22,6 +22,7 @@ HTTP statuses map to this tree in one function, ``error_for_status``.
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 
@@ -105,9 +106,12 @@ class MalformedResponse(UpstreamError):
     default_next_step = "Retry once; if it persists the upstream is misbehaving (report it to Truto)."
 
 
-def error_for_status(status: int, body: Any, retry_after: float | None = None) -> UpstreamError:
-    """Map an upstream HTTP error answer to the hierarchy, keeping the upstream's own message."""
-    upstream_message = _upstream_message(body)
+def error_for_status(
+    status: int, body: Any, retry_after: float | None = None, secrets: tuple[str, ...] = ()
+) -> UpstreamError:
+    """Map an upstream HTTP error answer to the hierarchy, keeping the upstream's own message
+    (with ``secrets`` and any bearer credential it echoes replaced by ``[redacted]``)."""
+    upstream_message = redact_secrets(_upstream_message(body), secrets)
     said = f": {upstream_message}" if upstream_message else ""
     if status in (401, 403):
         reason = "token missing or invalid" if status == 401 else "token not allowed to read logs"
@@ -130,6 +134,18 @@ def error_for_status(status: int, body: Any, retry_after: float | None = None) -
             status=status,
         )
     return UpstreamRejected(f"Truto rejected the request ({status}){said}.", status=status)
+
+
+_CREDENTIAL = re.compile(r"(?i)\b(bearer\s+|(?:token|authorization|api[_-]?key)\s*[:=]\s*)([A-Za-z0-9._~+/=-]{8,})")
+
+
+def redact_secrets(text: str, secrets: tuple[str, ...] = ()) -> str:
+    """Third-party text that may echo credentials: the known secrets, and what follows "Bearer " or
+    "token:" / "authorization=" / "api_key:", become ``[redacted]``."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "[redacted]")
+    return _CREDENTIAL.sub(lambda found: f"{found.group(1)}[redacted]", text)
 
 
 def _upstream_message(body: Any) -> str:
