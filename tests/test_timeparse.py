@@ -304,3 +304,15 @@ def test_since_28_days_always_fits(now: datetime) -> None:
 @given(st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2999, 12, 31), timezones=st.just(UTC)))
 def test_month_limit_is_between_28_and_30_days(start: datetime) -> None:
     assert timedelta(days=28) <= latest_end(start) - start <= timedelta(days=30)
+
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "1969-12-31T23:59:59Z"])
+def test_instants_outside_the_dates_logs_can_have_are_refused(value: str) -> None:
+    with pytest.raises(InvalidArgument, match="outside the dates"):
+        parse_instant(value, "start", NOW)
+
+
+@pytest.mark.parametrize("text", ["999999w", "3651d"])
+def test_durations_longer_than_logs_go_back_are_refused(text: str) -> None:
+    with pytest.raises(InvalidArgument, match="3650d"):
+        parse_duration(text)

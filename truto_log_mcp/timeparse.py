@@ -25,6 +25,9 @@ _DURATION = re.compile(r"^\s*(\d{1,6})\s*([smhdw])\s*$", re.IGNORECASE)
 _RELATIVE = re.compile(r"^\s*(?:now\s*)?-\s*(\d{1,6})\s*([smhdw])\s*$", re.IGNORECASE)
 _EPOCH = re.compile(r"^\s*\d{9,13}(\.\d+)?\s*$")
 _EPOCH_MS_THRESHOLD = 100_000_000_000  # 1973 in ms, year 5138 in s: bigger numbers are milliseconds
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+_LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+_LONGEST_DURATION = timedelta(days=3650)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +56,10 @@ def parse_duration(text: str, argument: str = "since") -> timedelta:
         raise InvalidArgument(
             f'`{argument}` must be a number and a unit (s, m, h, d, w), like "30m", "24h" or "7d"; got {text!r}.'
         )
-    return timedelta(seconds=int(found.group(1)) * _UNIT_SECONDS[found.group(2).lower()])
+    duration = timedelta(seconds=int(found.group(1)) * _UNIT_SECONDS[found.group(2).lower()])
+    if duration > _LONGEST_DURATION:
+        raise InvalidArgument(f'`{argument}` {text!r} is longer than logs go back; use at most "3650d".')
+    return duration
 
 
 def parse_instant(value: str | int | float, argument: str, now: datetime) -> datetime:
@@ -66,7 +72,7 @@ def parse_instant(value: str | int | float, argument: str, now: datetime) -> dat
     if text.lower() == "now":
         return now
     if relative := _RELATIVE.match(text):
-        return now - timedelta(seconds=int(relative.group(1)) * _UNIT_SECONDS[relative.group(2).lower()])
+        return now - parse_duration(f"{relative.group(1)}{relative.group(2)}", argument)
     if _EPOCH.match(text):
         return _from_epoch(float(text), argument)
     try:
@@ -78,13 +84,27 @@ def parse_instant(value: str | int | float, argument: str, now: datetime) -> dat
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    return _within_log_dates(moment, argument)
+
+
+def _within_log_dates(moment: datetime, argument: str) -> datetime:
+    """Instants far outside any log (year 1, year 9999) would overflow the arithmetic on windows."""
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not _EARLIEST <= utc <= _LATEST:
+        raise InvalidArgument(
+            f"`{argument}` {moment.isoformat()[:32]!r} is outside the dates logs can have "
+            f"({_EARLIEST.year}..{_LATEST.year - 1})."
+        )
+    return utc
 
 
 def _from_epoch(number: float, argument: str) -> datetime:
     seconds = number / 1000 if number >= _EPOCH_MS_THRESHOLD else number
     try:
-        return datetime.fromtimestamp(seconds, tz=UTC)
+        return _within_log_dates(datetime.fromtimestamp(seconds, tz=UTC), argument)
     except (OverflowError, OSError, ValueError):
         raise InvalidArgument(f"`{argument}` is outside the range of dates: {number!r}.") from None
 
