@@ -219,8 +219,11 @@ async def test_progress_reports_the_share_of_the_window_read(http: httpx2.AsyncC
 async def test_idle_workers_take_over_half_of_a_busy_sub_window() -> None:
     busy_hour = NOW - timedelta(hours=10)
     planted = [
-        {"log_type": "webhook", "timestamp": (busy_hour + timedelta(seconds=2 * i)).isoformat().replace("+00:00", "Z"),
-         "id": str(i)}
+        {
+            "log_type": "webhook",
+            "timestamp": (busy_hour + timedelta(seconds=2 * i)).isoformat().replace("+00:00", "Z"),
+            "id": str(i),
+        }
         for i in range(1500)
     ]
     # Latency gives the other workers their turn, as a real network does.
@@ -229,9 +232,14 @@ async def test_idle_workers_take_over_half_of_a_busy_sub_window() -> None:
     )
     seen: list[dict[str, Any]] = []
     async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=sandbox.app), base_url="http://s.test") as c:
-        coverage = await scan_window(TrutoClient(c, SecretStr(SANDBOX_TOKEN), FAST),
-                                     ScanRequest(LogType.WEBHOOK, Window(NOW - timedelta(days=1), NOW)),
-                                     seen.append, budget=ScanBudget(), concurrency=4, deadline=Deadline(30))
+        coverage = await scan_window(
+            TrutoClient(c, SecretStr(SANDBOX_TOKEN), FAST),
+            ScanRequest(LogType.WEBHOOK, Window(NOW - timedelta(days=1), NOW)),
+            seen.append,
+            budget=ScanBudget(),
+            concurrency=4,
+            deadline=Deadline(30),
+        )
     assert sorted(int(row["id"]) for row in seen) == list(range(1500))
     assert coverage.complete
     assert coverage.sub_windows > 2  # the probe's estimate gave one sub-window: the rest came from taking over

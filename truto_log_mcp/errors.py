@@ -25,6 +25,8 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
+from truto_log_mcp.render import clean_text
+
 
 class TrutoLogError(Exception):
     code: ClassVar[str] = "internal"
@@ -111,7 +113,8 @@ def error_for_status(
 ) -> UpstreamError:
     """Map an upstream HTTP error answer to the hierarchy, keeping the upstream's own message
     (with ``secrets`` and any bearer credential it echoes replaced by ``[redacted]``)."""
-    upstream_message = redact_secrets(_upstream_message(body), secrets)
+    # Third-party text: credentials redacted before the cap (no partial echo), control characters stripped.
+    upstream_message = clean_text(redact_secrets(_upstream_message(body), secrets), 300)
     said = f": {upstream_message}" if upstream_message else ""
     if status in (401, 403):
         reason = "token missing or invalid" if status == 401 else "token not allowed to read logs"
@@ -152,7 +155,7 @@ def _upstream_message(body: Any) -> str:
     if isinstance(body, dict):
         message = body.get("message") or body.get("error")
         if isinstance(message, str):
-            return message[:300]
+            return message
     return ""
 
 

@@ -95,7 +95,7 @@ class _Piece:
     started: bool = False
     done: bool = False
     oldest_seen: datetime | None = None
-    error: str | None = None
+    failure: UpstreamError | None = None
     cut: datetime | None = None
     """Set when an idle worker took over the older part: rows older than this are not this piece's."""
     rows: int = 0
@@ -124,7 +124,7 @@ class _Piece:
 
     def pages_left(self) -> float:
         """Pages still to read, estimated from the density read so far (0 when unknown or not running)."""
-        if not self.started or self.done or self.error or self.oldest_seen is None or not self.rows:
+        if not self.started or self.done or self.failure or self.oldest_seen is None or not self.rows:
             return 0.0
         read = (self.window.end - self.oldest_seen).total_seconds()
         left = (self.oldest_seen - self.covered_start).total_seconds()
@@ -172,7 +172,7 @@ class _Scan:
             piece = self.next_work()
             if piece is not None:
                 await self.read_piece(piece)
-            elif any(piece.started and not piece.done and not piece.error for piece in self.pieces):
+            elif any(piece.started and not piece.done and not piece.failure for piece in self.pieces):
                 await self.page_read.wait()  # a running sub-window may become worth splitting
             else:
                 return
@@ -209,9 +209,7 @@ class _Scan:
         page = await self.fetch(piece, cursor)
         while page is not None and not self.stopping():
             if page.next_cursor is not None and page.next_cursor in used:
-                piece.error = MalformedResponse(
-                    "Truto returned the same next_cursor twice; this sub-window was cut."
-                ).tool_text()
+                piece.failure = MalformedResponse("Truto returned the same next_cursor twice; this sub-window was cut.")
                 return
             ahead: list[Page | None] = []
             async with anyio.create_task_group() as group:
@@ -265,7 +263,7 @@ class _Scan:
             self.stopped_by = "time_budget"
             return None
         except UpstreamError as error:
-            piece.error = error.tool_text()
+            piece.failure = error
             return None
         self.pages += 1
         return page
@@ -345,10 +343,20 @@ async def scan_window(
     if scan.fatal is not None:
         raise scan.fatal
     pieces = scan.pieces
-    failed = tuple(f"{piece.window.describe()}: {piece.error}" for piece in pieces if piece.error)
-    if failed and scan.rows == 0 and all(piece.error for piece in pieces if piece.started):
-        first = next(piece.error for piece in pieces if piece.error)
-        raise UpstreamError(f"No part of the window could be read: {first}")
+    failures = [piece for piece in pieces if piece.failure is not None]
+    if scan.pages == 0:
+        # Nothing of the window could be read: that is an error to answer, not an empty analysis.
+        if failures and failures[0].failure is not None:
+            raise failures[0].failure
+        if scan.stopped_by == "time_budget":
+            raise (
+                deadline.expired_error()
+                if deadline.remaining() <= 0.05
+                else DeadlineExceeded(
+                    f"No page of the window could be read within the scan's time budget ({budget.max_seconds:.0f} s)."
+                )
+            )
+    failed = tuple(f"{piece.window.describe()}: {piece.failure.tool_text()}" for piece in failures if piece.failure)
     await scan.report_progress(force=True)
     return ScanCoverage(
         log_type=request.log_type,

@@ -101,7 +101,7 @@ class TrutoLogServer(MCPServer[Services]):
         except TrutoLogError as error:
             return error_result(error)
         except ToolError as error:
-            cause = error.__cause__
+            cause = domain_error(error.__cause__)
             if isinstance(cause, TrutoLogError):
                 return error_result(cause)
             if isinstance(cause, ValidationError):
@@ -143,6 +143,14 @@ class TrutoLogServer(MCPServer[Services]):
                     f"{name} has no argument `{argument[:60]}`.{did_you_mean(argument, allowed)} "
                     f"Its arguments: {listing(allowed)}."
                 )
+
+
+def domain_error(error: BaseException | None) -> BaseException | None:
+    """The error a tool raised; one raised inside a task group arrives wrapped in an exception group."""
+    while isinstance(error, BaseExceptionGroup):
+        matched, _ = error.split(TrutoLogError)
+        error = matched.exceptions[0] if matched is not None else error.exceptions[0]
+    return error
 
 
 def error_result(error: TrutoLogError, code: str | None = None) -> CallToolResult:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import anyio
 
 from truto_log_mcp.client import Deadline
-from truto_log_mcp.errors import InvalidArgument
+from truto_log_mcp.errors import AuthFailed, InvalidArgument, UpstreamError, UpstreamRejected
 from truto_log_mcp.query import Match, check_filters
 from truto_log_mcp.results import (
     ScanCoverageModel,
@@ -92,19 +92,32 @@ async def run_scans(
                 await on_progress(sum(p[0] for p in progress.values()), sum(p[1] for p in progress.values()))
 
         row_sink = sinks[request.log_type]
-        coverages[index] = await scan_window(
-            client,
-            request,
-            row_sink,
-            budget=plan.budget,
-            concurrency=per_scan,
-            deadline=deadline,
-            on_progress=report,
-        )
+        try:
+            coverages[index] = await scan_window(
+                client,
+                request,
+                row_sink,
+                budget=plan.budget,
+                concurrency=per_scan,
+                deadline=deadline,
+                on_progress=report,
+            )
+        except (AuthFailed, UpstreamRejected):
+            raise  # every other log type would fail the same way
+        except UpstreamError as error:
+            if len(plan.requests) == 1:
+                raise
+            failures[index] = error
+            coverages[index] = ScanCoverage(
+                request.log_type, request.window, 0, 0, 0, "end", (request.window,), (error.tool_text(),)
+            )
 
+    failures: dict[int, UpstreamError] = {}
     async with anyio.create_task_group() as group:
         for index, request in enumerate(plan.requests):
             group.start_soon(one, index, request)
+    if len(failures) == len(plan.requests):
+        raise next(iter(failures.values()))  # no log type could be read at all
     return [coverage for coverage in coverages if coverage is not None]
 
 

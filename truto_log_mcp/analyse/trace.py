@@ -9,6 +9,7 @@ import anyio
 
 from truto_log_mcp.analysis.causes import parse_time
 from truto_log_mcp.analysis.syncrun import RunDiagnosis, diagnose_run
+from truto_log_mcp.errors import UpstreamError
 from truto_log_mcp.query import LogQuery
 from truto_log_mcp.render import clean_text
 from truto_log_mcp.results import (
@@ -116,14 +117,20 @@ async def trace_sync_run(
         ]
 
         async def read(request: ScanRequest, sink: _Collector, what: str) -> None:
-            coverage = await scan_window(
-                client,
-                request,
-                sink,
-                budget=ScanBudget(max_rows=20_000),
-                concurrency=max(1, services.settings.scan_concurrency // 2),
-                deadline=deadline,
-            )
+            try:
+                coverage = await scan_window(
+                    client,
+                    request,
+                    sink,
+                    budget=ScanBudget(max_rows=20_000),
+                    concurrency=max(1, services.settings.scan_concurrency // 2),
+                    deadline=deadline,
+                )
+            except UpstreamError as error:  # the run itself was read: trace it, and say what is missing
+                searched.append(
+                    f"{request.log_type.value} ({what}): {request.window.describe()}, read failed: {error.tool_text()}"
+                )
+                return
             searched.append(
                 f"{request.log_type.value} ({what}): {request.window.describe()}, "
                 f"{coverage.rows_scanned} rows scanned, {len(sink.rows)} found"
