@@ -7,6 +7,7 @@ Only ``TRUTO_API_TOKEN`` and ``TRUTO_BASE_URL`` are part of the public contract;
 from __future__ import annotations
 
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -16,7 +17,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TRUTO_", extra="ignore", frozen=True)
 
     api_token: SecretStr | None = Field(None, description="Truto API token (secret).")
-    base_url: str = Field("https://api.truto.one", description="Truto API base URL.")
+    base_url: str = Field("https://api.truto.one", description="Truto API base URL (https, or a loopback http).")
     multi_user: bool = Field(
         False, description="HTTP: each client sends its own Truto token (x-truto-api-token header)."
     )
@@ -81,6 +82,20 @@ class Settings(BaseSettings):
     mcp_json_response: bool = Field(
         False, description="HTTP: answer POSTs with one JSON body instead of an SSE stream (no progress)."
     )
+
+    @field_validator("base_url")
+    @classmethod
+    def _token_never_in_clear(cls, value: str) -> str:
+        """The token goes to this URL: plain http only to this machine (or names that cannot resolve)."""
+        url = urlsplit(value)
+        host = (url.hostname or "").lower()
+        local = host in ("127.0.0.1", "::1", "localhost") or host.endswith((".localhost", ".test", ".invalid"))
+        if url.scheme == "https" or (url.scheme == "http" and local):
+            return value.rstrip("/")
+        raise ValueError(
+            "TRUTO_BASE_URL must be an https:// URL (plain http is accepted only for 127.0.0.1/localhost), "
+            "so that the token never crosses a network in clear"
+        )
 
     @field_validator("mcp_allowed_hosts", "mcp_allowed_origins", mode="before")
     @classmethod

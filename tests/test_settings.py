@@ -1,0 +1,42 @@
+"""Settings from the environment: defaults, and a base URL that keeps the token off the network in clear."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from truto_log_mcp.cli import main
+from truto_log_mcp.settings import Settings
+
+
+def test_defaults_point_at_truto() -> None:
+    settings = Settings()
+    assert settings.base_url == "https://api.truto.one"
+    assert settings.api_token is None
+
+
+def test_the_token_is_read_from_the_environment_and_never_printed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRUTO_API_TOKEN", "tk_secret_value")
+    settings = Settings()
+    assert settings.api_token is not None
+    assert settings.api_token.get_secret_value() == "tk_secret_value"
+    assert "tk_secret_value" not in repr(settings) + str(settings)
+
+
+@pytest.mark.parametrize("url", ["https://api.truto.one", "http://127.0.0.1:8787", "http://localhost:8787"])
+def test_https_or_a_loopback_http_base_url_is_accepted(url: str) -> None:
+    assert Settings(base_url=url).base_url == url
+
+
+@pytest.mark.parametrize("url", ["http://api.truto.one", "http://10.0.0.5:8787", "ftp://api.truto.one"])
+def test_a_base_url_that_would_send_the_token_in_clear_is_refused(url: str) -> None:
+    with pytest.raises(ValidationError, match="https://"):
+        Settings(base_url=url)
+
+
+def test_the_cli_refuses_a_bad_configuration_with_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TRUTO_BASE_URL", "http://api.truto.one")
+    assert main(["call", "describe_log_types"]) == 2
+    assert "TRUTO_BASE_URL must be an https:// URL" in capsys.readouterr().err
