@@ -37,7 +37,7 @@ from truto_log_mcp.settings import Settings
 
 NOW = datetime(2026, 11, 25, 22, 0, tzinfo=UTC)
 """The sandbox's fixed "now": the same rows on every run."""
-BASE_URL = "http://sandbox.bench"
+BASE_URL = "http://sandbox.test"
 PAGE = 100
 DEFAULT_LIMIT = 20
 TEXT_TARGET = 1 / 8
