@@ -39,8 +39,8 @@ from pydantic import SecretStr
 from bench.common import BenchResult, report, table
 from truto_log_mcp.rules import RULES, LogType
 from truto_log_mcp.sandbox import SANDBOX_TOKEN, STORIES, Sandbox, SandboxConfig
-from truto_log_mcp.search import Services
 from truto_log_mcp.server import build_server
+from truto_log_mcp.services import Services
 from truto_log_mcp.settings import Settings
 
 CALLS = 10_000

@@ -34,7 +34,7 @@ from starlette.types import Receive, Scope, Send
 from truto_log_mcp import __version__, cli
 from truto_log_mcp.http import HttpOptions, is_loopback, security_settings
 from truto_log_mcp.sandbox import SANDBOX_TOKEN, Fault, Sandbox, SandboxConfig
-from truto_log_mcp.search import TOKEN_HEADER
+from truto_log_mcp.services import TOKEN_HEADER
 
 pytestmark = pytest.mark.anyio
 

@@ -48,7 +48,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from truto_log_mcp import __version__
-from truto_log_mcp.search import TOKEN_HEADER
+from truto_log_mcp.services import TOKEN_HEADER
 from truto_log_mcp.settings import Settings
 
 if TYPE_CHECKING:

@@ -40,7 +40,8 @@ from truto_log_mcp.rules import LogType, LogTypeName
 from truto_log_mcp.scan import SearchState
 from truto_log_mcp.scanner import ProgressCallback, ScanRequest
 from truto_log_mcp.schema import compact_output_schema, compact_schema
-from truto_log_mcp.search import Answer, Caller, Services, continue_state, describe_log_types, get_log, search_logs
+from truto_log_mcp.search import continue_state, describe_log_types, get_log, search_logs
+from truto_log_mcp.services import Answer, Caller, Services
 from truto_log_mcp.settings import Settings
 from truto_log_mcp.suggest import did_you_mean, listing
 

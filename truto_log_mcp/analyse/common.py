@@ -24,7 +24,7 @@ from truto_log_mcp.scanner import (
     ScanRequest,
     scan_window,
 )
-from truto_log_mcp.search import ANONYMOUS, Caller, Services
+from truto_log_mcp.services import ANONYMOUS, Caller, Services
 from truto_log_mcp.suggest import did_you_mean, listing
 from truto_log_mcp.timeparse import Window, resolve_window
 

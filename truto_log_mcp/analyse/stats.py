@@ -32,7 +32,7 @@ from truto_log_mcp.scanner import (
     ScanCoverage,
     ScanRequest,
 )
-from truto_log_mcp.search import ANONYMOUS, Answer, Caller, Services
+from truto_log_mcp.services import ANONYMOUS, Answer, Caller, Services
 from truto_log_mcp.timeparse import Window, parse_duration
 
 MAX_BUCKETS = 500

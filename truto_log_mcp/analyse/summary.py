@@ -26,7 +26,7 @@ from truto_log_mcp.scanner import (
     RowSink,
     ScanCoverage,
 )
-from truto_log_mcp.search import ANONYMOUS, Answer, Caller, Services, StoredRow
+from truto_log_mcp.services import ANONYMOUS, Answer, Caller, Services, StoredRow
 
 SUMMARY_KEYS = ("template", "cause", "status")
 """Group-by keys of summarize_errors that are not row fields."""

@@ -26,7 +26,7 @@ from truto_log_mcp.scanner import (
     ScanRequest,
     scan_window,
 )
-from truto_log_mcp.search import ANONYMOUS, Answer, Caller, Services, StoredRow
+from truto_log_mcp.services import ANONYMOUS, Answer, Caller, Services, StoredRow
 from truto_log_mcp.timeparse import Window
 
 RUN_ROWS_CAP = 5000
