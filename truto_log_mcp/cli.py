@@ -11,7 +11,7 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -125,12 +125,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "demo":
         from truto_log_mcp.demo import run_demo
 
-        return anyio.run(run_demo, settings)
+        return printing(lambda: anyio.run(run_demo, settings))
     if command == "sandbox":
         return run_sandbox(args)
+    return printing(lambda: anyio.run(call_tool, settings, args.tool, args.arguments, args.demo, args.json))
+
+
+def printing(command: Callable[[], int]) -> int:
+    """Run a command that prints; a reader that stops early (`| head`) is not an error of ours."""
     try:
-        return anyio.run(call_tool, settings, args.tool, args.arguments, args.demo, args.json)
-    except BrokenPipeError:  # the output's reader stopped early (`| head`): not an error of ours
+        return command()
+    except BrokenPipeError:
+        return 0
+    except BaseExceptionGroup as group:  # raised inside the MCP client's task group
+        _, rest = group.split(BrokenPipeError)
+        if rest is not None:
+            raise
         return 0
 
 
