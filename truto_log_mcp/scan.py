@@ -18,7 +18,7 @@ from truto_log_mcp.query import LogQuery, wire_params
 from truto_log_mcp.rules import PAGE_LIMIT_MAX
 
 Row = dict[str, Any]
-ProgressCallback = Callable[[int, int], Awaitable[None]]
+PageProgress = Callable[[int, int], Awaitable[None]]
 """Called after each upstream page with (pages read, rows scanned)."""
 
 StopReason = Literal["limit", "end", "scan_budget"]
@@ -61,7 +61,7 @@ async def search_batch(
     limit: int,
     page_budget: int,
     deadline: Deadline,
-    on_page: ProgressCallback | None = None,
+    on_page: PageProgress | None = None,
 ) -> SearchBatch:
     query = state.query
     rows = list(state.pending[:limit])

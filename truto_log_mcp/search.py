@@ -26,7 +26,7 @@ from truto_log_mcp.results import (
     StoppedBy,
 )
 from truto_log_mcp.rules import FILTER_ENUMS, MAX_WINDOW_DAYS, PAGE_LIMIT_MAX, RULES
-from truto_log_mcp.scan import ProgressCallback, Row, SearchState, search_batch
+from truto_log_mcp.scan import PageProgress, Row, SearchState, search_batch
 from truto_log_mcp.services import ANONYMOUS, Answer, Caller, Services, StoredRow
 from truto_log_mcp.settings import Settings
 
@@ -51,7 +51,7 @@ async def search_logs(
     state: SearchState,
     limit: int,
     caller: Caller = ANONYMOUS,
-    on_page: ProgressCallback | None = None,
+    on_page: PageProgress | None = None,
 ) -> Answer:
     settings = services.settings
     batch = await search_batch(
