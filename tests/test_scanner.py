@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,7 +16,15 @@ from truto_log_mcp.errors import AuthFailed
 from truto_log_mcp.ratelimit import RateBudget
 from truto_log_mcp.rules import LogType
 from truto_log_mcp.sandbox import SANDBOX_TOKEN, Fault, Sandbox, SandboxConfig
-from truto_log_mcp.scanner import ScanBudget, ScanRequest, scan_window, split_window
+from truto_log_mcp.scanner import (
+    ProgressCallback,
+    RowSink,
+    ScanBudget,
+    ScanCoverage,
+    ScanRequest,
+    scan_window,
+    split_window,
+)
 from truto_log_mcp.timeparse import Window, latest_end
 
 pytestmark = pytest.mark.anyio
@@ -28,6 +37,40 @@ FAST = RetryPolicy(max_attempts=2, backoff_initial_s=0.01, backoff_max_s=0.02)
 async def http(sandbox: Sandbox) -> AsyncIterator[httpx2.AsyncClient]:
     async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=sandbox.app), base_url="http://s.test") as c:
         yield c
+
+
+async def scan(
+    http: httpx2.AsyncClient,
+    request: ScanRequest,
+    sink: RowSink,
+    *,
+    concurrency: int,
+    budget: ScanBudget | None = None,
+    token: str = SANDBOX_TOKEN,
+    rate: RateBudget | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> ScanCoverage:
+    client = TrutoClient(http, SecretStr(token), FAST, rate)
+    return await scan_window(
+        client,
+        request,
+        sink,
+        budget=budget or ScanBudget(),
+        concurrency=concurrency,
+        deadline=Deadline(30),
+        on_progress=on_progress,
+    )
+
+
+@asynccontextmanager
+async def planted_upstream(rows: list[dict[str, Any]], latency_s: float = 0.0) -> AsyncIterator[httpx2.AsyncClient]:
+    """An upstream holding only ``rows`` (webhook rows), so that every count is known."""
+    config = SandboxConfig(
+        now=NOW, generate=False, extra_rows={LogType.WEBHOOK: rows}, rate_limit=None, latency_s=latency_s
+    )
+    app = Sandbox(config).app
+    async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url="http://s.test") as http:
+        yield http
 
 
 def in_window(rows: list[dict[str, Any]], window: Window) -> list[dict[str, Any]]:
@@ -46,14 +89,7 @@ async def test_a_window_with_one_page_of_rows_costs_one_request(http: httpx2.Asy
     rows = sandbox.rows(LogType.WEBHOOK)
     newest = datetime.fromisoformat(rows[0]["timestamp"])
     window = Window(newest - timedelta(minutes=30), newest + timedelta(seconds=1))
-    coverage = await scan_window(
-        TrutoClient(http, SecretStr(SANDBOX_TOKEN), FAST),
-        ScanRequest(LogType.WEBHOOK, window),
-        lambda row: None,
-        budget=ScanBudget(),
-        concurrency=8,
-        deadline=Deadline(30),
-    )
+    coverage = await scan(http, ScanRequest(LogType.WEBHOOK, window), lambda row: None, concurrency=8)
     assert coverage.complete
     assert coverage.pages == len(sandbox.requests) == 1
 
@@ -67,14 +103,7 @@ async def test_concurrent_scan_reads_every_row_once(http: httpx2.AsyncClient, sa
     newest = datetime.fromisoformat(rows[0]["timestamp"])
     window = Window(newest - timedelta(days=3), newest + timedelta(seconds=1))
     seen: list[dict[str, Any]] = []
-    coverage = await scan_window(
-        TrutoClient(http, SecretStr(SANDBOX_TOKEN), FAST),
-        ScanRequest(LogType.UNIFIED_PROXY_API, window),
-        seen.append,
-        budget=ScanBudget(),
-        concurrency=8,
-        deadline=Deadline(30),
-    )
+    coverage = await scan(http, ScanRequest(LogType.UNIFIED_PROXY_API, window), seen.append, concurrency=8)
     expected = in_window(rows, window)
     assert coverage.complete
     assert coverage.rows_scanned == len(expected) == len(seen)
@@ -89,17 +118,9 @@ async def test_rows_stamped_on_a_sub_window_boundary_are_read_once() -> None:
         {"log_type": "webhook", "timestamp": moment.isoformat().replace("+00:00", "Z"), "id": str(i), "message": "m"}
         for i, moment in enumerate(boundaries)
     ]
-    sandbox = Sandbox(SandboxConfig(now=NOW, generate=False, extra_rows={LogType.WEBHOOK: planted}, rate_limit=None))
     seen: list[dict[str, Any]] = []
-    async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=sandbox.app), base_url="http://s.test") as c:
-        await scan_window(
-            TrutoClient(c, SecretStr(SANDBOX_TOKEN), FAST),
-            ScanRequest(LogType.WEBHOOK, window),
-            seen.append,
-            budget=ScanBudget(),
-            concurrency=2,
-            deadline=Deadline(30),
-        )
+    async with planted_upstream(planted) as c:
+        await scan(c, ScanRequest(LogType.WEBHOOK, window), seen.append, concurrency=2)
     assert sorted(row["id"] for row in seen) == sorted(row["id"] for row in planted)
 
 
@@ -113,17 +134,9 @@ async def test_a_window_longer_than_a_month_is_scanned_in_legal_chunks() -> None
         }
         for d in range(45)
     ]
-    sandbox = Sandbox(SandboxConfig(now=NOW, generate=False, extra_rows={LogType.WEBHOOK: planted}, rate_limit=None))
     seen: list[dict[str, Any]] = []
-    async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=sandbox.app), base_url="http://s.test") as c:
-        coverage = await scan_window(
-            TrutoClient(c, SecretStr(SANDBOX_TOKEN), FAST),
-            ScanRequest(LogType.WEBHOOK, window),
-            seen.append,
-            budget=ScanBudget(),
-            concurrency=1,
-            deadline=Deadline(30),
-        )
+    async with planted_upstream(planted) as c:
+        coverage = await scan(c, ScanRequest(LogType.WEBHOOK, window), seen.append, concurrency=1)
     assert coverage.complete
     assert len(seen) == 45
 
@@ -133,13 +146,12 @@ async def test_row_budget_stops_the_scan_and_names_what_was_not_read(
 ) -> None:
     window = Window(NOW - timedelta(days=14), NOW + timedelta(days=1))
     seen: list[dict[str, Any]] = []
-    coverage = await scan_window(
-        TrutoClient(http, SecretStr(SANDBOX_TOKEN), FAST),
+    coverage = await scan(
+        http,
         ScanRequest(LogType.UNIFIED_PROXY_API, window),
         seen.append,
         budget=ScanBudget(max_rows=300),
         concurrency=2,
-        deadline=Deadline(30),
     )
     assert coverage.stopped_by == "row_budget"
     assert not coverage.complete
@@ -155,14 +167,7 @@ async def test_a_failing_sub_window_is_reported_and_the_rest_is_read(
     newest = datetime.fromisoformat(rows[0]["timestamp"])
     window = Window(newest - timedelta(days=2), newest + timedelta(seconds=1))
     seen: list[dict[str, Any]] = []
-    coverage = await scan_window(
-        TrutoClient(http, SecretStr(SANDBOX_TOKEN), FAST),
-        ScanRequest(LogType.WEBHOOK, window),
-        seen.append,
-        budget=ScanBudget(),
-        concurrency=1,
-        deadline=Deadline(30),
-    )
+    coverage = await scan(http, ScanRequest(LogType.WEBHOOK, window), seen.append, concurrency=1)
     assert len(coverage.failed) == 1
     assert "[upstream_unavailable]" in coverage.failed[0]
     assert not coverage.complete
@@ -172,26 +177,19 @@ async def test_a_failing_sub_window_is_reported_and_the_rest_is_read(
 async def test_an_auth_failure_stops_the_whole_scan(http: httpx2.AsyncClient) -> None:
     window = Window(NOW - timedelta(days=1), NOW)
     with pytest.raises(AuthFailed):
-        await scan_window(
-            TrutoClient(http, SecretStr("wrong"), FAST),
-            ScanRequest(LogType.WEBHOOK, window),
-            lambda row: None,
-            budget=ScanBudget(),
-            concurrency=4,
-            deadline=Deadline(30),
-        )
+        await scan(http, ScanRequest(LogType.WEBHOOK, window), lambda row: None, concurrency=4, token="wrong")
 
 
 async def test_concurrency_stays_within_the_rate_budget(http: httpx2.AsyncClient, sandbox: Sandbox) -> None:
     window = Window(NOW - timedelta(days=14), NOW + timedelta(days=1))
     budget = RateBudget(20, 1.0)
-    await scan_window(
-        TrutoClient(http, SecretStr(SANDBOX_TOKEN), FAST, budget),
+    await scan(
+        http,
         ScanRequest(LogType.UNIFIED_PROXY_API, window),
         lambda row: None,
         budget=ScanBudget(max_pages=45),
         concurrency=8,
-        deadline=Deadline(30),
+        rate=budget,
     )
     assert sandbox.max_requests_in_any_window(1.0) <= 20
     assert len(sandbox.requests) >= 40
@@ -204,15 +202,7 @@ async def test_progress_reports_the_share_of_the_window_read(http: httpx2.AsyncC
     async def on_progress(done: float, total: float) -> None:
         reports.append((done, total))
 
-    await scan_window(
-        TrutoClient(http, SecretStr(SANDBOX_TOKEN), FAST),
-        ScanRequest(LogType.WEBHOOK, window),
-        lambda row: None,
-        budget=ScanBudget(),
-        concurrency=2,
-        deadline=Deadline(30),
-        on_progress=on_progress,
-    )
+    await scan(http, ScanRequest(LogType.WEBHOOK, window), lambda row: None, concurrency=2, on_progress=on_progress)
     assert reports[-1] == (window.span.total_seconds(), window.span.total_seconds())
 
 
@@ -227,18 +217,10 @@ async def test_idle_workers_take_over_half_of_a_busy_sub_window() -> None:
         for i in range(1500)
     ]
     # Latency gives the other workers their turn, as a real network does.
-    sandbox = Sandbox(
-        SandboxConfig(now=NOW, generate=False, extra_rows={LogType.WEBHOOK: planted}, rate_limit=None, latency_s=0.01)
-    )
     seen: list[dict[str, Any]] = []
-    async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=sandbox.app), base_url="http://s.test") as c:
-        coverage = await scan_window(
-            TrutoClient(c, SecretStr(SANDBOX_TOKEN), FAST),
-            ScanRequest(LogType.WEBHOOK, Window(NOW - timedelta(days=1), NOW)),
-            seen.append,
-            budget=ScanBudget(),
-            concurrency=4,
-            deadline=Deadline(30),
+    async with planted_upstream(planted, latency_s=0.01) as c:
+        coverage = await scan(
+            c, ScanRequest(LogType.WEBHOOK, Window(NOW - timedelta(days=1), NOW)), seen.append, concurrency=4
         )
     assert sorted(int(row["id"]) for row in seen) == list(range(1500))
     assert coverage.complete

@@ -298,10 +298,6 @@ FILTER_ALIASES: Final[dict[str, str]] = {"request_id": "http_request_id"}
 """Filter keys that match a differently named row field (the ``mcp`` ``request_id`` filter)."""
 
 
-def rules_for(log_type: LogType) -> LogTypeRules:
-    return RULES[log_type]
-
-
 def markdown_table() -> str:
     """The rule table as Markdown, pasted in the README (a test keeps the two equal)."""
     lines = [

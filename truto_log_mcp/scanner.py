@@ -437,23 +437,4 @@ def _merge(gaps: list[Window]) -> tuple[Window, ...]:
     return tuple(merged)
 
 
-def describe_coverage(coverage: ScanCoverage) -> str:
-    """One sentence on what a scan read, for the text answer."""
-    text = (
-        f"Scanned {coverage.rows_scanned} {coverage.log_type.value} rows in {coverage.pages} pages over "
-        f"{coverage.window.describe()}"
-    )
-    if coverage.complete:
-        return text + " (complete)."
-    unread = ", ".join(gap.describe() for gap in coverage.unread[:3])
-    more = f" and {len(coverage.unread) - 3} more" if len(coverage.unread) > 3 else ""
-    reason = {
-        "row_budget": "the row budget",
-        "page_budget": "the page budget",
-        "time_budget": "the time budget",
-        "end": "failures",
-    }[coverage.stopped_by]
-    return text + f"; PARTIAL: stopped by {reason}, not read: {unread}{more}."
-
-
-__all__ = ["ScanBudget", "ScanCoverage", "ScanRequest", "describe_coverage", "scan_window", "split_window"]
+__all__ = ["ScanBudget", "ScanCoverage", "ScanRequest", "scan_window", "split_window"]
