@@ -40,8 +40,8 @@ from bench.common import BenchResult, report, table
 from truto_log_mcp.rules import RULES, LogType
 from truto_log_mcp.sandbox import SANDBOX_TOKEN, STORIES, Sandbox, SandboxConfig
 from truto_log_mcp.server import build_server
-from truto_log_mcp.services import Services
 from truto_log_mcp.settings import Settings
+from truto_log_mcp.tools.context import Services
 
 CALLS = 10_000
 WARM_UP = 200

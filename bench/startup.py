@@ -71,7 +71,7 @@ import json, time
 t0 = time.perf_counter()
 import mcp.server.mcpserver
 t1 = time.perf_counter()
-import truto_log_mcp.cli
+import truto_log_mcp.cli.main
 t2 = time.perf_counter()
 from truto_log_mcp.settings import Settings
 settings = Settings()
@@ -83,7 +83,7 @@ t5 = time.perf_counter()
 import httpx2
 httpx2.AsyncClient(base_url=settings.base_url)
 t6 = time.perf_counter()
-steps = ["import mcp.server.mcpserver (the SDK floor)", "import truto_log_mcp.cli", "Settings()",
+steps = ["import mcp.server.mcpserver (the SDK floor)", "import truto_log_mcp.cli.main", "Settings()",
          "import truto_log_mcp.server", "build_server()", "httpx2.AsyncClient() (built in the lifespan)"]
 print(json.dumps(dict(zip(steps, [t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5]))))
 """

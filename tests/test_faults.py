@@ -27,11 +27,11 @@ import pytest
 from mcp import Client
 from mcp_types import CallToolResult
 
+from truto_log_mcp.query.timeparse import iso
 from truto_log_mcp.rules import LogType
 from truto_log_mcp.sandbox import STORIES, Fault, Sandbox
 from truto_log_mcp.server import TrutoLogServer, build_server
 from truto_log_mcp.settings import Settings
-from truto_log_mcp.timeparse import iso
 
 from .conftest import sandbox_settings, server_on
 

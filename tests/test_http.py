@@ -31,10 +31,11 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp_types import CallToolResult
 from starlette.types import Receive, Scope, Send
 
-from truto_log_mcp import __version__, cli
+from truto_log_mcp import __version__
+from truto_log_mcp.cli import main as cli_main
 from truto_log_mcp.http import HttpOptions, is_loopback, security_settings
 from truto_log_mcp.sandbox import SANDBOX_TOKEN, Fault, Sandbox, SandboxConfig
-from truto_log_mcp.services import TOKEN_HEADER
+from truto_log_mcp.tools.context import TOKEN_HEADER
 
 pytestmark = pytest.mark.anyio
 
@@ -447,14 +448,14 @@ def test_exposing_configurations_are_refused(
 ) -> None:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    assert cli.main(["serve", "--transport", "http", "--port", "0", *argv]) == 2
+    assert cli_main(["serve", "--transport", "http", "--port", "0", *argv]) == 2
     error = capsys.readouterr().err
     assert says in error
     assert BEARER not in error
 
 
 def test_http_flags_are_refused_on_stdio(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["serve", "--multi-user", "--stateless"]) == 2
+    assert cli_main(["serve", "--multi-user", "--stateless"]) == 2
     assert "--multi-user, --stateless needs --transport http" in capsys.readouterr().err
 
 

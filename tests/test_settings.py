@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from truto_log_mcp.cli import main
+from truto_log_mcp.cli.main import main
 from truto_log_mcp.settings import Settings
 
 

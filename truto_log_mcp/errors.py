@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
-from truto_log_mcp.render import clean_text
+from truto_log_mcp.render.table import clean_text
 
 
 class TrutoLogError(Exception):

@@ -26,9 +26,14 @@ from pydantic import Field, ValidationError
 from truto_log_mcp import __version__
 from truto_log_mcp.errors import InvalidArgument, TrutoLogError
 from truto_log_mcp.prompts import debug_mcp_tool_calls, debug_webhook_delivery, investigate_sync_run, triage_errors
-from truto_log_mcp.query import build_search, parse_log_type
-from truto_log_mcp.render import cap_text, compact_json
-from truto_log_mcp.results import (
+from truto_log_mcp.query.arguments import build_search, parse_log_type
+from truto_log_mcp.render.schema import compact_output_schema, compact_schema
+from truto_log_mcp.render.table import cap_text, compact_json
+from truto_log_mcp.rules import LogType, LogTypeName
+from truto_log_mcp.settings import Settings
+from truto_log_mcp.suggest import did_you_mean, listing
+from truto_log_mcp.tools.context import Answer, Caller, Services
+from truto_log_mcp.tools.results import (
     DescribeLogTypesResult,
     GetLogResult,
     LogStatsResult,
@@ -36,14 +41,9 @@ from truto_log_mcp.results import (
     SummarizeErrorsResult,
     TraceSyncRunResult,
 )
-from truto_log_mcp.rules import LogType, LogTypeName
-from truto_log_mcp.scan import SearchState
-from truto_log_mcp.scanner import ProgressCallback, ScanRequest
-from truto_log_mcp.schema import compact_output_schema, compact_schema
-from truto_log_mcp.search import continue_state, describe_log_types, get_log, search_logs
-from truto_log_mcp.services import Answer, Caller, Services
-from truto_log_mcp.settings import Settings
-from truto_log_mcp.suggest import did_you_mean, listing
+from truto_log_mcp.tools.search_logs import continue_state, describe_log_types, get_log, search_logs
+from truto_log_mcp.upstream.pages import SearchState
+from truto_log_mcp.upstream.scanner import ProgressCallback, ScanRequest
 
 logger = logging.getLogger(__name__)
 
@@ -322,7 +322,7 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
         """Group the errors of a window by cause: counts, first/last seen, who is affected, next step.
 
         Reads every row of the window (default 24h), concurrently."""
-        from truto_log_mcp import analyse  # imported on first use: keeps the stdio handshake fast
+        from truto_log_mcp import tools as analyse  # imported on first use: keeps the stdio handshake fast
 
         services = services_of(ctx)
         log_types = [parse_log_type(log_type)] if log_type else list(LogType)
@@ -360,7 +360,7 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
         """Counts, error rates and p50/p95/p99 of duration and fetch_duration, per group and time bucket.
 
         Reads every row of the window (default 24h)."""
-        from truto_log_mcp import analyse
+        from truto_log_mcp import tools as analyse
 
         services = services_of(ctx)
         now = services.clock()
@@ -399,7 +399,7 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
         """A sync run's timeline (run events, webhook deliveries, cron trigger), outcome and diagnosis.
 
         Without a time it finds the run in all retained logs."""
-        from truto_log_mcp import analyse
+        from truto_log_mcp import tools as analyse
 
         services = services_of(ctx)
         window = None

@@ -35,7 +35,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Literal
 
 from truto_log_mcp.analysis.sketch import DEFAULT_ALPHA, DDSketch
-from truto_log_mcp.timeparse import iso
+from truto_log_mcp.query.timeparse import iso
 
 Row = dict[str, Any]
 GroupKey = tuple[str, ...]

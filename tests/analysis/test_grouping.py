@@ -1,0 +1,328 @@
+"""Error templates, error texts and the streaming ErrorSummarizer (summarize_errors' engine)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from truto_log_mcp.analysis.causes import Cause, Row
+from truto_log_mcp.analysis.grouping import (
+    DISTINCT_CAP,
+    OTHER,
+    TEMPLATE_CAP,
+    ErrorSummarizer,
+    error_text,
+    template,
+)
+from truto_log_mcp.rules import LogType
+
+API = LogType.UNIFIED_PROXY_API
+RB = LogType.RAPID_BRIDGE
+HOOK = LogType.WEBHOOK
+
+
+def api_row(status: int = 502, stamp: str = "2026-05-16T06:00:00.000Z", **fields: Any) -> Row:
+    return {
+        "timestamp": stamp,
+        "http_status_code": status,
+        "integration": "salesforce",
+        "resource": "contacts",
+        "integrated_account_id": "acc-1",
+        "logs": [f"Provider error: Salesforce responded {status}"],
+        **fields,
+    }
+
+
+# ---- template: variants merge ------------------------------------------------------------------
+
+
+def test_template_merges_uuids() -> None:
+    a = template("Integrated account 7d3c2a10-1b2c-4d5e-8f90-123456789abc marked as needs_reauth")
+    b = template("Integrated account 0a1b2c3d-4e5f-4a6b-9c7d-8e9f0a1b2c3d marked as needs_reauth")
+    assert a == b == "Integrated account <uuid> marked as needs_reauth"
+
+
+def test_template_merges_timestamps_ips_and_ray_ids() -> None:
+    a = template("2026-05-16T06:28:27.040Z INFO 86.48.10.39 (9fc8527ebf27a066) POST https://api.truto.one/x 502")
+    b = template("2026-05-17T11:02:03.999Z INFO 2001:db8::7 (0a1b2c3d4e5f6a7b) POST https://api.truto.one/x 502")
+    assert a == b == "<ts> INFO <ip> (<ray>) POST https://api.truto.one/x 502"
+
+
+def test_template_merges_numbers() -> None:
+    a = template("Retry 1/3 after 2s: fetched 17 of 250 records in 1.5s")
+    b = template("Retry 2/3 after 8s: fetched 99 of 731 records in 12.25s")
+    assert a == b
+
+
+def test_template_merges_urls_with_ids_and_query_strings() -> None:
+    a = template("GET https://api.hubapi.com/crm/v3/objects/contacts/12345678901?limit=100&after=200 failed")
+    b = template("GET https://api.hubapi.com/crm/v3/objects/contacts/98765?limit=100 failed")
+    assert a == b == "GET https://api.hubapi.com/crm/v3/objects/contacts/<id> failed"
+
+
+def test_template_merges_hex_and_provider_ids() -> None:
+    a = template("Salesforce responded 503 Service Unavailable (request id 1a2b3c4d5e6f) for 0035g00000XyZabAAB")
+    b = template("Salesforce responded 503 Service Unavailable (request id ffe0a1b2c3d4) for 0035g00000QwErtAAC")
+    assert a == b == "Salesforce responded 503 Service Unavailable (request id <hex>) for <id>"
+
+
+def test_template_merges_emails() -> None:
+    assert template("user bob@example.com not found") == template("user alice.smith+x@corp.example.org not found")
+
+
+def test_template_merges_quoted_values_but_keeps_field_names() -> None:
+    assert template("Contact 'John' exists") == template("Contact 'Jane' exists") == "Contact '<v>' exists"
+    assert template("cannot read property 'fields' of undefined") != template("cannot read property 'id' of undefined")
+
+
+def test_template_keeps_quoted_prose() -> None:
+    text = 'error_description: "Token has been expired or revoked."'
+    assert template(text) == text
+
+
+# ---- template: causes stay apart ---------------------------------------------------------------
+
+
+def test_template_keeps_status_codes_after_status_words() -> None:
+    assert template("Salesforce responded 503 after 3 retries") != template("Salesforce responded 502 after 3 retries")
+    assert template("upstream status 404") == "upstream status 404"
+
+
+def test_template_keeps_status_codes_after_urls_and_before_reason_phrases() -> None:
+    assert template("POST https://hooks.example/truto 413 (120ms)") == "POST https://hooks.example/truto 413 (<n>ms)"
+    assert template("got 429 Too Many Requests") == "got 429 Too Many Requests"
+
+
+def test_template_masks_a_three_digit_number_that_is_not_a_status() -> None:
+    assert (
+        template("Mapping error at record 285")
+        == template("Mapping error at record 17")
+        == ("Mapping error at record <n>")
+    )
+
+
+def test_template_keeps_different_causes_apart() -> None:
+    texts = [
+        "Token refresh failed: invalid_grant",
+        "Pipedrive responded 429 Too Many Requests",
+        "Salesforce responded 503 Service Unavailable",
+        "Mapping error: cannot read property 'fields' of undefined",
+    ]
+    assert len({template(text) for text in texts}) == len(texts)
+
+
+def test_template_collapses_whitespace_and_caps_its_length() -> None:
+    assert template("a \n\t  b") == "a b"
+    long = template("word " * 200)
+    assert len(long) == TEMPLATE_CAP
+    assert long.endswith("…")
+
+
+# ---- error_text --------------------------------------------------------------------------------
+
+
+def test_error_text_picks_the_error_line_of_logs() -> None:
+    row = {"logs": ["Access token expired; refreshing", "Token refresh failed: invalid_grant", "Marked account"]}
+    assert error_text(RB, row) == "Token refresh failed: invalid_grant"
+
+
+def test_error_text_prefers_a_line_naming_a_cause_over_a_later_generic_failure() -> None:
+    row = {"logs": ["Provider error: Salesforce responded 502 Bad Gateway", "Sync job run failed"]}
+    assert error_text(RB, row) == "Provider error: Salesforce responded 502 Bad Gateway"
+
+
+def test_error_text_falls_back_to_the_message_without_its_prefix() -> None:
+    row = {"logs": ["Starting"], "message": "2026-05-16T06:28:27.040Z ERROR sync_job_run abc failed: boom"}
+    assert error_text(RB, row) == "sync_job_run abc failed: boom"
+
+
+def test_error_text_takes_the_error_part_of_an_access_line() -> None:
+    message = "2026-05-16T06:28:27.040Z ERROR 86.48.10.39 (9fc8527ebf27a066) GET https://x/y 502 - Salesforce down"
+    assert error_text(API, {"message": message}) == "Salesforce down"
+
+
+def test_error_text_synthesises_http_errors_from_fields() -> None:
+    message = "2026-05-16T06:28:27.040Z INFO 86.48.10.39 (9fc8527ebf27a066) GET https://api.truto.one/x 502"
+    row = {
+        "message": message,
+        "http_status_code": 502,
+        "integration": "salesforce",
+        "http_method": "GET",
+        "http_url_details_path": "/unified/crm/contacts",
+    }
+    assert error_text(API, row) == "HTTP 502 from salesforce on GET crm/contacts"
+
+
+def test_error_text_synthesises_webhook_rejections_from_fields() -> None:
+    row = {"webhook_endpoint_status": 503, "event": "sync_job_run:completed", "message": "delivered"}
+    assert error_text(HOOK, row) == "webhook endpoint answered 503 for sync_job_run:completed"
+
+
+def test_error_text_synthesises_undelivered_records_from_fields() -> None:
+    row = {"sync_job_run_event": "completed", "num_records": 5, "webhook_successful": False, "resource": "crm/deals"}
+    assert error_text(RB, row) == "records fetched but not delivered (webhook_successful false) on crm/deals"
+
+
+# ---- ErrorSummarizer: totals and groups --------------------------------------------------------
+
+
+def test_summary_counts_rows_scanned_and_errors_per_type() -> None:
+    summarizer = ErrorSummarizer()
+    for status in (200, 200, 502, 401):
+        summarizer.add(API, api_row(status))
+    summarizer.add(HOOK, {"webhook_endpoint_status": 200})
+    summary = summarizer.summary(10)
+    assert summary.rows_scanned == {API: 4, HOOK: 1}
+    assert summary.rows_scanned_total == 5
+    assert summary.errors == {API: 2}
+    assert summary.errors_total == 2
+    assert summary.error_rate == pytest.approx(0.4)
+    assert summary.error_rate_of(API) == pytest.approx(0.5)
+    assert summary.error_rate_of(HOOK) == 0.0
+
+
+def test_groups_are_sorted_by_count_with_shares_of_all_errors() -> None:
+    summarizer = ErrorSummarizer()
+    for _ in range(3):
+        summarizer.add(API, api_row(503))
+    summarizer.add(API, api_row(401, logs=["Token refresh failed: invalid_grant"]))
+    summary = summarizer.summary(10)
+    assert [group.count for group in summary.groups] == [3, 1]
+    assert [group.share for group in summary.groups] == [0.75, 0.25]
+    assert summary.groups[0].template == "Provider error: Salesforce responded 503"
+    assert summary.groups[0].cause is Cause.PROVIDER_ERROR
+    assert summary.groups[1].cause is Cause.AUTH
+
+
+def test_rows_differing_only_in_ids_fall_into_one_group() -> None:
+    summarizer = ErrorSummarizer()
+    for n in range(20):
+        summarizer.add(API, api_row(503, logs=[f"Salesforce responded 503 (request id {n:012x}a) at record {n}"]))
+    assert summarizer.summary(10).groups_total == 1
+
+
+def test_top_limits_the_groups_and_groups_total_counts_them_all() -> None:
+    summarizer = ErrorSummarizer()
+    for status in (500, 502, 503, 504):
+        summarizer.add(API, api_row(status))
+    summary = summarizer.summary(top=2)
+    assert len(summary.groups) == 2
+    assert summary.groups_total == 4
+
+
+def test_first_and_last_seen_compare_timestamps_as_datetimes() -> None:
+    summarizer = ErrorSummarizer()
+    for stamp in ("2026-05-16T09:30:00Z", "2026-05-16T10:00:00+02:00", "2026-05-16T09:45:00.000Z"):
+        summarizer.add(API, api_row(stamp=stamp))
+    group = summarizer.summary(1).groups[0]
+    assert group.first_seen == "2026-05-16T10:00:00+02:00"
+    assert group.last_seen == "2026-05-16T09:45:00.000Z"
+
+
+def test_examples_are_bounded_and_the_newest_first() -> None:
+    summarizer = ErrorSummarizer(examples_per_group=3)
+    stamps = [f"2026-05-16T06:{minute:02d}:00Z" for minute in (5, 40, 12, 55, 30, 1)]
+    for stamp in stamps:
+        summarizer.add(API, api_row(stamp=stamp))
+    group = summarizer.summary(1).groups[0]
+    assert [example["timestamp"] for example in group.examples] == [
+        "2026-05-16T06:55:00Z",
+        "2026-05-16T06:40:00Z",
+        "2026-05-16T06:30:00Z",
+    ]
+
+
+def test_sample_message_is_the_error_text_of_the_newest_row() -> None:
+    summarizer = ErrorSummarizer(group_by=("integration",))
+    summarizer.add(API, api_row(stamp="2026-05-16T06:00:00Z", logs=["Salesforce responded 502 (old)"]))
+    summarizer.add(API, api_row(stamp="2026-05-16T07:00:00Z", logs=["Salesforce responded 503 (new)"]))
+    summarizer.add(API, api_row(stamp="2026-05-16T05:00:00Z", logs=["Salesforce responded 500 (oldest)"]))
+    assert summarizer.summary(1).groups[0].sample_message == "Salesforce responded 503 (new)"
+
+
+def test_group_counts_status_codes_integrations_resources_and_accounts() -> None:
+    summarizer = ErrorSummarizer(group_by=("cause",))
+    summarizer.add(API, api_row(502, integration="salesforce", resource="contacts", integrated_account_id="a"))
+    summarizer.add(API, api_row(503, integration="salesforce", resource="deals", integrated_account_id="b"))
+    summarizer.add(API, api_row(503, integration="hubspot", resource="deals", integrated_account_id="b"))
+    group = summarizer.summary(1).groups[0]
+    assert group.key == {"cause": "provider_error"}
+    assert group.status_codes == ((503, 2), (502, 1))
+    assert group.integrations.top == (("salesforce", 2), ("hubspot", 1))
+    assert group.resources.top == (("deals", 2), ("contacts", 1))
+    assert group.integrated_account_ids.distinct == 2
+    assert group.integrated_account_ids.distinct_is_exact
+
+
+def test_distinct_values_per_group_are_bounded_and_say_so() -> None:
+    summarizer = ErrorSummarizer(group_by=("cause",))
+    for n in range(DISTINCT_CAP + 25):
+        summarizer.add(API, api_row(integrated_account_id=f"acc-{n}"))
+    accounts = summarizer.summary(1).groups[0].integrated_account_ids
+    assert not accounts.distinct_is_exact
+    assert accounts.untracked_rows == 25
+    assert accounts.distinct >= DISTINCT_CAP
+
+
+def test_group_by_a_row_field_splits_groups_by_its_value() -> None:
+    summarizer = ErrorSummarizer(group_by=("template", "integration"))
+    summarizer.add(API, api_row(integration="salesforce", logs=["upstream failed 503"]))
+    summarizer.add(API, api_row(integration="hubspot", logs=["upstream failed 503"]))
+    summarizer.add(API, api_row(integration="hubspot", logs=["upstream failed 503"]))
+    keys = [group.key for group in summarizer.summary(10).groups]
+    assert keys == [
+        {"template": "upstream failed 503", "integration": "hubspot"},
+        {"template": "upstream failed 503", "integration": "salesforce"},
+    ]
+
+
+def test_groups_of_different_log_types_stay_apart() -> None:
+    summarizer = ErrorSummarizer(group_by=("cause",))
+    summarizer.add(API, api_row(503))
+    summarizer.add(LogType.MCP, api_row(503))
+    assert {group.log_type for group in summarizer.summary(10).groups} == {API, LogType.MCP}
+
+
+def test_group_cause_is_the_most_common_cause_of_its_rows() -> None:
+    summarizer = ErrorSummarizer(group_by=("integration",))
+    summarizer.add(API, api_row(401))
+    summarizer.add(API, api_row(503))
+    summarizer.add(API, api_row(502))
+    group = summarizer.summary(1).groups[0]
+    assert group.cause is Cause.PROVIDER_ERROR
+    assert dict(group.causes) == {Cause.PROVIDER_ERROR: 2, Cause.AUTH: 1}
+
+
+def test_new_keys_beyond_max_groups_fold_into_one_other_group_per_log_type() -> None:
+    summarizer = ErrorSummarizer(group_by=("integration",), max_groups=2)
+    for integration in ("a", "b", "c", "d", "d"):
+        summarizer.add(API, api_row(integration=integration))
+    summarizer.add(HOOK, {"webhook_endpoint_status": 500, "event": "x", "integration": "e"})
+    summarizer.add(API, api_row(integration="a"))
+    summary = summarizer.summary(10)
+    others = {group.log_type: group for group in summary.groups if group.is_other}
+    assert others[API].count == 3
+    assert others[API].key == {"integration": OTHER}
+    assert others[API].template == OTHER
+    assert others[HOOK].count == 1
+    assert summary.rows_in_other == 4
+    assert summary.groups_total == 4
+    assert next(group for group in summary.groups if group.key == {"integration": "a"}).count == 2
+
+
+def test_memory_stays_bounded_over_100k_distinct_messages() -> None:
+    summarizer = ErrorSummarizer(max_groups=100, examples_per_group=3)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    for n in range(100_000):
+        word = letters[n % 26] + letters[n // 26 % 26] + letters[n // 676 % 26] + letters[n // 17576 % 26]
+        summarizer.add(
+            API, {"http_status_code": 401, "logs": [f"unauthorized {word}"], "integrated_account_id": str(n)}
+        )
+    assert summarizer.group_count <= 100 + 1
+    assert summarizer.example_count <= (100 + 1) * 3
+    summary = summarizer.summary(5)
+    assert summary.errors_total == 100_000
+    assert summary.rows_in_other == 100_000 - 100
+    other = next(group for group in summary.groups if group.is_other)
+    assert other.integrated_account_ids.untracked_rows == other.count - DISTINCT_CAP

@@ -1,0 +1,23 @@
+"""`truto-log-mcp demo`: the guided investigation runs end to end on the embedded sandbox."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from truto_log_mcp.cli.demo import run_demo
+from truto_log_mcp.settings import Settings
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_the_demo_walks_through_every_analysis() -> None:
+    out = io.StringIO()
+    assert await run_demo(Settings(), out) == 0
+    printed = out.getvalue()
+    for tool in ("summarize_errors", "trace_sync_run", "log_stats", "search_logs", "get_log"):
+        assert f"> {tool} " in printed
+    assert "cause auth" in printed
+    assert "[invalid_argument]" in printed
+    assert "[internal_error]" not in printed

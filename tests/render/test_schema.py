@@ -1,0 +1,97 @@
+"""Compact tool schemas: fewer tokens in tools/list, the same constraints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jsonschema
+import pytest
+from mcp import Client
+
+from truto_log_mcp.render.schema import compact_output_schema, compact_schema
+from truto_log_mcp.sandbox import STORIES
+
+pytestmark = pytest.mark.anyio
+
+
+def test_titles_and_null_defaults_are_dropped() -> None:
+    schema = {
+        "title": "Args",
+        "type": "object",
+        "properties": {"title": {"title": "Title", "type": "string", "default": None}},
+    }
+    assert compact_schema(schema, keep_descriptions=True) == {
+        "type": "object",
+        "properties": {"title": {"type": "string"}},
+    }
+
+
+def test_a_nullable_enum_keeps_null_among_its_values() -> None:
+    schema = {"anyOf": [{"enum": ["a", "b"], "type": "string"}, {"type": "null"}], "description": "d"}
+    compacted = compact_schema(schema, keep_descriptions=True)
+    assert compacted == {"description": "d", "enum": ["a", "b", None], "type": ["string", "null"]}
+    jsonschema.validate(None, compacted)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate("c", compacted)
+
+
+def test_output_schemas_drop_descriptions_and_inline_single_use_definitions() -> None:
+    schema = {
+        "$defs": {
+            "Inner": {
+                "title": "Inner",
+                "type": "object",
+                "properties": {"x": {"type": "integer"}},
+                "required": ["x"],
+                "description": "inner",
+            }
+        },
+        "type": "object",
+        "properties": {"inner": {"$ref": "#/$defs/Inner"}},
+        "required": ["inner"],
+    }
+    assert compact_output_schema(schema) == {
+        "type": "object",
+        "properties": {"inner": {"type": "object", "properties": {"x": {"type": "integer"}}}},
+    }
+
+
+CALLS: list[tuple[str, dict[str, Any]]] = [
+    ("search_logs", {"log_type": "mcp", "limit": 3}),
+    ("describe_log_types", {}),
+    ("summarize_errors", {"top": 3}),
+    ("log_stats", {"log_type": "webhook", "group_by": ["event"], "bucket": "6h", "compare_previous": True}),
+    ("trace_sync_run", {"sync_job_run_id": STORIES["delivery_failure"].ids["sync_job_run_id"]}),
+]
+
+
+@pytest.mark.parametrize(("tool", "arguments"), CALLS, ids=[tool for tool, _ in CALLS])
+async def test_answers_validate_against_the_listed_schema_and_carry_every_field(
+    client: Client, tool: str, arguments: dict[str, Any]
+) -> None:
+    listed = {entry.name: entry for entry in (await client.list_tools()).tools}[tool]
+    assert listed.output_schema is not None
+    jsonschema.validate(arguments, listed.input_schema)
+    result = await client.call_tool(tool, arguments)
+    assert not result.is_error
+    jsonschema.validate(result.structured_content, listed.output_schema)
+    assert isinstance(result.structured_content, dict)
+    assert set(listed.output_schema["properties"]) <= set(result.structured_content)
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"log_type": "mcp", "limit": 101},
+        {"log_type": "nope"},
+        {"log_type": "mcp", "cursor": "x" * 65},
+        {"log_type": "mcp", "filters": {"a": 1}},
+    ],
+)
+async def test_listed_input_schema_still_refuses_what_the_server_refuses(
+    client: Client, arguments: dict[str, Any]
+) -> None:
+    listed = {entry.name: entry for entry in (await client.list_tools()).tools}["search_logs"]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(arguments, listed.input_schema)
+    assert (await client.call_tool("search_logs", arguments)).is_error

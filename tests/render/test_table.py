@@ -1,0 +1,290 @@
+"""Rendering: third-party text cleaned and capped, compact cells, token-budgeted tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from truto_log_mcp.render.table import (
+    CELL_CAP,
+    FULL_ITEMS_CAP,
+    FULL_VALUE_CAP,
+    Table,
+    cap_text,
+    clean_text,
+    estimate_tokens,
+    full_row,
+    structured_value,
+    text_cell,
+)
+
+UUID_A = "1ba1f401-7183-47c5-9e39-e8e257e3c795"
+UUID_A_TWIN = "1ba1f401-0000-4000-8000-000000000000"
+UUID_B = "0c7e0d6a-8a1b-4c1e-9a55-0b9f7c1f2a10"
+
+
+# --- clean_text --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "cleaned"),
+    [
+        ("\x1b[31mred\x1b[0m", "red"),
+        ("\x1b[1;32;40mbold\x1b[m", "bold"),
+        ("\x1b[?25lhidden", "hidden"),
+        ("\x1b[2Kerased", "erased"),
+    ],
+)
+def test_clean_text_strips_ansi_escapes(raw: str, cleaned: str) -> None:
+    assert clean_text(raw, 100) == cleaned
+
+
+@pytest.mark.parametrize("control", ["\x00", "\x07", "\x08", "\x0b", "\x0c", "\x1b", "\x7f", "\x85", "\x9b"])
+def test_clean_text_strips_control_characters(control: str) -> None:
+    assert clean_text(f"a{control}b", 100) == "ab"
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\t"])
+def test_clean_text_flattens_newlines_and_tabs_to_spaces(newline: str) -> None:
+    assert clean_text(f"line one{newline}line two", 100) == "line one line two"
+
+
+def test_clean_text_keeps_printable_unicode() -> None:
+    assert clean_text("Token still valid — no refresh needed ✓", 100) == "Token still valid — no refresh needed ✓"
+
+
+def test_clean_text_caps_with_an_ellipsis() -> None:
+    capped = clean_text("abcdefghij", 5)
+    assert capped == "abcd…"
+    assert len(capped) == 5
+
+
+def test_clean_text_at_the_cap_is_unchanged() -> None:
+    assert clean_text("abcde", 5) == "abcde"
+
+
+def test_clean_text_caps_after_cleaning() -> None:
+    assert clean_text("\x1b[31mabcde\x1b[0m", 5) == "abcde"
+
+
+# --- structured_value --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", [None, True, 200, 1.5])
+def test_structured_value_keeps_scalars(value: Any) -> None:
+    assert structured_value(value) == value
+
+
+def test_structured_value_renders_containers_as_compact_json() -> None:
+    assert structured_value({"a": [1, 2], "b": "é"}) == '{"a":[1,2],"b":"é"}'
+
+
+def test_structured_value_caps_text() -> None:
+    assert structured_value("x" * 500) == "x" * (CELL_CAP - 1) + "…"
+
+
+# --- text_cell ---------------------------------------------------------------------------------
+
+
+def test_text_cell_shortens_a_uuid_and_records_it_in_the_legend() -> None:
+    legend: dict[str, str] = {}
+    assert text_cell(UUID_A, legend) == "1ba1f401"
+    assert legend == {"1ba1f401": UUID_A}
+
+
+def test_text_cell_shortens_the_same_uuid_every_time() -> None:
+    legend: dict[str, str] = {}
+    text_cell(UUID_A, legend)
+    assert text_cell(UUID_A, legend) == "1ba1f401"
+
+
+def test_text_cell_shows_a_second_uuid_with_the_same_prefix_in_full() -> None:
+    legend: dict[str, str] = {}
+    text_cell(UUID_A, legend)
+    assert text_cell(UUID_A_TWIN, legend) == UUID_A_TWIN
+    assert legend == {"1ba1f401": UUID_A}
+
+
+def test_text_cell_shortens_an_uppercase_uuid() -> None:
+    legend: dict[str, str] = {}
+    assert text_cell(UUID_A.upper(), legend) == "1BA1F401"
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("2026-05-16T06:28:27.040Z", "2026-05-16 06:28:27"),
+        ("2026-05-16T06:28:27Z", "2026-05-16 06:28:27"),
+        ("2026-05-16T06:28:27.040123+00:00", "2026-05-16 06:28:27"),
+    ],
+)
+def test_text_cell_compacts_utc_iso_timestamps(value: str, shown: str) -> None:
+    assert text_cell(value, {}) == shown
+
+
+def test_text_cell_leaves_a_timestamp_with_another_offset_as_is() -> None:
+    assert text_cell("2026-05-16T06:28:27+02:00", {}) == "2026-05-16T06:28:27+02:00"
+
+
+def test_text_cell_escapes_pipes() -> None:
+    assert text_cell("a|b|c", {}) == "a¦b¦c"
+
+
+def test_text_cell_escapes_pipes_inside_structured_values() -> None:
+    assert text_cell({"q": "a|b"}, {}) == '{"q":"a¦b"}'
+
+
+@pytest.mark.parametrize(("value", "shown"), [(True, "true"), (False, "false"), (None, ""), (200, "200")])
+def test_text_cell_scalars(value: Any, shown: str) -> None:
+    assert text_cell(value, {}) == shown
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(150.0, "150"), (1234.56, "1235"), (12.345, "12.3"), (0.12345, "0.123"), (-0.5, "-0.5")],
+)
+def test_text_cell_floats_are_short(value: float, shown: str) -> None:
+    assert text_cell(value, {}) == shown
+
+
+def test_text_cell_cleans_and_caps_text() -> None:
+    cell = text_cell("\x1b[31merror\x1b[0m\n" + "x" * 500, {})
+    assert cell.startswith("error x")
+    assert len(cell) == CELL_CAP
+    assert cell.endswith("…")
+
+
+# --- Table -------------------------------------------------------------------------------------
+
+
+def _rows(count: int) -> tuple[list[str], list[dict[str, Any]]]:
+    refs = [f"r{number:06x}" for number in range(count)]
+    rows = [{"http_method": "GET", "message": f"message number {number} " * 3} for number in range(count)]
+    return refs, rows
+
+
+def test_table_has_a_header_with_ref_first() -> None:
+    refs, rows = _rows(1)
+    lines, _fitted = Table(["http_method", "message"]).render(refs, rows, 10_000)
+    assert lines[0] == "ref|http_method|message"
+
+
+def test_table_renders_one_line_a_row() -> None:
+    lines, fitted = Table(["timestamp", "http_status_code"]).render(
+        ["r000001", "r000002"], [{"timestamp": "2026-05-16T06:28:27Z", "http_status_code": 500}, {}], 10_000
+    )
+    assert lines == ["ref|timestamp|http_status_code", "== 2026-05-16 ==", "r000001|06:28:27|500", "r000002||"]
+    assert fitted == 2
+
+
+def test_table_prints_each_date_once_above_its_rows() -> None:
+    stamps = ["2026-05-16T06:28:27Z", "2026-05-16T01:00:00Z", "2026-05-15T23:59:59Z"]
+    lines, _ = Table(["timestamp"]).render(["r1", "r2", "r3"], [{"timestamp": stamp} for stamp in stamps], 10_000)
+    assert lines[1:] == ["== 2026-05-16 ==", "r1|06:28:27", "r2|01:00:00", "== 2026-05-15 ==", "r3|23:59:59"]
+
+
+def test_table_keeps_within_the_token_budget() -> None:
+    refs, rows = _rows(50)
+    budget = 200
+    lines, fitted = Table(["http_method", "message"]).render(refs, rows, budget)
+    assert 1 < fitted < 50
+    assert len(lines) == fitted + 1
+    assert estimate_tokens(lines[0]) + sum(estimate_tokens(line) + 1 for line in lines[1:]) <= budget
+
+
+def test_table_fits_as_many_rows_as_the_budget_allows() -> None:
+    refs, rows = _rows(50)
+    budget = 200
+    lines, fitted = Table(["http_method", "message"]).render(refs, rows, budget)
+    spent = estimate_tokens(lines[0]) + sum(estimate_tokens(line) + 1 for line in lines[1:])
+    next_line, _ = Table(["http_method", "message"]).render(
+        refs[fitted : fitted + 1], rows[fitted : fitted + 1], 10_000
+    )
+    assert spent + estimate_tokens(next_line[1]) + 1 > budget
+
+
+def test_table_renders_at_least_one_row_over_budget() -> None:
+    refs, rows = _rows(5)
+    lines, fitted = Table(["http_method", "message"]).render(refs, rows, 1)
+    assert fitted == 1
+    assert len(lines) == 2
+
+
+def test_table_renders_every_row_within_a_large_budget() -> None:
+    refs, rows = _rows(5)
+    lines, fitted = Table(["http_method", "message"]).render(refs, rows, 100_000)
+    assert fitted == 5
+    assert len(lines) == 6
+
+
+def test_table_of_no_rows_is_the_header() -> None:
+    lines, fitted = Table(["timestamp"]).render([], [], 100)
+    assert (lines, fitted) == (["ref|timestamp"], 0)
+
+
+def test_legend_line_is_none_without_uuids() -> None:
+    table = Table(["timestamp"])
+    table.render(["r000001"], [{"timestamp": "2026-05-16T06:28:27Z"}], 1000)
+    assert table.legend_line() is None
+
+
+def test_legend_line_lists_each_shortened_uuid_once() -> None:
+    table = Table(["integrated_account_id", "sync_job_run_id"])
+    table.render(
+        ["r000001", "r000002"],
+        [
+            {"integrated_account_id": UUID_A, "sync_job_run_id": UUID_B},
+            {"integrated_account_id": UUID_A, "sync_job_run_id": UUID_A_TWIN},
+        ],
+        1000,
+    )
+    assert table.legend_line() == f"ids: {UUID_A}, {UUID_B}"
+
+
+# --- full_row ----------------------------------------------------------------------------------
+
+
+def test_full_row_keeps_every_field() -> None:
+    row = {"http_status_code": 500, "duration": 1.5, "integrated_account_needs_reauth": True, "user_id": None}
+    assert full_row(row) == row
+
+
+def test_full_row_caps_long_strings_at_the_full_value_cap() -> None:
+    value = full_row({"message": "x" * (FULL_VALUE_CAP + 1000)})["message"]
+    assert len(value) == FULL_VALUE_CAP
+    assert value.endswith("…")
+
+
+def test_full_row_keeps_strings_longer_than_a_cell() -> None:
+    text = "x" * (CELL_CAP * 3)
+    assert full_row({"message": text}) == {"message": text}
+
+
+def test_full_row_cleans_nested_values() -> None:
+    row = {
+        "logs": ["\x1b[31mfailed\x1b[0m", "line\nbreak"],
+        "response_headers": {"x-note": "a\x07b", "nested": [{"deep": "\x1b[1mbold\x1b[0m"}]},
+    }
+    assert full_row(row) == {
+        "logs": ["failed", "line break"],
+        "response_headers": {"x-note": "ab", "nested": [{"deep": "bold"}]},
+    }
+
+
+def test_full_row_caps_nested_strings() -> None:
+    row = {"remote_requests": [{"url": "u" * (FULL_VALUE_CAP * 2)}]}
+    assert len(full_row(row)["remote_requests"][0]["url"]) == FULL_VALUE_CAP
+
+
+def test_full_row_cuts_long_lists_and_says_how_many_more() -> None:
+    row = full_row({"logs": [f"line {number}" for number in range(FULL_ITEMS_CAP + 5)]})
+    assert len(row["logs"]) == FULL_ITEMS_CAP + 1
+    assert row["logs"][-1] == "… (+5 more items)"
+
+
+def test_cap_text_cuts_and_states_the_cut() -> None:
+    assert cap_text("x" * 50, 100) == "x" * 50
+    capped = cap_text("x" * 500, 100)
+    assert capped.startswith("x" * 100)
+    assert "500 characters" in capped

@@ -1,0 +1,66 @@
+"""log_stats through the SDK client, over planted scenarios whose answers are known."""
+
+from __future__ import annotations
+
+import pytest
+from mcp import Client
+
+from tests.conftest import server_on
+from tests.tools.scenario import data, text
+from truto_log_mcp.sandbox import Sandbox
+
+pytestmark = pytest.mark.anyio
+
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_log_stats_counts_errors_and_percentiles_per_group(scenario: Sandbox) -> None:
+    async with Client(server_on(scenario)) as client:
+        stats = data(
+            await client.call_tool("log_stats", {"log_type": "unified_proxy_api", "group_by": ["integration"]})
+        )
+    groups = {group["key"]["integration"]: group for group in stats["groups"]}
+    assert stats["total"]["count"] == 30
+    assert stats["total"]["errors"] == 15
+    assert groups["zendesk"]["error_rate"] == 0
+    assert groups["zendesk"]["duration"]["p50"] == pytest.approx(107, rel=0.01)
+    assert groups["hubspot"]["errors"] == 10
+
+
+async def test_log_stats_applies_match_after_fetching(scenario: Sandbox) -> None:
+    async with Client(server_on(scenario)) as client:
+        stats = data(await client.call_tool("log_stats", {"log_type": "unified_proxy_api", "match": {"status": "5xx"}}))
+    assert stats["total"]["count"] == 5
+
+
+async def test_log_stats_buckets_by_time(scenario: Sandbox) -> None:
+    async with Client(server_on(scenario)) as client:
+        stats = data(await client.call_tool("log_stats", {"log_type": "webhook", "since": "3h", "bucket": "1h"}))
+    assert sum(bucket["count"] for bucket in stats["buckets"]) == 10
+
+
+async def test_log_stats_compares_with_the_previous_window(scenario: Sandbox) -> None:
+    async with Client(server_on(scenario)) as client:
+        result = await client.call_tool(
+            "log_stats", {"log_type": "unified_proxy_api", "since": "1d", "compare_previous": True}
+        )
+    stats = data(result)
+    assert stats["comparison"] is not None
+    assert "rows 0 -> 30" in stats["comparison"]["total"]
+
+
+async def test_too_many_buckets_are_refused_with_the_smallest_size(scenario: Sandbox) -> None:
+    async with Client(server_on(scenario)) as client:
+        result = await client.call_tool("log_stats", {"log_type": "webhook", "since": "7d", "bucket": "1m"})
+    assert result.is_error
+    assert text(result).startswith("[invalid_argument]")
+    assert "at least" in text(result)
+    assert scenario.requests == []
+
+
+async def test_group_by_an_unknown_field_is_refused(scenario: Sandbox) -> None:
+    async with Client(server_on(scenario)) as client:
+        result = await client.call_tool("log_stats", {"log_type": "webhook", "group_by": ["webhok_id"]})
+    assert text(result).startswith("[invalid_argument]")
+    assert "did you mean `webhook_id`" in text(result).lower()

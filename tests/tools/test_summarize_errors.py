@@ -1,0 +1,122 @@
+"""summarize_errors through the SDK client, over planted scenarios whose answers are known."""
+
+from __future__ import annotations
+
+import anyio
+import pytest
+from mcp import Client
+
+from tests.conftest import server_on
+from tests.tools.scenario import data, text
+from truto_log_mcp.sandbox import Sandbox, SandboxConfig
+
+pytestmark = pytest.mark.anyio
+
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_summarize_errors_counts_every_planted_error_by_cause(scenario: Sandbox) -> None:
+    async with Client(server_on(scenario)) as client:
+        summary = data(await client.call_tool("summarize_errors", {"since": "24h"}))
+    assert summary["rows_scanned"] == 40
+    assert summary["errors"] == 19
+    by_cause = {group["cause"]: group for group in summary["groups"]}
+    assert by_cause["auth"]["count"] == 10
+    assert by_cause["auth"]["integrations"]["top"] == {"hubspot": 10}
+    assert by_cause["provider_error"]["count"] == 5
+    assert by_cause["webhook_endpoint"]["count"] == 4
+    assert by_cause["auth"]["share"] == pytest.approx(10 / 19, abs=1e-3)
+    assert "reconnect" in summary["next_steps"]["auth"]
+    assert all(coverage["complete"] for coverage in summary["coverage"])
+
+
+async def test_one_cause_with_varying_ids_is_one_group(scenario: Sandbox) -> None:
+    async with Client(server_on(scenario)) as client:
+        summary = data(await client.call_tool("summarize_errors", {"log_type": "unified_proxy_api"}))
+    provider = [group for group in summary["groups"] if group["cause"] == "provider_error"]
+    assert len(provider) == 1
+    assert "<" in provider[0]["template"]
+
+
+async def test_example_refs_open_the_rows_with_get_log(scenario: Sandbox) -> None:
+    async with Client(server_on(scenario)) as client:
+        summary = data(await client.call_tool("summarize_errors", {"log_type": "webhook"}))
+        ref = summary["groups"][0]["example_refs"][0]
+        row = data(await client.call_tool("get_log", {"ref": ref}))
+    assert row["row"]["webhook_endpoint_status"] == 503
+
+
+async def test_group_by_a_field_groups_by_its_values(scenario: Sandbox) -> None:
+    async with Client(server_on(scenario)) as client:
+        summary = data(
+            await client.call_tool("summarize_errors", {"log_type": "unified_proxy_api", "group_by": ["integration"]})
+        )
+    assert {group["key"]["integration"]: group["count"] for group in summary["groups"]} == {
+        "hubspot": 10,
+        "salesforce": 5,
+    }
+
+
+async def test_a_window_longer_than_a_month_is_analysed_whole(scenario: Sandbox) -> None:
+    async with Client(server_on(scenario)) as client:
+        summary = data(await client.call_tool("summarize_errors", {"log_type": "unified_proxy_api", "since": "45d"}))
+    assert summary["rows_scanned"] == 31
+    assert any(group["integrations"]["top"] == {"jira": 1} for group in summary["groups"])
+
+
+async def test_filters_skip_log_types_that_cannot_take_them(scenario: Sandbox) -> None:
+    async with Client(server_on(scenario)) as client:
+        result = await client.call_tool("summarize_errors", {"filters": {"integration": "hubspot"}})
+    summary = data(result)
+    assert summary["errors"] == 10
+    assert "skipped: webhook (cannot filter by integration)" in text(result)
+
+
+async def test_a_row_budget_stop_is_stated(sandbox: Sandbox) -> None:
+    async with Client(server_on(sandbox)) as client:
+        result = await client.call_tool(
+            "summarize_errors", {"log_type": "unified_proxy_api", "since": "14d", "max_rows": 300}
+        )
+    summary = data(result)
+    assert not summary["coverage"][0]["complete"]
+    assert summary["coverage"][0]["stopped_by"] == "row_budget"
+    assert "PARTIAL" in text(result)
+
+
+async def test_summaries_send_progress_to_clients_that_ask(sandbox: Sandbox) -> None:
+    seen: list[tuple[float, float | None]] = []
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        seen.append((progress, total))
+
+    async with Client(server_on(sandbox)) as client:
+        await client.call_tool(
+            "summarize_errors", {"log_type": "unified_proxy_api", "since": "7d"}, progress_callback=on_progress
+        )
+    assert seen
+    assert seen[-1][0] == seen[-1][1]
+
+
+async def test_a_cancelled_summary_stops_reading_promptly() -> None:
+    slow = Sandbox(SandboxConfig(latency_s=0.2, rate_limit=None))
+    async with Client(server_on(slow)) as client:
+        with anyio.move_on_after(1.0):
+            await client.call_tool("summarize_errors", {"since": "14d"})
+        await anyio.sleep(0.5)
+        after_cancel = len(slow.requests)
+        await anyio.sleep(1.0)
+        assert len(slow.requests) == after_cancel
+        still_works = await client.call_tool("describe_log_types", {})
+        assert not still_works.is_error
+
+
+async def test_a_session_over_its_scan_limit_is_told_it_is_busy() -> None:
+    slow = Sandbox(SandboxConfig(latency_s=0.3, rate_limit=None))
+    async with Client(server_on(slow, max_scans_per_session=1)) as client:
+        async with anyio.create_task_group() as group:
+            group.start_soon(client.call_tool, "summarize_errors", {"log_type": "webhook", "since": "2d"})
+            await anyio.sleep(0.2)
+            second = await client.call_tool("log_stats", {"log_type": "webhook"})
+            assert second.is_error
+            assert text(second).startswith("[busy]")

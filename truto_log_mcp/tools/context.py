@@ -1,0 +1,148 @@
+"""What every tool shares for the server's lifetime (``Services``), who calls (``Caller``), and
+what a use case answers (``Answer``: the text the model reads and the structured model programs read)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import httpx2
+from pydantic import BaseModel, SecretStr
+
+from truto_log_mcp.errors import AuthFailed, Busy
+from truto_log_mcp.render.table import (
+    compact_json,
+)
+from truto_log_mcp.rules import UPSTREAM_RATE_LIMIT, LogType
+from truto_log_mcp.settings import Settings
+from truto_log_mcp.state.handles import HandleStore, new_instance_tag
+from truto_log_mcp.upstream.client import Deadline, RetryPolicy, TrutoClient
+from truto_log_mcp.upstream.pages import Row, SearchState
+from truto_log_mcp.upstream.ratelimit import RateBudget
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who calls a tool: the principal owns the handles it creates; its token (None: the server's) reads logs."""
+
+    principal: str = ""
+    token: SecretStr | None = None
+
+
+ANONYMOUS = Caller()
+TOKEN_HEADER = "x-truto-api-token"
+"""The header that carries each client's own Truto token in multi-user HTTP mode."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRow:
+    log_type: LogType
+    row: Row
+
+
+@dataclass(slots=True)
+class Services:
+    """Everything the tools share for the server's lifetime (built in the lifespan)."""
+
+    settings: Settings
+    http_factory: Callable[[], httpx2.AsyncClient]
+    """Builds the one shared HTTP client on first use: building it (TLS context, certificates)
+    costs ~100 ms that need not delay the MCP handshake."""
+    cursors: HandleStore[SearchState]
+    refs: HandleStore[StoredRow]
+    _http: httpx2.AsyncClient | None = None
+    _scans_running: dict[str, int] = field(default_factory=dict)
+    """Analyses running per session key (see ``server.session_key``); idle keys are removed."""
+    rate_budgets: dict[str, RateBudget] = field(default_factory=dict)
+    """One request budget per token (keyed by the token's hash), shared by all its calls."""
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    @classmethod
+    def create(cls, settings: Settings, http_factory: Callable[[], httpx2.AsyncClient]) -> Services:
+        tag = new_instance_tag()
+        return cls(
+            settings=settings,
+            http_factory=http_factory,
+            cursors=HandleStore(
+                "c",
+                settings.max_cursors,
+                settings.cursor_ttl_s,
+                instance_tag=tag,
+                max_bytes=settings.max_store_bytes,
+                size_of=lambda state: sum(len(compact_json(row)) for row in state.pending) + 500,
+            ),
+            refs=HandleStore(
+                "r",
+                settings.max_refs,
+                settings.cursor_ttl_s,
+                instance_tag=tag,
+                max_bytes=settings.max_store_bytes,
+                size_of=lambda stored: len(compact_json(stored.row)),
+            ),
+        )
+
+    @property
+    def http(self) -> httpx2.AsyncClient:
+        if self._http is None:
+            self._http = self.http_factory()
+        return self._http
+
+    async def aclose(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+
+    def client(self, token: SecretStr | None = None) -> TrutoClient:
+        settings = self.settings
+        policy = RetryPolicy(
+            max_attempts=settings.max_attempts,
+            retry_after_cap_s=settings.retry_after_cap_s,
+            request_timeout_s=settings.request_timeout_s,
+        )
+        token = token if token is not None else settings.api_token
+        return TrutoClient(self.http, token, policy, self.rate_budget(token), redact=settings.redact)
+
+    def rate_budget(self, token: SecretStr | None) -> RateBudget:
+        key = hashlib.sha256(token.get_secret_value().encode()).hexdigest() if token else ""
+        if key not in self.rate_budgets:
+            self.rate_budgets[key] = RateBudget(self.settings.rate_budget, UPSTREAM_RATE_LIMIT[1])
+        return self.rate_budgets[key]
+
+    @asynccontextmanager
+    async def scan_slot(self, session: str) -> AsyncIterator[None]:
+        """One of the session's ``max_scans_per_session`` concurrent analyses, or ``Busy`` at once."""
+        running = self._scans_running.get(session, 0)
+        if running >= self.settings.max_scans_per_session:
+            raise Busy(f"This session already runs {running} analyses (the limit).")
+        self._scans_running[session] = running + 1
+        try:
+            yield
+        finally:
+            self._scans_running[session] -= 1
+            if not self._scans_running[session]:
+                del self._scans_running[session]
+
+    def deadline(self) -> Deadline:
+        return Deadline(self.settings.call_deadline_s)
+
+    def identify(self, headers: Mapping[str, str] | None) -> Caller:
+        """The caller of one request. In multi-user mode each HTTP client sends its own Truto token,
+        which reads its logs and, hashed, names the principal that owns its cursors and refs."""
+        if not self.settings.multi_user or headers is None:
+            return ANONYMOUS
+        token = next((value for key, value in headers.items() if key.lower() == TOKEN_HEADER), "").strip()
+        if not token:
+            raise AuthFailed(
+                f"This server is in multi-user mode and the request carried no `{TOKEN_HEADER}` header.",
+                f"Configure your MCP client to send your Truto API token in the `{TOKEN_HEADER}` header.",
+            )
+        principal = hashlib.sha256(token.encode()).hexdigest()[:32]
+        return Caller(principal=principal, token=SecretStr(token))
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    text: str
+    structured: BaseModel

@@ -1,0 +1,195 @@
+"""``log_stats``: counts, error rates and percentiles per group and time bucket, optionally vs the previous window."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import timedelta
+from functools import partial
+
+from truto_log_mcp.analysis.causes import is_error
+from truto_log_mcp.analysis.stats import GroupStats, Percentiles, StatsAccumulator, compare
+from truto_log_mcp.errors import InvalidArgument
+from truto_log_mcp.query.arguments import Match
+from truto_log_mcp.query.timeparse import Window, parse_duration
+from truto_log_mcp.render.table import clean_text, compact_json
+from truto_log_mcp.tools.context import ANONYMOUS, Answer, Caller, Services
+from truto_log_mcp.tools.results import (
+    BucketModel,
+    ComparisonModel,
+    GroupStatsModel,
+    LogStatsResult,
+)
+from truto_log_mcp.tools.scans import (
+    ScanPlan,
+    coverage_lines,
+    coverage_model,
+    matching_sink,
+    run_scans,
+)
+from truto_log_mcp.upstream.scanner import (
+    ProgressCallback,
+    ScanBudget,
+    ScanCoverage,
+    ScanRequest,
+)
+
+MAX_BUCKETS = 500
+
+
+def check_bucket(bucket: str | None, window: Window) -> timedelta | None:
+    if bucket is None:
+        return None
+    size = parse_duration(bucket, "bucket")
+    if size < timedelta(minutes=1):
+        raise InvalidArgument('`bucket` must be at least "1m".')
+    if window.span / size > MAX_BUCKETS:
+        raise InvalidArgument(
+            f"`bucket` {bucket!r} cuts the window into more than {MAX_BUCKETS} buckets.",
+            f"Use a bucket of at least {_at_least(window.span / MAX_BUCKETS)}.",
+        )
+    return size
+
+
+def _at_least(span: timedelta) -> str:
+    minutes = math.ceil(span.total_seconds() / 60)
+    return f"{math.ceil(minutes / 60)}h" if minutes > 60 else f"{minutes}m"
+
+
+async def log_stats(
+    services: Services,
+    request: ScanRequest,
+    match: Match,
+    group_by: tuple[str, ...],
+    bucket: timedelta | None,
+    compare_previous: bool,
+    budget: ScanBudget,
+    on_progress: ProgressCallback | None = None,
+    caller: Caller = ANONYMOUS,
+) -> Answer:
+    errors = partial(is_error, request.log_type)
+    current = StatsAccumulator(group_by, bucket, errors)
+    requests = [request]
+    sinks = [matching_sink(match, current.add)]
+    previous: StatsAccumulator | None = None
+    if compare_previous:
+        previous = StatsAccumulator(group_by, bucket, errors)
+        span = request.window.span
+        requests.append(replace(request, window=Window(request.window.start - span, request.window.start)))
+        sinks.append(matching_sink(match, previous.add))
+    deadline = services.deadline()
+    coverages: list[ScanCoverage] = []
+    for scan, sink in zip(requests, sinks, strict=True):
+        plan = ScanPlan((scan,), budget)
+        coverages += await run_scans(services, plan, {scan.log_type: sink}, deadline, on_progress, caller)
+    stats = current.result()
+    comparison = None
+    if previous is not None:
+        compared = compare(stats, previous.result())
+        comparison = ComparisonModel(
+            previous_window=requests[1].window.describe(),
+            total=compared.total.summary,
+            changes=[change.summary for change in compared.groups[:20]],
+            criteria=compared.criteria,
+        )
+    result = LogStatsResult(
+        log_type=request.log_type.value,
+        window=request.window.describe(),
+        group_by=list(group_by),
+        bucket=_bucket_label(bucket),
+        total=_group_stats(stats.total),
+        groups=[_group_stats(group) for group in stats.groups[:50]],
+        buckets=[
+            BucketModel(
+                start=cell.start,
+                count=cell.count,
+                errors=cell.errors,
+                error_rate=round(cell.error_rate, 4),
+                p50=cell.p50,
+                p95=cell.p95,
+            )
+            for cell in stats.buckets
+        ],
+        comparison=comparison,
+        percentile_method=stats.percentile_method,
+        coverage=[coverage_model(coverage) for coverage in coverages],
+        notes=[*stats.notes, *(["Only the 50 largest groups are listed."] if len(stats.groups) > 50 else [])],
+    )
+    return Answer(_stats_text(result, coverages, match), result)
+
+
+def _bucket_label(bucket: timedelta | None) -> str | None:
+    if bucket is None:
+        return None
+    minutes = int(bucket.total_seconds() // 60)
+    return f"{minutes // 60}h" if minutes % 60 == 0 else f"{minutes}m"
+
+
+def _percentiles(value: Percentiles | None) -> dict[str, float] | None:
+    if value is None:
+        return None
+    rounded = {name: round(getattr(value, name), 1) for name in ("p50", "p95", "p99", "min", "max", "mean")}
+    return {**rounded, "count": value.count}
+
+
+def _group_stats(stats: GroupStats) -> GroupStatsModel:
+    return GroupStatsModel(
+        key={name: clean_text(value, 80) for name, value in stats.key.items()},
+        count=stats.count,
+        errors=stats.errors,
+        error_rate=round(stats.error_rate, 4),
+        duration=_percentiles(stats.duration),
+        fetch_duration=_percentiles(stats.fetch_duration),
+    )
+
+
+def _ms(value: float | None) -> str:
+    return "" if value is None else f"{value:.0f}"
+
+
+def _stats_row(label: str, stats: GroupStatsModel) -> str:
+    duration, fetch = stats.duration, stats.fetch_duration
+    return "|".join(
+        [
+            label,
+            str(stats.count),
+            str(stats.errors),
+            f"{stats.error_rate:.1%}",
+            _ms(duration.get("p50") if duration else None),
+            _ms(duration.get("p95") if duration else None),
+            _ms(duration.get("p99") if duration else None),
+            _ms(fetch.get("p50") if fetch else None),
+            _ms(fetch.get("p95") if fetch else None),
+        ]
+    )
+
+
+def _stats_text(result: LogStatsResult, coverages: Sequence[ScanCoverage], match: Match) -> str:
+    header = f"Stats {result.log_type} {result.window}"
+    if not match.is_empty:
+        header += f" match {compact_json(match.describe())}"
+    lines = [header + f"; durations in ms ({result.percentile_method})."]
+    lines.append("group|rows|errors|err%|p50|p95|p99|fetch_p50|fetch_p95")
+    lines.append(_stats_row("(all)", result.total))
+    for group in result.groups:
+        lines.append(_stats_row(",".join(f"{k}={v}" for k, v in group.key.items()), group))
+    if result.buckets:
+        lines.append(f"Buckets of {result.bucket} (start|rows|errors|err%|p50|p95):")
+        lines += [
+            f"{cell.start[:16].replace('T', ' ')}|{cell.count}|{cell.errors}|{cell.error_rate:.1%}|"
+            f"{_ms(cell.p50)}|{_ms(cell.p95)}"
+            for cell in result.buckets
+            if cell.count
+        ]
+        empty = sum(1 for cell in result.buckets if not cell.count)
+        if empty:
+            lines.append(f"({empty} empty bucket(s) not shown)")
+    if result.comparison is not None:
+        lines.append(f"Compared with the previous window {result.comparison.previous_window}:")
+        lines.append(f"- total: {result.comparison.total}")
+        lines += [f"- {change}" for change in result.comparison.changes[:10]]
+    lines.append("Coverage:")
+    lines += coverage_lines(coverages, ())
+    lines += result.notes
+    return "\n".join(lines)

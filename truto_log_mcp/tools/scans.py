@@ -1,0 +1,182 @@
+"""What every analysis shares: planning scans per log type, running them, windows, budgets, coverage."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import anyio
+
+from truto_log_mcp.errors import AuthFailed, InvalidArgument, UpstreamError, UpstreamRejected
+from truto_log_mcp.query.arguments import Match, check_filters
+from truto_log_mcp.query.timeparse import Window, resolve_window
+from truto_log_mcp.rules import RULES, LogType
+from truto_log_mcp.suggest import did_you_mean, listing
+from truto_log_mcp.tools.context import ANONYMOUS, Caller, Services
+from truto_log_mcp.tools.results import (
+    ScanCoverageModel,
+)
+from truto_log_mcp.upstream.client import Deadline
+from truto_log_mcp.upstream.scanner import (
+    ProgressCallback,
+    Row,
+    RowSink,
+    ScanBudget,
+    ScanCoverage,
+    ScanRequest,
+    scan_window,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ScanPlan:
+    """What one analysis reads: log types (with the filters each accepts), window, budget."""
+
+    requests: tuple[ScanRequest, ...]
+    budget: ScanBudget
+    skipped: tuple[str, ...] = ()
+    """Log types left out and why (stated in the answer)."""
+
+
+def plan_scans(
+    log_types: Sequence[LogType], window: Window, filters: dict[str, str], budget: ScanBudget, explicit: bool
+) -> ScanPlan:
+    """One scan per log type. Without an explicit log type, types that cannot take the filters are skipped."""
+    requests: list[ScanRequest] = []
+    skipped: list[str] = []
+    for log_type in log_types:
+        unsupported = [key for key in filters if key not in RULES[log_type].filter_keys]
+        if unsupported and not explicit:
+            skipped.append(f"{log_type.value} (cannot filter by {', '.join(unsupported)})")
+            continue
+        requests.append(ScanRequest(log_type, window, check_filters(log_type, filters)))
+    if not requests:
+        raise InvalidArgument(
+            f"No log type accepts the filters {listing(filters)}.",
+            "Drop a filter or pick a log type (describe_log_types lists each type's filters).",
+        )
+    return ScanPlan(tuple(requests), budget, tuple(skipped))
+
+
+def check_group_by(group_by: Sequence[str], log_types: Sequence[LogType], extra: Sequence[str] = ()) -> tuple[str, ...]:
+    known = set(extra).union(*(RULES[log_type].field_names for log_type in log_types))
+    for name in group_by:
+        if name not in known:
+            raise InvalidArgument(
+                f"`group_by` has {name[:60]!r}, which is not a field of "
+                f"{', '.join(t.value for t in log_types)}.{did_you_mean(name, known)}"
+                + (f" Also allowed: {listing(extra)}." if extra else "")
+            )
+    return tuple(dict.fromkeys(group_by))
+
+
+async def run_scans(
+    services: Services,
+    plan: ScanPlan,
+    sinks: dict[LogType, RowSink],
+    deadline: Deadline,
+    on_progress: ProgressCallback | None,
+    caller: Caller = ANONYMOUS,
+) -> list[ScanCoverage]:
+    """Scan every planned log type concurrently, sharing the concurrency and the token's rate budget."""
+    client = services.client(caller.token)
+    per_scan = max(1, services.settings.scan_concurrency // len(plan.requests))
+    coverages: list[ScanCoverage | None] = [None] * len(plan.requests)
+    progress: dict[int, tuple[float, float]] = {}
+
+    async def one(index: int, request: ScanRequest) -> None:
+        async def report(done: float, total: float) -> None:
+            progress[index] = (done, total)
+            if on_progress is not None:
+                await on_progress(sum(p[0] for p in progress.values()), sum(p[1] for p in progress.values()))
+
+        row_sink = sinks[request.log_type]
+        try:
+            coverages[index] = await scan_window(
+                client,
+                request,
+                row_sink,
+                budget=plan.budget,
+                concurrency=per_scan,
+                deadline=deadline,
+                on_progress=report,
+            )
+        except (AuthFailed, UpstreamRejected):
+            raise  # every other log type would fail the same way
+        except UpstreamError as error:
+            if len(plan.requests) == 1:
+                raise
+            failures[index] = error
+            coverages[index] = ScanCoverage(
+                request.log_type, request.window, 0, 0, 0, "end", (request.window,), (error.tool_text(),)
+            )
+
+    failures: dict[int, UpstreamError] = {}
+    async with anyio.create_task_group() as group:
+        for index, request in enumerate(plan.requests):
+            group.start_soon(one, index, request)
+    if len(failures) == len(plan.requests):
+        raise next(iter(failures.values()))  # no log type could be read at all
+    return [coverage for coverage in coverages if coverage is not None]
+
+
+def coverage_model(coverage: ScanCoverage) -> ScanCoverageModel:
+    return ScanCoverageModel(
+        log_type=coverage.log_type.value,
+        window=coverage.window.describe(),
+        rows_scanned=coverage.rows_scanned,
+        pages=coverage.pages,
+        complete=coverage.complete,
+        stopped_by=coverage.stopped_by,
+        unread=[gap.describe() for gap in coverage.unread],
+        failed=list(coverage.failed),
+    )
+
+
+def coverage_lines(coverages: Sequence[ScanCoverage], skipped: Sequence[str]) -> list[str]:
+    lines = []
+    for coverage in coverages:
+        state = "complete" if coverage.complete else f"PARTIAL ({coverage.stopped_by.replace('_', ' ')})"
+        line = f"- {coverage.log_type.value}: {coverage.rows_scanned} rows, {coverage.pages} pages, {state}"
+        if coverage.unread:
+            gaps = ", ".join(gap.describe() for gap in coverage.unread[:2])
+            line += f"; not read: {gaps}" + (f" +{len(coverage.unread) - 2} more" if len(coverage.unread) > 2 else "")
+        if coverage.failed:
+            line += f"; {len(coverage.failed)} sub-window(s) failed: {coverage.failed[0]}"
+        lines.append(line)
+    if skipped:
+        lines.append(f"- skipped: {'; '.join(skipped)}")
+    return lines
+
+
+def matching_sink(match: Match, target: RowSink) -> RowSink:
+    """Pass on only the rows that ``match`` accepts (match.is_empty: all of them)."""
+    if match.is_empty:
+        return target
+
+    def sink(row: Row) -> None:
+        if match.accepts(row):
+            target(row)
+
+    return sink
+
+
+DEFAULT_SINCE = timedelta(hours=24)
+MAX_ANALYSIS_SPAN = timedelta(days=92)
+
+
+def analysis_window(since: str | None, start: str | int | None, end: str | int | None, now: datetime) -> Window:
+    """The window of an analysis: default the last 24 h; longer than a month is fine (scanned in chunks)."""
+    window = resolve_window(since, start, end, now, enforce_month=False) or Window(now - DEFAULT_SINCE, now)
+    if window.span > MAX_ANALYSIS_SPAN:
+        raise InvalidArgument(
+            f"The window {window.describe()} is longer than {MAX_ANALYSIS_SPAN.days} days.",
+            "Narrow it; analyses read every row of the window.",
+        )
+    return window
+
+
+def scan_budget(services: Services, max_rows: int | None) -> ScanBudget:
+    rows = max_rows or services.settings.scan_max_rows
+    return ScanBudget(max_rows=rows, max_pages=rows // 100 + 50, max_seconds=services.settings.scan_max_seconds)
