@@ -35,7 +35,7 @@ from truto_log_mcp import __version__
 from truto_log_mcp.cli import main as cli_main
 from truto_log_mcp.http import HttpOptions, is_loopback, security_settings
 from truto_log_mcp.sandbox import SANDBOX_TOKEN, Fault, Sandbox, SandboxConfig
-from truto_log_mcp.tools.context import TOKEN_HEADER
+from truto_log_mcp.settings import TOKEN_HEADER
 
 pytestmark = pytest.mark.anyio
 

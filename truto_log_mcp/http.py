@@ -48,8 +48,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from truto_log_mcp import __version__
-from truto_log_mcp.settings import Settings
-from truto_log_mcp.tools.context import TOKEN_HEADER
+from truto_log_mcp.settings import TOKEN_HEADER, Settings
 
 if TYPE_CHECKING:
     import socket

@@ -29,6 +29,7 @@ from truto_log_mcp.prompts import debug_mcp_tool_calls, debug_webhook_delivery, 
 from truto_log_mcp.query.arguments import build_search, parse_log_type
 from truto_log_mcp.render.schema import compact_output_schema, compact_schema
 from truto_log_mcp.render.table import cap_text, compact_json
+from truto_log_mcp.rows import ProgressCallback
 from truto_log_mcp.rules import LogType, LogTypeName
 from truto_log_mcp.settings import Settings
 from truto_log_mcp.suggest import did_you_mean, listing
@@ -43,7 +44,7 @@ from truto_log_mcp.tools.results import (
 )
 from truto_log_mcp.tools.search_logs import continue_state, describe_log_types, get_log, search_logs
 from truto_log_mcp.upstream.pages import SearchState
-from truto_log_mcp.upstream.scanner import ProgressCallback, ScanRequest
+from truto_log_mcp.upstream.scanner import ScanRequest
 
 logger = logging.getLogger(__name__)
 

@@ -12,6 +12,9 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+TOKEN_HEADER = "x-truto-api-token"
+"""The header that carries each client's own Truto token in multi-user HTTP mode."""
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TRUTO_", extra="ignore", frozen=True)

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 
-from truto_log_mcp.analysis.causes import (
-    ERROR_RULES,
-    NEXT_STEP,
-    Cause,
-    Row,
-    cause_from_text,
-    classify,
-    is_error,
-    parse_time,
-)
+from truto_log_mcp.analysis.causes import ERROR_RULES, NEXT_STEP, Cause, cause_from_text, classify, is_error
+from truto_log_mcp.rows import Row
 from truto_log_mcp.rules import LogType
 
 API = LogType.UNIFIED_PROXY_API
@@ -241,19 +232,3 @@ def test_numbers_that_are_not_statuses_name_no_cause(text: str) -> None:
 
 def test_specific_words_win_over_status_numbers() -> None:
     assert cause_from_text("Upstream answered 500 while refreshing: invalid_grant") is Cause.AUTH
-
-
-# ---- parse_time --------------------------------------------------------------------------------
-
-
-def test_parse_time_reads_z_offsets_and_naive_as_utc() -> None:
-    assert parse_time("2026-05-16T06:28:27.040Z") == datetime(2026, 5, 16, 6, 28, 27, 40000, tzinfo=UTC)
-    assert parse_time("2026-05-16T08:28:27+02:00") == datetime(
-        2026, 5, 16, 8, 28, 27, tzinfo=timezone(timedelta(hours=2))
-    )
-    assert parse_time("2026-05-16T06:28:27") == datetime(2026, 5, 16, 6, 28, 27, tzinfo=UTC)
-
-
-@pytest.mark.parametrize("value", [None, "", "yesterday", 1715840907])
-def test_parse_time_returns_none_for_unreadable_values(value: object) -> None:
-    assert parse_time(value) is None

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from truto_log_mcp.analysis.causes import Cause, Row
+from truto_log_mcp.analysis.causes import Cause
 from truto_log_mcp.analysis.grouping import (
     DISTINCT_CAP,
     OTHER,
@@ -15,6 +15,7 @@ from truto_log_mcp.analysis.grouping import (
     error_text,
     template,
 )
+from truto_log_mcp.rows import Row
 from truto_log_mcp.rules import LogType
 
 API = LogType.UNIFIED_PROXY_API

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from truto_log_mcp.analysis.causes import NEXT_STEP, Cause, Row
+from truto_log_mcp.analysis.causes import NEXT_STEP, Cause
 from truto_log_mcp.analysis.runs import TIMELINE_CAP, Evidence, diagnose_run
+from truto_log_mcp.rows import Row
 from truto_log_mcp.rules import LogType
 
 RUN = "4f1c2a9e-0d3b-4c5a-8e7f-1a2b3c4d5e6f"

@@ -10,15 +10,8 @@ from typing import Any
 
 import pytest
 
-from truto_log_mcp.analysis.stats import (
-    Comparison,
-    GroupChange,
-    GroupStats,
-    Row,
-    StatsAccumulator,
-    StatsResult,
-    compare,
-)
+from truto_log_mcp.analysis.stats import Comparison, GroupChange, GroupStats, StatsAccumulator, StatsResult, compare
+from truto_log_mcp.rows import Row
 
 HOUR = timedelta(hours=1)
 

@@ -13,19 +13,12 @@ from pydantic import SecretStr
 
 from truto_log_mcp.errors import AuthFailed
 from truto_log_mcp.query.timeparse import Window, latest_end
+from truto_log_mcp.rows import ProgressCallback, RowSink
 from truto_log_mcp.rules import LogType
 from truto_log_mcp.sandbox import SANDBOX_TOKEN, Fault, Sandbox, SandboxConfig
 from truto_log_mcp.upstream.client import Deadline, RetryPolicy, TrutoClient
 from truto_log_mcp.upstream.ratelimit import RateBudget
-from truto_log_mcp.upstream.scanner import (
-    ProgressCallback,
-    RowSink,
-    ScanBudget,
-    ScanCoverage,
-    ScanRequest,
-    scan_window,
-    split_window,
-)
+from truto_log_mcp.upstream.scanner import ScanBudget, ScanCoverage, ScanRequest, scan_window, split_window
 
 pytestmark = pytest.mark.anyio
 

@@ -14,14 +14,13 @@ typed loosely ("502" for 502, "true" for true).
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any, Final
 
+from truto_log_mcp.rows import Row
 from truto_log_mcp.rules import LogType
 
-Row = dict[str, Any]
 """One log row, flat shape (the client flattens ``{_id, timestamp, metadata}`` rows)."""
 
 
@@ -130,17 +129,6 @@ def is_true(value: Any) -> bool:
 def is_false(value: Any) -> bool:
     """Explicitly false (a missing flag is not false: empty fields are dropped from rows)."""
     return value is False or (isinstance(value, str) and value.strip().lower() == "false")
-
-
-def parse_time(value: Any) -> datetime | None:
-    """A row timestamp as an aware datetime (naive means UTC); None when absent or unreadable."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def status_code(log_type: LogType, row: Row) -> int | None:

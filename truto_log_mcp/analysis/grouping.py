@@ -42,7 +42,6 @@ from typing import Any, Final, Generic, TypeVar
 
 from truto_log_mcp.analysis.causes import (
     Cause,
-    Row,
     cause_from_text,
     classify,
     is_error,
@@ -50,10 +49,10 @@ from truto_log_mcp.analysis.causes import (
     log_lines,
     mentions,
     message_is_error_level,
-    parse_time,
     status_code,
     undelivered_records,
 )
+from truto_log_mcp.rows import Row, parse_row_time
 from truto_log_mcp.rules import LogType
 
 TEMPLATE_CAP: Final = 200
@@ -483,7 +482,7 @@ class _Group:
 
     def _seen(self, row: Row, text: str, limit: int) -> None:
         stamp = row.get("timestamp")
-        moment = parse_time(stamp)
+        moment = parse_row_time(stamp)
         if moment is not None and isinstance(stamp, str):
             if self.first is None or moment < self.first[0]:
                 self.first = (moment, stamp)

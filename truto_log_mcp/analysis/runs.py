@@ -30,17 +30,16 @@ from typing import Final, Literal
 from truto_log_mcp.analysis.causes import (
     NEXT_STEP,
     Cause,
-    Row,
     as_int,
     classify,
     is_error,
     is_false,
     is_true,
     log_lines,
-    parse_time,
     undelivered_records,
 )
 from truto_log_mcp.analysis.grouping import error_text
+from truto_log_mcp.rows import Row, parse_row_time
 from truto_log_mcp.rules import LogType
 
 RunOutcome = Literal[
@@ -177,7 +176,7 @@ class RunDiagnosis:
 
 
 def _time(row: Row) -> datetime:
-    return parse_time(row.get("timestamp")) or _EPOCH
+    return parse_row_time(row.get("timestamp")) or _EPOCH
 
 
 def _stamp(row: Row) -> str | None:
@@ -281,7 +280,7 @@ class _Run:
     def idle(self) -> timedelta | None:
         """Time since the newest run row (None when it has no readable timestamp)."""
         last = self.last
-        moment = parse_time(last.get("timestamp")) if last is not None else None
+        moment = parse_row_time(last.get("timestamp")) if last is not None else None
         return None if moment is None else self.now - moment
 
 
@@ -324,7 +323,7 @@ def _started_at(run: _Run) -> Row | None:
 def _duration(start: Row | None, end: Row | None) -> float | None:
     if start is None or end is None:
         return None
-    begin, finish = parse_time(start.get("timestamp")), parse_time(end.get("timestamp"))
+    begin, finish = parse_row_time(start.get("timestamp")), parse_row_time(end.get("timestamp"))
     if begin is None or finish is None:
         return None
     return (finish - begin).total_seconds()

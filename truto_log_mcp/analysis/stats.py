@@ -36,8 +36,8 @@ from typing import Any, Final, Literal
 
 from truto_log_mcp.analysis.sketch import DEFAULT_ALPHA, DDSketch
 from truto_log_mcp.query.timeparse import iso
+from truto_log_mcp.rows import Row, parse_row_time
 
-Row = dict[str, Any]
 GroupKey = tuple[str, ...]
 
 NONE_LABEL: Final = "(none)"
@@ -175,19 +175,6 @@ def _label(value: Any) -> str:
     return value if isinstance(value, str) else str(value)
 
 
-def _moment(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    else:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 class StatsAccumulator:
     """Feed rows with ``add``; read a ``StatsResult`` with ``result`` (as often as wanted)."""
 
@@ -294,7 +281,7 @@ class StatsAccumulator:
 
     def _parse_index(self, stamp: Any) -> int | None:
         assert self._bucket is not None
-        moment = _moment(stamp)
+        moment = parse_row_time(stamp)
         return None if moment is None else (moment - _EPOCH) // self._bucket
 
     def _new_cell(self, cells: dict[GroupKey, _Tally], key: GroupKey) -> _Tally:

@@ -16,11 +16,12 @@ from truto_log_mcp.errors import AuthFailed, Busy
 from truto_log_mcp.render.table import (
     compact_json,
 )
+from truto_log_mcp.rows import Row
 from truto_log_mcp.rules import UPSTREAM_RATE_LIMIT, LogType
-from truto_log_mcp.settings import Settings
+from truto_log_mcp.settings import TOKEN_HEADER, Settings
 from truto_log_mcp.state.handles import HandleStore, new_instance_tag
 from truto_log_mcp.upstream.client import Deadline, RetryPolicy, TrutoClient
-from truto_log_mcp.upstream.pages import Row, SearchState
+from truto_log_mcp.upstream.pages import SearchState
 from truto_log_mcp.upstream.ratelimit import RateBudget
 
 
@@ -33,8 +34,6 @@ class Caller:
 
 
 ANONYMOUS = Caller()
-TOKEN_HEADER = "x-truto-api-token"
-"""The header that carries each client's own Truto token in multi-user HTTP mode."""
 
 
 @dataclass(frozen=True, slots=True)

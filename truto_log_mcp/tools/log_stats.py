@@ -14,6 +14,7 @@ from truto_log_mcp.errors import InvalidArgument
 from truto_log_mcp.query.arguments import Match
 from truto_log_mcp.query.timeparse import Window, parse_duration
 from truto_log_mcp.render.table import clean_text, compact_json
+from truto_log_mcp.rows import ProgressCallback
 from truto_log_mcp.tools.context import ANONYMOUS, Answer, Caller, Services
 from truto_log_mcp.tools.results import (
     BucketModel,
@@ -28,12 +29,7 @@ from truto_log_mcp.tools.scans import (
     matching_sink,
     run_scans,
 )
-from truto_log_mcp.upstream.scanner import (
-    ProgressCallback,
-    ScanBudget,
-    ScanCoverage,
-    ScanRequest,
-)
+from truto_log_mcp.upstream.scanner import ScanBudget, ScanCoverage, ScanRequest
 
 MAX_BUCKETS = 500
 

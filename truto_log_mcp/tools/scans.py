@@ -11,6 +11,7 @@ import anyio
 from truto_log_mcp.errors import AuthFailed, InvalidArgument, UpstreamError, UpstreamRejected
 from truto_log_mcp.query.arguments import Match, check_filters
 from truto_log_mcp.query.timeparse import Window, resolve_window
+from truto_log_mcp.rows import ProgressCallback, Row, RowSink
 from truto_log_mcp.rules import RULES, LogType
 from truto_log_mcp.suggest import did_you_mean, listing
 from truto_log_mcp.tools.context import ANONYMOUS, Caller, Services
@@ -18,15 +19,7 @@ from truto_log_mcp.tools.results import (
     ScanCoverageModel,
 )
 from truto_log_mcp.upstream.client import Deadline
-from truto_log_mcp.upstream.scanner import (
-    ProgressCallback,
-    Row,
-    RowSink,
-    ScanBudget,
-    ScanCoverage,
-    ScanRequest,
-    scan_window,
-)
+from truto_log_mcp.upstream.scanner import ScanBudget, ScanCoverage, ScanRequest, scan_window
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from truto_log_mcp.render.table import (
     full_row,
     structured_value,
 )
+from truto_log_mcp.rows import PageProgress, Row
 from truto_log_mcp.rules import FILTER_ENUMS, MAX_WINDOW_DAYS, PAGE_LIMIT_MAX, RULES
 from truto_log_mcp.settings import Settings
 from truto_log_mcp.tools.context import ANONYMOUS, Answer, Caller, Services, StoredRow
@@ -28,7 +29,7 @@ from truto_log_mcp.tools.results import (
     SearchLogsResult,
     StoppedBy,
 )
-from truto_log_mcp.upstream.pages import PageProgress, Row, SearchState, search_batch
+from truto_log_mcp.upstream.pages import SearchState, search_batch
 
 
 def continue_state(services: Services, cursor: str, caller: Caller = ANONYMOUS) -> SearchState:

@@ -8,6 +8,7 @@ from functools import partial
 from truto_log_mcp.analysis.causes import NEXT_STEP, Cause
 from truto_log_mcp.analysis.grouping import ErrorGroup, ErrorSummarizer, TopValues
 from truto_log_mcp.render.table import clean_text
+from truto_log_mcp.rows import ProgressCallback, RowSink
 from truto_log_mcp.rules import LogType
 from truto_log_mcp.tools.context import ANONYMOUS, Answer, Caller, Services, StoredRow
 from truto_log_mcp.tools.results import (
@@ -22,11 +23,7 @@ from truto_log_mcp.tools.scans import (
     coverage_model,
     run_scans,
 )
-from truto_log_mcp.upstream.scanner import (
-    ProgressCallback,
-    RowSink,
-    ScanCoverage,
-)
+from truto_log_mcp.upstream.scanner import ScanCoverage
 
 SUMMARY_KEYS = ("template", "cause", "status")
 """Group-by keys of summarize_errors that are not row fields."""

@@ -7,12 +7,12 @@ from datetime import timedelta
 
 import anyio
 
-from truto_log_mcp.analysis.causes import parse_time
 from truto_log_mcp.analysis.runs import RunDiagnosis, diagnose_run
 from truto_log_mcp.errors import UpstreamError
 from truto_log_mcp.query.arguments import LogQuery
 from truto_log_mcp.query.timeparse import Window
 from truto_log_mcp.render.table import clean_text
+from truto_log_mcp.rows import ProgressCallback, Row, parse_row_time
 from truto_log_mcp.rules import PAGE_LIMIT_MAX, LogType
 from truto_log_mcp.tools.context import ANONYMOUS, Answer, Caller, Services, StoredRow
 from truto_log_mcp.tools.results import (
@@ -21,13 +21,7 @@ from truto_log_mcp.tools.results import (
     TraceSyncRunResult,
 )
 from truto_log_mcp.upstream.pages import SearchState, search_batch
-from truto_log_mcp.upstream.scanner import (
-    ProgressCallback,
-    Row,
-    ScanBudget,
-    ScanRequest,
-    scan_window,
-)
+from truto_log_mcp.upstream.scanner import ScanBudget, ScanRequest, scan_window
 
 RUN_ROWS_CAP = 5000
 RELATED_ROWS_CAP = 500
@@ -94,7 +88,7 @@ async def trace_sync_run(
         )
     webhooks = _Collector(lambda row: run_id in str(row.get("message", "")), RELATED_ROWS_CAP)
     crons = _Collector(lambda row: False, RELATED_ROWS_CAP)
-    times = [moment for row in runs.rows if (moment := parse_time(row.get("timestamp"))) is not None]
+    times = [moment for row in runs.rows if (moment := parse_row_time(row.get("timestamp"))) is not None]
     if times:
         job_id = next((str(row["sync_job_id"]) for row in runs.rows if row.get("sync_job_id")), None)
         crons.accepts = lambda row: job_id is not None and row.get("entity_id") == job_id

@@ -34,17 +34,16 @@ from tenacity import (
 from tenacity.stop import stop_base
 
 from truto_log_mcp.errors import (
-    RETRYABLE_STATUSES,
     AuthFailed,
     DeadlineExceeded,
     MalformedResponse,
     RateLimited,
     UpstreamError,
     UpstreamUnavailable,
-    error_for_status,
 )
 from truto_log_mcp.redact import redact_row
 from truto_log_mcp.upstream.ratelimit import RateBudget
+from truto_log_mcp.upstream.statuses import RETRYABLE_STATUSES, error_for_status
 
 logger = logging.getLogger(__name__)
 

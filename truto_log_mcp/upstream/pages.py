@@ -8,18 +8,14 @@ continues exactly where this one stopped.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Literal
 
 from truto_log_mcp.errors import MalformedResponse
 from truto_log_mcp.query.arguments import LogQuery, wire_params
+from truto_log_mcp.rows import PageProgress, Row
 from truto_log_mcp.rules import PAGE_LIMIT_MAX
 from truto_log_mcp.upstream.client import Deadline, TrutoClient
-
-Row = dict[str, Any]
-PageProgress = Callable[[int, int], Awaitable[None]]
-"""Called after each upstream page with (pages read, rows scanned)."""
 
 StopReason = Literal["limit", "end", "scan_budget"]
 

@@ -26,10 +26,9 @@ from __future__ import annotations
 import hashlib
 import math
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
 import anyio
 
@@ -37,13 +36,9 @@ from truto_log_mcp.errors import AuthFailed, DeadlineExceeded, MalformedResponse
 from truto_log_mcp.query.arguments import wire_params
 from truto_log_mcp.query.timeparse import Window
 from truto_log_mcp.render.table import compact_json
+from truto_log_mcp.rows import ProgressCallback, Row, RowSink, row_time
 from truto_log_mcp.rules import PAGE_LIMIT_MAX, LogType
 from truto_log_mcp.upstream.client import Deadline, Page, TrutoClient
-
-Row = dict[str, Any]
-RowSink = Callable[[Row], None]
-ProgressCallback = Callable[[float, float], Awaitable[None]]
-"""Called with (seconds of the window read, seconds of the window in all)."""
 
 ScanStop = Literal["end", "row_budget", "page_budget", "time_budget"]
 
@@ -270,7 +265,7 @@ class _Scan:
 
     def take(self, piece: _Piece, row: Row) -> bool:
         """Pass a row on (once); False when it lies past the piece's cut (another worker's part)."""
-        moment = _timestamp(row)
+        moment = row_time(row)
         if moment is not None:
             if piece.cut is not None and moment < piece.cut:
                 return False
@@ -301,16 +296,6 @@ class _Scan:
         done = all(piece.done for piece in self.pieces)
         read = total if done else min(total, sum(piece.read_seconds() for piece in self.pieces))
         await self.on_progress(read, total)
-
-
-def _timestamp(row: Row) -> datetime | None:
-    value = row.get("timestamp")
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
 
 
 async def scan_window(
@@ -419,7 +404,7 @@ def _floor_ms(moment: datetime) -> datetime:
 
 
 def _floor_ms_of(row: Row) -> datetime | None:
-    moment = _timestamp(row)
+    moment = row_time(row)
     return _floor_ms(moment) if moment is not None else None
 
 
