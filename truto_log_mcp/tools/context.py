@@ -1,11 +1,17 @@
-"""What every tool shares for the server's lifetime (``Services``), who calls (``Caller``), and
-what a use case answers (``Answer``: the text the model reads and the structured model programs read)."""
+"""What a tool's use case is given and what it gives back.
+
+``Services``: what every tool shares for the server's lifetime (settings, the HTTP client, the
+handle stores, the rate budgets). ``Call``: one tool call (its services, who calls, the session
+its analyses count against, where progress goes). ``Answer``: the text the model reads and the
+structured model programs read. Nothing here knows MCP: the server adapts its request context to
+a ``Call``.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -16,11 +22,11 @@ from truto_log_mcp.errors import AuthFailed, Busy
 from truto_log_mcp.render.table import (
     compact_json,
 )
-from truto_log_mcp.rows import Row
+from truto_log_mcp.rows import ProgressCallback, Row
 from truto_log_mcp.rules import UPSTREAM_RATE_LIMIT, LogType
 from truto_log_mcp.settings import TOKEN_HEADER, Settings
 from truto_log_mcp.state.handles import HandleStore, new_instance_tag
-from truto_log_mcp.upstream.client import Deadline, RetryPolicy, TrutoClient
+from truto_log_mcp.upstream.client import Deadline, RetryPolicy, TrutoClient, shared_http_client
 from truto_log_mcp.upstream.pages import SearchState
 from truto_log_mcp.upstream.ratelimit import RateBudget
 
@@ -141,7 +147,61 @@ class Services:
         return Caller(principal=principal, token=SecretStr(token))
 
 
+@asynccontextmanager
+async def serving(settings: Settings, transport: httpx2.AsyncBaseTransport | None = None) -> AsyncIterator[Services]:
+    """The services of one server's lifetime; ``transport`` replaces the network (the sandbox)."""
+    from truto_log_mcp import __version__
+
+    def http_client() -> httpx2.AsyncClient:
+        return shared_http_client(
+            settings.base_url, settings.request_timeout_s, f"truto-log-mcp/{__version__}", transport
+        )
+
+    services = Services.create(settings, http_client)
+    try:
+        yield services
+    finally:
+        await services.aclose()
+
+
 @dataclass(frozen=True, slots=True)
 class Answer:
     text: str
     structured: BaseModel
+
+
+Progress = Callable[[float, float | None, str | None], Awaitable[None]]
+"""Where a call reports progress: (done, total, message), as MCP progress notifications carry it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One tool call: what a use case needs beyond its arguments."""
+
+    services: Services
+    caller: Caller = ANONYMOUS
+    session: str = ""
+    """The key that counts this call's analyses against ``max_scans_per_session``."""
+    progress: Progress | None = None
+
+    def client(self) -> TrutoClient:
+        """The upstream client that reads with the caller's token (or the server's)."""
+        return self.services.client(self.caller.token)
+
+    def keep_row(self, log_type: LogType, row: Row) -> str:
+        """A ref for ``row`` that this caller can open with get_log."""
+        return self.services.refs.put(StoredRow(log_type, row), self.caller.principal)
+
+    def analysis_slot(self) -> AbstractAsyncContextManager[None]:
+        return self.services.scan_slot(self.session)
+
+    def scan_progress(self) -> ProgressCallback | None:
+        """Scan progress (seconds of the window read / in all) as progress of this call."""
+        progress = self.progress
+        if progress is None:
+            return None
+
+        async def report(done: float, total: float) -> None:
+            await progress(done, total, f"{done / total:.0%} of the window read" if total else None)
+
+        return report

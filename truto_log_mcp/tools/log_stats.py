@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import timedelta
 from functools import partial
@@ -11,11 +11,10 @@ from functools import partial
 from truto_log_mcp.analysis.causes import is_error
 from truto_log_mcp.analysis.stats import GroupStats, Percentiles, StatsAccumulator, compare
 from truto_log_mcp.errors import InvalidArgument
-from truto_log_mcp.query.arguments import Match
+from truto_log_mcp.query.arguments import Match, Scalar, build_search
 from truto_log_mcp.query.timeparse import Window, parse_duration
 from truto_log_mcp.render.table import clean_text, compact_json
-from truto_log_mcp.rows import ProgressCallback
-from truto_log_mcp.tools.context import ANONYMOUS, Answer, Caller, Services
+from truto_log_mcp.tools.context import Answer, Call
 from truto_log_mcp.tools.results import (
     BucketModel,
     ComparisonModel,
@@ -24,10 +23,13 @@ from truto_log_mcp.tools.results import (
 )
 from truto_log_mcp.tools.scans import (
     ScanPlan,
+    analysis_window,
+    check_group_by,
     coverage_lines,
     coverage_model,
     matching_sink,
     run_scans,
+    scan_budget,
 )
 from truto_log_mcp.upstream.scanner import ScanBudget, ScanCoverage, ScanRequest
 
@@ -54,15 +56,42 @@ def _at_least(span: timedelta) -> str:
 
 
 async def log_stats(
-    services: Services,
+    call: Call,
+    *,
+    log_type: str,
+    since: str | None,
+    start: str | int | None,
+    end: str | int | None,
+    filters: Mapping[str, str] | None,
+    match: Mapping[str, Scalar] | None,
+    group_by: Sequence[str] | None,
+    bucket: str | None,
+    compare_previous: bool,
+    max_rows: int | None,
+) -> Answer:
+    """Counts, error rates and percentiles of one log type over the window, per group and time bucket."""
+    services = call.services
+    now = services.clock()
+    window = analysis_window(since, start, end, now)
+    query = build_search(
+        log_type=log_type, since=None, start=None, end=None, filters=filters, match=match, fields=None, now=now
+    )
+    request = ScanRequest(query.log_type, window, query.filters)
+    grouping = check_group_by(group_by or [], [query.log_type])
+    size = check_bucket(bucket, window)
+    budget = scan_budget(services, max_rows)
+    async with call.analysis_slot():
+        return await _stats(call, request, query.match, grouping, size, compare_previous, budget)
+
+
+async def _stats(
+    call: Call,
     request: ScanRequest,
     match: Match,
     group_by: tuple[str, ...],
     bucket: timedelta | None,
     compare_previous: bool,
     budget: ScanBudget,
-    on_progress: ProgressCallback | None = None,
-    caller: Caller = ANONYMOUS,
 ) -> Answer:
     errors = partial(is_error, request.log_type)
     current = StatsAccumulator(group_by, bucket, errors)
@@ -74,11 +103,11 @@ async def log_stats(
         span = request.window.span
         requests.append(replace(request, window=Window(request.window.start - span, request.window.start)))
         sinks.append(matching_sink(match, previous.add))
-    deadline = services.deadline()
+    deadline = call.services.deadline()
     coverages: list[ScanCoverage] = []
     for scan, sink in zip(requests, sinks, strict=True):
         plan = ScanPlan((scan,), budget)
-        coverages += await run_scans(services, plan, {scan.log_type: sink}, deadline, on_progress, caller)
+        coverages += await run_scans(call, plan, {scan.log_type: sink}, deadline)
     stats = current.result()
     comparison = None
     if previous is not None:

@@ -2,63 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
 from pydantic import BaseModel, Field
 
-StoppedBy = Literal["limit", "end", "scan_budget", "token_budget"]
-
-
-class Coverage(BaseModel):
-    window: str | None = Field(description="ISO 8601 interval searched; null: no time filter (all retained logs).")
-    rows_scanned: int = Field(description="Upstream rows read by this call (before `match`).")
-    pages: int = Field(description="Upstream pages read by this call.")
-    complete: bool = Field(description="True when no rows of the query remain beyond this answer.")
-    stopped_by: StoppedBy = Field(
-        description="limit: `limit` rows returned; end: no more rows; scan_budget: page budget reached "
-        "before `limit` rows matched; token_budget: rows left for the next page to keep the answer small."
-    )
-
-
-class SearchLogsResult(BaseModel):
-    log_type: str
-    columns: list[str] = Field(description="Column names of `rows`; the first is always `ref` (for get_log).")
-    rows: list[list[Any]]
-    next_cursor: str | None = Field(description="Pass as `cursor` to continue this exact query; null when done.")
-    coverage: Coverage
-    notes: list[str] = Field(default_factory=list, description="What the server changed or cut, stated.")
-
-
-class GetLogResult(BaseModel):
-    ref: str
-    log_type: str
-    row: dict[str, Any] = Field(description="Every field of the row (long strings and lists cut, as the text says).")
-
-
-class LogTypeDescription(BaseModel):
-    log_type: str
-    summary: str
-    filter_keys: list[str] = Field(description="Keys allowed in `filters` (sent upstream as log_type_filter).")
-    status_field: str | None = Field(description="Field that `match.status` tests; null: none.")
-    default_columns: list[str]
-    fields: dict[str, str] = Field(description="Row field -> kind.")
-
-
-class DescribeLogTypesResult(BaseModel):
-    log_types: list[LogTypeDescription]
-    filter_enums: dict[str, list[str]]
-    rules: list[str]
-
-
-class ScanCoverageModel(BaseModel):
-    log_type: str
-    window: str
-    rows_scanned: int
-    pages: int
-    complete: bool = Field(description="True when every row of the window was read.")
-    stopped_by: Literal["end", "row_budget", "page_budget", "time_budget"]
-    unread: list[str] = Field(description="ISO intervals not read (budget stops, failures).")
-    failed: list[str] = Field(description="Sub-windows that failed, with the error.")
+from truto_log_mcp.tools.scans import ScanCoverageModel
 
 
 class TopCounts(BaseModel):

@@ -7,19 +7,28 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import anyio
+from pydantic import BaseModel, Field
 
 from truto_log_mcp.errors import AuthFailed, InvalidArgument, UpstreamError, UpstreamRejected
 from truto_log_mcp.query.arguments import Match, check_filters
 from truto_log_mcp.query.timeparse import Window, resolve_window
-from truto_log_mcp.rows import ProgressCallback, Row, RowSink
+from truto_log_mcp.rows import Row, RowSink
 from truto_log_mcp.rules import RULES, LogType
 from truto_log_mcp.suggest import did_you_mean, listing
-from truto_log_mcp.tools.context import ANONYMOUS, Caller, Services
-from truto_log_mcp.tools.results import (
-    ScanCoverageModel,
-)
+from truto_log_mcp.tools.context import Call, Services
 from truto_log_mcp.upstream.client import Deadline
-from truto_log_mcp.upstream.scanner import ScanBudget, ScanCoverage, ScanRequest, scan_window
+from truto_log_mcp.upstream.scanner import ScanBudget, ScanCoverage, ScanRequest, ScanStop, scan_window
+
+
+class ScanCoverageModel(BaseModel):
+    log_type: str
+    window: str
+    rows_scanned: int
+    pages: int
+    complete: bool = Field(description="True when every row of the window was read.")
+    stopped_by: ScanStop
+    unread: list[str] = Field(description="ISO intervals not read (budget stops, failures).")
+    failed: list[str] = Field(description="Sub-windows that failed, with the error.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,16 +74,12 @@ def check_group_by(group_by: Sequence[str], log_types: Sequence[LogType], extra:
 
 
 async def run_scans(
-    services: Services,
-    plan: ScanPlan,
-    sinks: dict[LogType, RowSink],
-    deadline: Deadline,
-    on_progress: ProgressCallback | None,
-    caller: Caller = ANONYMOUS,
+    call: Call, plan: ScanPlan, sinks: dict[LogType, RowSink], deadline: Deadline
 ) -> list[ScanCoverage]:
     """Scan every planned log type concurrently, sharing the concurrency and the token's rate budget."""
-    client = services.client(caller.token)
-    per_scan = max(1, services.settings.scan_concurrency // len(plan.requests))
+    client = call.client()
+    on_progress = call.scan_progress()
+    per_scan = max(1, call.services.settings.scan_concurrency // len(plan.requests))
     coverages: list[ScanCoverage | None] = [None] * len(plan.requests)
     progress: dict[int, tuple[float, float]] = {}
 

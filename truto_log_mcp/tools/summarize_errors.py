@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
 
 from truto_log_mcp.analysis.causes import NEXT_STEP, Cause
 from truto_log_mcp.analysis.grouping import ErrorGroup, ErrorSummarizer, TopValues
+from truto_log_mcp.query.arguments import parse_log_type
 from truto_log_mcp.render.table import clean_text
-from truto_log_mcp.rows import ProgressCallback, RowSink
+from truto_log_mcp.rows import RowSink
 from truto_log_mcp.rules import LogType
-from truto_log_mcp.tools.context import ANONYMOUS, Answer, Caller, Services, StoredRow
+from truto_log_mcp.tools.context import Answer, Call
 from truto_log_mcp.tools.results import (
     ErrorGroupModel,
     LogTypeTotals,
@@ -19,9 +20,13 @@ from truto_log_mcp.tools.results import (
 )
 from truto_log_mcp.tools.scans import (
     ScanPlan,
+    analysis_window,
+    check_group_by,
     coverage_lines,
     coverage_model,
+    plan_scans,
     run_scans,
+    scan_budget,
 )
 from truto_log_mcp.upstream.scanner import ScanCoverage
 
@@ -30,21 +35,42 @@ SUMMARY_KEYS = ("template", "cause", "status")
 
 
 async def summarize_errors(
-    services: Services,
-    plan: ScanPlan,
-    group_by: tuple[str, ...],
+    call: Call,
+    *,
+    log_type: str | None,
+    since: str | None,
+    start: str | int | None,
+    end: str | int | None,
+    filters: Mapping[str, str] | None,
+    group_by: Sequence[str] | None,
     top: int,
-    caller: Caller = ANONYMOUS,
-    on_progress: ProgressCallback | None = None,
+    max_rows: int | None,
 ) -> Answer:
+    """Error groups of one log type, or of every type that takes ``filters``, over the window."""
+    services = call.services
+    log_types = [parse_log_type(log_type)] if log_type else list(LogType)
+    plan = plan_scans(
+        log_types,
+        analysis_window(since, start, end, services.clock()),
+        dict(filters or {}),
+        scan_budget(services, max_rows),
+        explicit=log_type is not None,
+    )
+    grouping = check_group_by(group_by or ["template"], log_types, SUMMARY_KEYS)
+    async with call.analysis_slot():
+        return await _summarize(call, plan, grouping, top)
+
+
+async def _summarize(call: Call, plan: ScanPlan, group_by: tuple[str, ...], top: int) -> Answer:
+    services = call.services
     summarizer = ErrorSummarizer(group_by=group_by)
     sinks: dict[LogType, RowSink] = {
         request.log_type: partial(summarizer.add, request.log_type) for request in plan.requests
     }
-    coverages = await run_scans(services, plan, sinks, services.deadline(), on_progress, caller)
+    coverages = await run_scans(call, plan, sinks, services.deadline())
     summary = summarizer.summary(top)
     window = plan.requests[0].window
-    groups = [_group_model(services, group, caller.principal) for group in summary.groups]
+    groups = [_group_model(call, group) for group in summary.groups]
     causes = list(dict.fromkeys(Cause(group.cause) for group in groups))
     result = SummarizeErrorsResult(
         window=window.describe(),
@@ -70,7 +96,7 @@ async def summarize_errors(
     return Answer(_summary_text(result, coverages, plan.skipped), result)
 
 
-def _group_model(services: Services, group: ErrorGroup, principal: str) -> ErrorGroupModel:
+def _group_model(call: Call, group: ErrorGroup) -> ErrorGroupModel:
     return ErrorGroupModel(
         log_type=group.log_type.value,
         key=group.key,
@@ -84,7 +110,7 @@ def _group_model(services: Services, group: ErrorGroup, principal: str) -> Error
         integrations=_top(group.integrations),
         resources=_top(group.resources),
         accounts=_top(group.integrated_account_ids),
-        example_refs=[services.refs.put(StoredRow(group.log_type, row), principal) for row in group.examples],
+        example_refs=[call.keep_row(group.log_type, row) for row in group.examples],
         sample_message=clean_text(group.sample_message, 300),
     )
 

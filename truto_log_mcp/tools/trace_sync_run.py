@@ -12,14 +12,15 @@ from truto_log_mcp.errors import UpstreamError
 from truto_log_mcp.query.arguments import LogQuery
 from truto_log_mcp.query.timeparse import Window
 from truto_log_mcp.render.table import clean_text
-from truto_log_mcp.rows import ProgressCallback, Row, parse_row_time
+from truto_log_mcp.rows import Row, parse_row_time
 from truto_log_mcp.rules import PAGE_LIMIT_MAX, LogType
-from truto_log_mcp.tools.context import ANONYMOUS, Answer, Caller, Services, StoredRow
+from truto_log_mcp.tools.context import Answer, Call
 from truto_log_mcp.tools.results import (
     DiagnosisModel,
     EvidenceModel,
     TraceSyncRunResult,
 )
+from truto_log_mcp.tools.scans import analysis_window
 from truto_log_mcp.upstream.pages import SearchState, search_batch
 from truto_log_mcp.upstream.scanner import ScanBudget, ScanRequest, scan_window
 
@@ -46,14 +47,20 @@ class _Collector:
 
 
 async def trace_sync_run(
-    services: Services,
-    run_id: str,
-    window: Window | None,
-    caller: Caller = ANONYMOUS,
-    on_progress: ProgressCallback | None = None,
+    call: Call, *, sync_job_run_id: str, since: str | None, start: str | int | None, end: str | int | None
 ) -> Answer:
+    """A sync run's rows, its webhook deliveries and cron trigger, diagnosed; without a time, all retained logs."""
+    window = None
+    if since is not None or start is not None or end is not None:
+        window = analysis_window(since, start, end, call.services.clock())
+    async with call.analysis_slot():
+        return await _trace(call, sync_job_run_id, window)
+
+
+async def _trace(call: Call, run_id: str, window: Window | None) -> Answer:
+    services = call.services
     deadline = services.deadline()
-    client = services.client(caller.token)
+    client = call.client()
     now = services.clock()
     searched: list[str] = []
     run_filter = (("sync_job_run_id", run_id),)
@@ -80,7 +87,7 @@ async def trace_sync_run(
             budget=ScanBudget(max_rows=RUN_ROWS_CAP, max_pages=RUN_PAGE_BUDGET),
             concurrency=services.settings.scan_concurrency,
             deadline=deadline,
-            on_progress=on_progress,
+            on_progress=call.scan_progress(),
         )
         searched.append(
             f"rapid_bridge sync_job_run_id={run_id}: {window.describe()}, {coverage.pages} page(s), "
@@ -136,20 +143,18 @@ async def trace_sync_run(
                 if request.window.span.total_seconds() > 0:
                     group.start_soon(read, request, sink, what)
     diagnosis = diagnose_run(runs.rows, webhooks.rows, crons.rows, now, sync_job_run_id=run_id)
-    result = _trace_model(services, diagnosis, run_id, searched, caller.principal)
+    result = _trace_model(call, diagnosis, run_id, searched)
     if runs.dropped or webhooks.dropped:
         result.notes.append(f"Only the first {RUN_ROWS_CAP} run rows and {RELATED_ROWS_CAP} deliveries were kept.")
     return Answer(_trace_text(result), result)
 
 
-def _trace_model(
-    services: Services, run: RunDiagnosis, run_id: str, searched: list[str], principal: str
-) -> TraceSyncRunResult:
+def _trace_model(call: Call, run: RunDiagnosis, run_id: str, searched: list[str]) -> TraceSyncRunResult:
     refs: dict[int, str] = {}
 
     def ref(log_type: LogType, row: Row) -> str:
         if id(row) not in refs:
-            refs[id(row)] = services.refs.put(StoredRow(log_type, row), principal)
+            refs[id(row)] = call.keep_row(log_type, row)
         return refs[id(row)]
 
     def ref_any(row: Row) -> str:

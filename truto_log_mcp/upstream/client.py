@@ -89,6 +89,19 @@ class _StopBeforeDeadline(stop_base):
         return retry_state.upcoming_sleep >= self._deadline.remaining()
 
 
+def shared_http_client(
+    base_url: str, request_timeout_s: float, user_agent: str, transport: httpx2.AsyncBaseTransport | None = None
+) -> httpx2.AsyncClient:
+    """The one HTTP client every call shares: explicit timeouts, bounded connections."""
+    return httpx2.AsyncClient(
+        base_url=base_url,
+        transport=transport,
+        timeout=httpx2.Timeout(request_timeout_s, connect=min(10.0, request_timeout_s)),
+        limits=httpx2.Limits(max_connections=32, max_keepalive_connections=16),
+        headers={"User-Agent": user_agent},
+    )
+
+
 class TrutoClient:
     """Reads pages of ``GET /log`` for one token; cheap to create (the HTTP client is shared)."""
 

@@ -1,0 +1,153 @@
+"""The one boundary between MCP and the use cases.
+
+``TrutoLogServer.call_tool`` refuses unknown tools and arguments with a hint, and converts
+errors once: pydantic validation errors and ``TrutoLogError`` become ``isError`` results whose
+text starts with the stable ``[code]``; anything unexpected is logged and answered as
+``[internal_error]`` without its details. ``call_of`` adapts an MCP request context to the
+``tools.context.Call`` the use cases take, and ``answer_result`` their ``Answer`` to a result.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp_types import CallToolResult, InputRequiredResult, TextContent
+from mcp_types import Tool as MCPTool
+from pydantic import ValidationError
+
+from truto_log_mcp.errors import InvalidArgument, TrutoLogError
+from truto_log_mcp.render.schema import compact_output_schema, compact_schema
+from truto_log_mcp.render.table import cap_text
+from truto_log_mcp.suggest import did_you_mean, listing
+from truto_log_mcp.tools.context import Answer, Call, Caller, Services
+
+logger = logging.getLogger(__name__)
+
+
+class TrutoLogServer(MCPServer[Services]):
+    """``MCPServer`` with the error boundary and unknown-argument check in ``call_tool``."""
+
+    _listed: list[MCPTool] | None = None
+    max_response_chars: int = 200_000
+    """The last guard on the size of one answer's text (set from settings in ``build_server``)."""
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[Services, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        try:
+            await self._check_arguments(name, arguments)
+            result = await super().call_tool(name, arguments, context)
+            if isinstance(result, CallToolResult):
+                for block in result.content:
+                    if isinstance(block, TextContent):
+                        block.text = cap_text(block.text, self.max_response_chars)
+            return result
+        except TrutoLogError as error:
+            return error_result(error)
+        except ToolError as error:
+            cause = domain_error(error.__cause__)
+            if isinstance(cause, TrutoLogError):
+                return error_result(cause)
+            if isinstance(cause, ValidationError):
+                return error_result(invalid_argument_from(cause))
+            logger.error("Tool %r failed unexpectedly", name, exc_info=cause or error)
+            return error_result(
+                TrutoLogError(
+                    f"{name} hit an unexpected server error (logged on the server).",
+                    "Retry once; if it repeats, simplify the arguments.",
+                ),
+                code="internal_error",
+            )
+
+    async def list_tools(self) -> list[MCPTool]:
+        """The tools with compact schemas (see ``schema``): ``tools/list`` is read into every conversation."""
+        if self._listed is None:
+            self._listed = [
+                tool.model_copy(
+                    update={
+                        "input_schema": compact_schema(tool.input_schema, keep_descriptions=True),
+                        "output_schema": (compact_output_schema(tool.output_schema) if tool.output_schema else None),
+                    }
+                )
+                for tool in await super().list_tools()
+            ]
+        return self._listed
+
+    async def _check_arguments(self, name: str, arguments: Mapping[str, Any]) -> None:
+        tools = {tool.name: tool for tool in await self.list_tools()}
+        tool = tools.get(name)
+        if tool is None:
+            raise InvalidArgument(
+                f"There is no tool `{name[:60]}`.{did_you_mean(name, tools)} Tools: {listing(tools)}."
+            )
+        allowed = tool.input_schema.get("properties", {})
+        for argument in arguments:
+            if argument not in allowed:
+                raise InvalidArgument(
+                    f"{name} has no argument `{argument[:60]}`.{did_you_mean(argument, allowed)} "
+                    f"Its arguments: {listing(allowed)}."
+                )
+
+
+def domain_error(error: BaseException | None) -> BaseException | None:
+    """The error a tool raised; one raised inside a task group arrives wrapped in an exception group."""
+    while isinstance(error, BaseExceptionGroup):
+        matched, _ = error.split(TrutoLogError)
+        error = matched.exceptions[0] if matched is not None else error.exceptions[0]
+    return error
+
+
+def error_result(error: TrutoLogError, code: str | None = None) -> CallToolResult:
+    text = error.tool_text() if code is None else f"[{code}] {error.message} Next: {error.next_step}"
+    return CallToolResult(content=[TextContent(type="text", text=text)], is_error=True)
+
+
+def invalid_argument_from(error: ValidationError) -> InvalidArgument:
+    problems = []
+    for detail in error.errors()[:5]:
+        where = ".".join(str(part) for part in detail["loc"]) or "arguments"
+        hint = ""
+        if detail["type"] == "literal_error" and isinstance(detail.get("input"), str):
+            hint = did_you_mean(detail["input"], re.findall(r"'([^']*)'", str(detail.get("ctx", {}).get("expected"))))
+        problems.append(f"`{where}`: {detail['msg']}.{hint}")
+    return InvalidArgument(
+        "Invalid arguments: " + " ".join(problems), "Fix these arguments as described in the tool's schema."
+    )
+
+
+def answer_result(answer: Answer) -> CallToolResult:
+    return CallToolResult(
+        content=[TextContent(type="text", text=answer.text)],
+        structured_content=answer.structured.model_dump(mode="json"),
+    )
+
+
+def call_of(ctx: Context[Services, Any]) -> Call:
+    """The use cases' view of one MCP request: services, caller, session and progress."""
+    services = ctx.request_context.lifespan_context
+    caller = services.identify(ctx.headers)
+
+    async def progress(done: float, total: float | None, message: str | None) -> None:
+        await ctx.report_progress(done, total, message)
+
+    return Call(services, caller, session_key(ctx, caller), progress)
+
+
+def session_key(ctx: Context[Services, Any], caller: Caller) -> str:
+    """The MCP session of a request (HTTP: its Mcp-Session-Id), else its caller: stdio is one session,
+    and sessionless requests count per principal in multi-user mode."""
+    headers = ctx.headers or {}
+    session = next((value for key, value in headers.items() if key.lower() == "mcp-session-id"), None)
+    if session:
+        return f"session:{session}"
+    if ctx.headers is not None and not caller.principal:
+        # A sessionless HTTP request of the server-wide token: one of many independent clients,
+        # not one conversation; only the rate budget bounds it.
+        return f"request:{uuid.uuid4().hex}"
+    return f"caller:{caller.principal}"

@@ -1,0 +1,62 @@
+"""The tools' arguments as typed, bounded and described once; the server's tool signatures use these.
+
+The descriptions are what a model reads in ``tools/list``: short, and saying the rules a model
+would otherwise break. Bounds stop oversized input before any work is done.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from truto_log_mcp.rules import LogTypeName
+
+Name = Annotated[str, Field(max_length=64)]
+
+LogTypeArg = Annotated[LogTypeName, Field(description="Log type.")]
+Since = Annotated[str | None, Field(max_length=20, description='Look back from now: "30m", "24h", "7d".')]
+Start = Annotated[str | int | None, Field(description='ISO 8601, "-2h", "now" or epoch s/ms.')]
+End = Annotated[str | int | None, Field(description="As `start`; default now.")]
+Filters = Annotated[
+    dict[str, str] | None,
+    Field(max_length=12, description='Sent upstream, e.g. {"integration":"hubspot"}.'),
+]
+Match = Annotated[
+    dict[str, str | int | float | bool] | None,
+    Field(
+        max_length=12,
+        description='Applied after fetching: status ("5xx", ">=400", 429), text (substring), field=value.',
+    ),
+]
+MaxRows = Annotated[int | None, Field(ge=100, le=200_000, description="Row budget of the scan (default 50,000).")]
+
+# search_logs
+SearchLogType = Annotated[LogTypeName | None, Field(description="Log type; required unless `cursor` is given.")]
+Fields = Annotated[
+    list[Name] | None, Field(max_length=40, description="Columns to show (default: per-type debugging columns).")
+]
+Limit = Annotated[int, Field(ge=1, le=100, description="Rows to return.")]
+Cursor = Annotated[str | None, Field(max_length=64, description="`next_cursor` of an earlier result: continues it.")]
+
+# get_log
+Ref = Annotated[str, Field(min_length=1, max_length=32, description="`ref` of a row from search_logs.")]
+
+# summarize_errors
+SummaryLogType = Annotated[
+    LogTypeName | None, Field(description="Log type; omitted: every type (those that take `filters`).")
+]
+SummaryGroupBy = Annotated[
+    list[Name] | None, Field(max_length=3, description='Default ["template"]; also "cause", "status" or row fields.')
+]
+Top = Annotated[int, Field(ge=1, le=50, description="Groups to return.")]
+
+# log_stats
+StatsGroupBy = Annotated[list[Name] | None, Field(max_length=3, description='Row fields, e.g. ["integration"].')]
+Bucket = Annotated[str | None, Field(max_length=8, description='Time buckets, e.g. "1h", "15m".')]
+ComparePrevious = Annotated[bool, Field(description="Also compare with the previous window of equal length.")]
+
+# trace_sync_run
+SyncJobRunId = Annotated[
+    str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$", description="The run's id.")
+]
