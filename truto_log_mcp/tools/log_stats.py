@@ -9,16 +9,14 @@ from datetime import timedelta
 from functools import partial
 
 from truto_log_mcp.analysis.causes import is_error
-from truto_log_mcp.analysis.stats import GroupStats, Percentiles, StatsAccumulator, compare
+from truto_log_mcp.analysis.stats import GroupStats, StatsAccumulator, compare
 from truto_log_mcp.errors import InvalidArgument
 from truto_log_mcp.query.arguments import Match, Scalar, build_search
 from truto_log_mcp.query.timeparse import Window, parse_duration
 from truto_log_mcp.render.table import clean_text, compact_json
 from truto_log_mcp.tools.context import Answer, Call
 from truto_log_mcp.tools.results import (
-    BucketModel,
     ComparisonModel,
-    GroupStatsModel,
     LogStatsResult,
 )
 from truto_log_mcp.tools.scans import (
@@ -123,19 +121,9 @@ async def _stats(
         window=request.window.describe(),
         group_by=list(group_by),
         bucket=_bucket_label(bucket),
-        total=_group_stats(stats.total),
-        groups=[_group_stats(group) for group in stats.groups[:50]],
-        buckets=[
-            BucketModel(
-                start=cell.start,
-                count=cell.count,
-                errors=cell.errors,
-                error_rate=round(cell.error_rate, 4),
-                p50=cell.p50,
-                p95=cell.p95,
-            )
-            for cell in stats.buckets
-        ],
+        total=stats.total,
+        groups=stats.groups[:50],
+        buckets=stats.buckets,
         comparison=comparison,
         percentile_method=stats.percentile_method,
         coverage=[coverage_model(coverage) for coverage in coverages],
@@ -151,29 +139,15 @@ def _bucket_label(bucket: timedelta | None) -> str | None:
     return f"{minutes // 60}h" if minutes % 60 == 0 else f"{minutes}m"
 
 
-def _percentiles(value: Percentiles | None) -> dict[str, float] | None:
-    if value is None:
-        return None
-    rounded = {name: round(getattr(value, name), 1) for name in ("p50", "p95", "p99", "min", "max", "mean")}
-    return {**rounded, "count": value.count}
+def _label(key: dict[str, str]) -> str:
+    return ",".join(f"{name}={clean_text(value, 80)}" for name, value in key.items())
 
 
-def _group_stats(stats: GroupStats) -> GroupStatsModel:
-    return GroupStatsModel(
-        key={name: clean_text(value, 80) for name, value in stats.key.items()},
-        count=stats.count,
-        errors=stats.errors,
-        error_rate=round(stats.error_rate, 4),
-        duration=_percentiles(stats.duration),
-        fetch_duration=_percentiles(stats.fetch_duration),
-    )
-
-
-def _ms(value: float | None) -> str:
+def _ms_cell(value: float | None) -> str:
     return "" if value is None else f"{value:.0f}"
 
 
-def _stats_row(label: str, stats: GroupStatsModel) -> str:
+def _stats_row(label: str, stats: GroupStats) -> str:
     duration, fetch = stats.duration, stats.fetch_duration
     return "|".join(
         [
@@ -181,11 +155,11 @@ def _stats_row(label: str, stats: GroupStatsModel) -> str:
             str(stats.count),
             str(stats.errors),
             f"{stats.error_rate:.1%}",
-            _ms(duration.get("p50") if duration else None),
-            _ms(duration.get("p95") if duration else None),
-            _ms(duration.get("p99") if duration else None),
-            _ms(fetch.get("p50") if fetch else None),
-            _ms(fetch.get("p95") if fetch else None),
+            _ms_cell(duration.p50 if duration else None),
+            _ms_cell(duration.p95 if duration else None),
+            _ms_cell(duration.p99 if duration else None),
+            _ms_cell(fetch.p50 if fetch else None),
+            _ms_cell(fetch.p95 if fetch else None),
         ]
     )
 
@@ -198,12 +172,12 @@ def _stats_text(result: LogStatsResult, coverages: Sequence[ScanCoverage], match
     lines.append("group|rows|errors|err%|p50|p95|p99|fetch_p50|fetch_p95")
     lines.append(_stats_row("(all)", result.total))
     for group in result.groups:
-        lines.append(_stats_row(",".join(f"{k}={v}" for k, v in group.key.items()), group))
+        lines.append(_stats_row(_label(group.key), group))
     if result.buckets:
         lines.append(f"Buckets of {result.bucket} (start|rows|errors|err%|p50|p95):")
         lines += [
             f"{cell.start[:16].replace('T', ' ')}|{cell.count}|{cell.errors}|{cell.error_rate:.1%}|"
-            f"{_ms(cell.p50)}|{_ms(cell.p95)}"
+            f"{_ms_cell(cell.p50)}|{_ms_cell(cell.p95)}"
             for cell in result.buckets
             if cell.count
         ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from truto_log_mcp.analysis.stats.results import BucketStats, GroupStats
 from truto_log_mcp.tools.scans import ScanCoverageModel
 
 
@@ -50,26 +51,6 @@ class SummarizeErrorsResult(BaseModel):
     notes: list[str] = Field(default_factory=list)
 
 
-class GroupStatsModel(BaseModel):
-    key: dict[str, str]
-    count: int
-    errors: int
-    error_rate: float
-    duration: dict[str, float] | None = Field(
-        description="`duration` in ms: p50, p95, p99, min, max, mean, count; null when rows carry none."
-    )
-    fetch_duration: dict[str, float] | None
-
-
-class BucketModel(BaseModel):
-    start: str
-    count: int
-    errors: int
-    error_rate: float
-    p50: float | None
-    p95: float | None
-
-
 class ComparisonModel(BaseModel):
     previous_window: str
     total: str = Field(description="One line: rows, error rate, p50/p95 then -> now, with flags.")
@@ -82,9 +63,9 @@ class LogStatsResult(BaseModel):
     window: str
     group_by: list[str]
     bucket: str | None
-    total: GroupStatsModel
-    groups: list[GroupStatsModel]
-    buckets: list[BucketModel]
+    total: GroupStats
+    groups: list[GroupStats]
+    buckets: list[BucketStats]
     comparison: ComparisonModel | None
     percentile_method: str
     coverage: list[ScanCoverageModel]
