@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from truto_log_mcp.analysis.runs.results import RunFacts
 from truto_log_mcp.analysis.stats.results import BucketStats, GroupStats
 from truto_log_mcp.tools.scans import ScanCoverageModel
 
@@ -88,21 +89,8 @@ class DiagnosisModel(BaseModel):
 TIMELINE_COLUMNS = ["time", "source", "event", "status", "resource", "num_records", "note", "error", "ref"]
 
 
-class TraceSyncRunResult(BaseModel):
+class TraceSyncRunResult(RunFacts):
     sync_job_run_id: str
-    sync_job_id: str | None
-    integration: str | None
-    integrated_account_id: str | None
-    outcome: str
-    started_at: str | None
-    ended_at: str | None
-    last_event_at: str | None
-    duration_seconds: float | None
-    records: int
-    record_errors: int
-    rate_limited_events: int
-    last_event: str | None
-    last_resource: str | None
     diagnosis: DiagnosisModel
     timeline: list[list[str | int | bool | None]] = Field(description="Rows of TIMELINE_COLUMNS.")
     timeline_omitted: int

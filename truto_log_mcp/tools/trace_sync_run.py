@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import anyio
 
-from truto_log_mcp.analysis.runs import RunDiagnosis, diagnose_run
+from truto_log_mcp.analysis.runs import RunDiagnosis, RunFacts, diagnose_run
 from truto_log_mcp.errors import UpstreamError
 from truto_log_mcp.query.arguments import LogQuery
 from truto_log_mcp.query.timeparse import Window
@@ -162,21 +162,9 @@ def _trace_model(call: Call, run: RunDiagnosis, run_id: str, searched: list[str]
 
     diagnosis = run.diagnosis
     webhooks = run.webhooks
+    facts = {name: getattr(run, name) for name in RunFacts.model_fields}
     return TraceSyncRunResult(
-        sync_job_run_id=run.sync_job_run_id or run_id,
-        sync_job_id=run.sync_job_id,
-        integration=run.integration,
-        integrated_account_id=run.integrated_account_id,
-        outcome=run.outcome,
-        started_at=run.started_at,
-        ended_at=run.ended_at,
-        last_event_at=run.last_event_at,
-        duration_seconds=run.duration_seconds,
-        records=run.records,
-        record_errors=run.record_errors,
-        rate_limited_events=run.rate_limited_events,
-        last_event=run.last_event,
-        last_resource=run.last_resource,
+        **{**facts, "sync_job_run_id": run.sync_job_run_id or run_id},
         diagnosis=DiagnosisModel(
             cause=diagnosis.cause.value if diagnosis.cause else None,
             next_step=diagnosis.next_step,
