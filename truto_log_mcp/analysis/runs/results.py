@@ -89,7 +89,8 @@ class RunFacts(BaseModel):
     sync_job_id: str | None
     integration: str | None
     integrated_account_id: str | None
-    outcome: RunOutcome
+    outcome: str
+    """One of ``RunOutcome``; typed as text so the output schema in tools/list stays small."""
     started_at: str | None
     ended_at: str | None
     """The completed/failed event's time; None while the run has not ended."""
