@@ -15,7 +15,6 @@ from truto_log_mcp.analysis.causes import (
     is_true,
     undelivered_records,
 )
-from truto_log_mcp.analysis.grouping import error_text
 from truto_log_mcp.analysis.runs.facts import (
     EVIDENCE_ROWS,
     NO_CAUSE_STEPS,
@@ -34,6 +33,7 @@ from truto_log_mcp.analysis.runs.results import (
     Evidence,
     RunOutcome,
 )
+from truto_log_mcp.analysis.templates import error_text
 from truto_log_mcp.rows import Row
 from truto_log_mcp.rules import LogType
 

@@ -16,12 +16,12 @@ from truto_log_mcp.analysis.causes import (
     is_true,
     log_lines,
 )
-from truto_log_mcp.analysis.grouping import error_text
 from truto_log_mcp.analysis.runs.results import (
     CronTrigger,
     RunOutcome,
     WebhookDeliveries,
 )
+from truto_log_mcp.analysis.templates import error_text
 from truto_log_mcp.rows import Row, parse_row_time
 from truto_log_mcp.rules import LogType
 

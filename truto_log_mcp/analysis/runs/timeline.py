@@ -10,7 +10,6 @@ from truto_log_mcp.analysis.causes import (
     is_error,
     is_true,
 )
-from truto_log_mcp.analysis.grouping import error_text
 from truto_log_mcp.analysis.runs.facts import (
     EVENT_ORDER,
     SOURCE_ORDER,
@@ -25,6 +24,7 @@ from truto_log_mcp.analysis.runs.facts import (
 from truto_log_mcp.analysis.runs.results import (
     TimelineEntry,
 )
+from truto_log_mcp.analysis.templates import error_text
 from truto_log_mcp.rows import Row
 from truto_log_mcp.rules import LogType
 
