@@ -18,7 +18,8 @@ from truto_log_mcp.rules import LogType
 from truto_log_mcp.sandbox import SANDBOX_TOKEN, Fault, Sandbox, SandboxConfig
 from truto_log_mcp.upstream.client import Deadline, RetryPolicy, TrutoClient
 from truto_log_mcp.upstream.ratelimit import RateBudget
-from truto_log_mcp.upstream.scanner import ScanBudget, ScanCoverage, ScanRequest, scan_window, split_window
+from truto_log_mcp.upstream.scanner import scan_window
+from truto_log_mcp.upstream.windows import ScanBudget, ScanCoverage, ScanRequest, split_window
 
 pytestmark = pytest.mark.anyio
 

@@ -29,7 +29,7 @@ from truto_log_mcp.tools.scans import (
     run_scans,
     scan_budget,
 )
-from truto_log_mcp.upstream.scanner import ScanBudget, ScanCoverage, ScanRequest
+from truto_log_mcp.upstream.windows import ScanBudget, ScanCoverage, ScanRequest
 
 MAX_BUCKETS = 500
 

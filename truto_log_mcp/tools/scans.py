@@ -17,7 +17,8 @@ from truto_log_mcp.rules import RULES, LogType
 from truto_log_mcp.suggest import did_you_mean, listing
 from truto_log_mcp.tools.context import Call, Services
 from truto_log_mcp.upstream.client import Deadline
-from truto_log_mcp.upstream.scanner import ScanBudget, ScanCoverage, ScanRequest, ScanStop, scan_window
+from truto_log_mcp.upstream.scanner import scan_window
+from truto_log_mcp.upstream.windows import ScanBudget, ScanCoverage, ScanRequest, ScanStop
 
 
 class ScanCoverageModel(BaseModel):

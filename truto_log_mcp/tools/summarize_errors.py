@@ -28,7 +28,7 @@ from truto_log_mcp.tools.scans import (
     run_scans,
     scan_budget,
 )
-from truto_log_mcp.upstream.scanner import ScanCoverage
+from truto_log_mcp.upstream.windows import ScanCoverage
 
 SUMMARY_KEYS = ("template", "cause", "status")
 """Group-by keys of summarize_errors that are not row fields."""

@@ -22,7 +22,8 @@ from truto_log_mcp.tools.results import (
 )
 from truto_log_mcp.tools.scans import analysis_window
 from truto_log_mcp.upstream.pages import SearchState, search_batch
-from truto_log_mcp.upstream.scanner import ScanBudget, ScanRequest, scan_window
+from truto_log_mcp.upstream.scanner import scan_window
+from truto_log_mcp.upstream.windows import ScanBudget, ScanRequest
 
 RUN_ROWS_CAP = 5000
 RELATED_ROWS_CAP = 500

@@ -28,7 +28,6 @@ import math
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal
 
 import anyio
 
@@ -37,49 +36,23 @@ from truto_log_mcp.query.arguments import wire_params
 from truto_log_mcp.query.timeparse import Window
 from truto_log_mcp.render.table import compact_json
 from truto_log_mcp.rows import ProgressCallback, Row, RowSink, row_time
-from truto_log_mcp.rules import PAGE_LIMIT_MAX, LogType
+from truto_log_mcp.rules import PAGE_LIMIT_MAX
 from truto_log_mcp.upstream.client import Deadline, Page, TrutoClient
-
-ScanStop = Literal["end", "row_budget", "page_budget", "time_budget"]
+from truto_log_mcp.upstream.windows import (
+    LONGEST_PIECE,
+    ScanBudget,
+    ScanCoverage,
+    ScanRequest,
+    ScanStop,
+    merge_windows,
+    split_window,
+)
 
 _EDGE = timedelta(milliseconds=1)
-_LONGEST_PIECE = timedelta(days=28)
-_SHORTEST_PIECE = timedelta(minutes=1)
 _STEAL_MIN_PAGES = 2.0
 """An idle worker splits a running sub-window only if about this many pages are left in it."""
 _FATAL = (AuthFailed, UpstreamRejected)
 """Errors that every other sub-window would hit too: stop the scan and raise them."""
-
-
-@dataclass(frozen=True, slots=True)
-class ScanBudget:
-    max_rows: int = 50_000
-    max_pages: int = 600
-    max_seconds: float = 50.0
-
-
-@dataclass(frozen=True, slots=True)
-class ScanRequest:
-    log_type: LogType
-    window: Window
-    filters: tuple[tuple[str, str], ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class ScanCoverage:
-    log_type: LogType
-    window: Window
-    rows_scanned: int
-    pages: int
-    sub_windows: int
-    stopped_by: ScanStop
-    unread: tuple[Window, ...]
-    failed: tuple[str, ...]
-    """Each failed sub-window: its interval and the error."""
-
-    @property
-    def complete(self) -> bool:
-        return not self.unread
 
 
 @dataclass(slots=True)
@@ -124,17 +97,6 @@ class _Piece:
         read = (self.window.end - self.oldest_seen).total_seconds()
         left = (self.oldest_seen - self.covered_start).total_seconds()
         return self.rows / max(read, 0.001) * left / PAGE_LIMIT_MAX
-
-
-def split_window(window: Window, pieces: int) -> list[Window]:
-    """Equal sub-windows, oldest first: at least ``pieces`` if they stay over a minute, none over 28 days."""
-    span = window.span
-    count = max(1, min(pieces, int(span / _SHORTEST_PIECE)))
-    count = max(count, math.ceil(span / _LONGEST_PIECE))
-    step = span / count
-    bounds = [window.start + step * index for index in range(count)] + [window.end]
-    bounds = [moment.replace(microsecond=moment.microsecond // 1000 * 1000) for moment in bounds]
-    return [Window(bounds[i], bounds[i + 1]) for i in range(count) if bounds[i + 1] > bounds[i]]
 
 
 @dataclass(slots=True)
@@ -309,7 +271,7 @@ async def scan_window(
     on_progress: ProgressCallback | None = None,
 ) -> ScanCoverage:
     # The probe reads the newest part of the window; a window over 28 days is probed in its last 28.
-    probe_start = max(request.window.start, request.window.end - _LONGEST_PIECE)
+    probe_start = max(request.window.start, request.window.end - LONGEST_PIECE)
     whole = _Piece(Window(probe_start, request.window.end), oldest=probe_start == request.window.start)
     scan = _Scan(
         client=client,
@@ -350,7 +312,7 @@ async def scan_window(
         pages=scan.pages,
         sub_windows=len(pieces),
         stopped_by=scan.stopped_by,
-        unread=_merge([gap for piece in pieces if (gap := piece.unread()) is not None]),
+        unread=merge_windows([gap for piece in pieces if (gap := piece.unread()) is not None]),
         failed=failed,
     )
 
@@ -412,14 +374,4 @@ def _row_key(row: Row) -> str:
     return hashlib.blake2b(compact_json(row).encode(), digest_size=12).hexdigest()
 
 
-def _merge(gaps: list[Window]) -> tuple[Window, ...]:
-    merged: list[Window] = []
-    for gap in sorted(gaps, key=lambda window: window.start):
-        if merged and gap.start <= merged[-1].end:
-            merged[-1] = Window(merged[-1].start, max(merged[-1].end, gap.end))
-        else:
-            merged.append(gap)
-    return tuple(merged)
-
-
-__all__ = ["ScanBudget", "ScanCoverage", "ScanRequest", "scan_window", "split_window"]
+__all__ = ["ScanBudget", "ScanCoverage", "ScanRequest", "scan_window"]

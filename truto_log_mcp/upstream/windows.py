@@ -1,0 +1,70 @@
+"""What a window scan is asked (``ScanRequest``, ``ScanBudget``) and answers (``ScanCoverage``),
+and the window arithmetic it needs: splitting a window into sub-windows, merging unread gaps."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Literal
+
+from truto_log_mcp.query.timeparse import Window
+from truto_log_mcp.rules import LogType
+
+ScanStop = Literal["end", "row_budget", "page_budget", "time_budget"]
+
+LONGEST_PIECE = timedelta(days=28)
+SHORTEST_PIECE = timedelta(minutes=1)
+
+
+@dataclass(frozen=True, slots=True)
+class ScanBudget:
+    max_rows: int = 50_000
+    max_pages: int = 600
+    max_seconds: float = 50.0
+
+
+@dataclass(frozen=True, slots=True)
+class ScanRequest:
+    log_type: LogType
+    window: Window
+    filters: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ScanCoverage:
+    log_type: LogType
+    window: Window
+    rows_scanned: int
+    pages: int
+    sub_windows: int
+    stopped_by: ScanStop
+    unread: tuple[Window, ...]
+    failed: tuple[str, ...]
+    """Each failed sub-window: its interval and the error."""
+
+    @property
+    def complete(self) -> bool:
+        return not self.unread
+
+
+def split_window(window: Window, pieces: int) -> list[Window]:
+    """Equal sub-windows, oldest first: at least ``pieces`` if they stay over a minute, none over 28 days."""
+    span = window.span
+    count = max(1, min(pieces, int(span / SHORTEST_PIECE)))
+    count = max(count, math.ceil(span / LONGEST_PIECE))
+    step = span / count
+    bounds = [window.start + step * index for index in range(count)] + [window.end]
+    bounds = [moment.replace(microsecond=moment.microsecond // 1000 * 1000) for moment in bounds]
+    return [Window(bounds[i], bounds[i + 1]) for i in range(count) if bounds[i + 1] > bounds[i]]
+
+
+def merge_windows(gaps: list[Window]) -> tuple[Window, ...]:
+    """The gaps as disjoint windows, oldest first."""
+    merged: list[Window] = []
+    for gap in sorted(gaps, key=lambda window: window.start):
+        if merged and gap.start <= merged[-1].end:
+            merged[-1] = Window(merged[-1].start, max(merged[-1].end, gap.end))
+        else:
+            merged.append(gap)
+    return tuple(merged)
