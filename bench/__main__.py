@@ -1,4 +1,4 @@
-"""Run every benchmark and print the results as a Markdown snippet for the README.
+"""Run every benchmark and print the results as a Markdown snippet for docs/benchmarks.md.
 
 Run: ``python -m bench`` (or ``python -m bench tokens startup`` for some of them). Exits 1 when any
 target is missed. The soaks take minutes each and run only when named (``OPT_IN``):

@@ -1,11 +1,22 @@
-"""Markdown tables for the README, generated from the tables the code runs on (tests keep them equal)."""
+"""Markdown tables for the docs (``docs/*.md``), generated from the tables the code runs on.
+
+Tests keep each page equal to what these functions print: ``docs/tools.md`` shows the rule table
+(``markdown_table``), the error rules and the causes; ``docs/configuration.md`` shows the settings.
+"""
 
 from __future__ import annotations
 
+from typing import Literal, get_args, get_origin
+
+import annotated_types
+from pydantic import SecretStr
+from pydantic.fields import FieldInfo
+
 from truto_log_mcp.analysis.causes import ERROR_RULES, NEXT_STEP, Cause
 from truto_log_mcp.rules import markdown_table
+from truto_log_mcp.settings import Settings
 
-__all__ = ["causes_markdown", "error_rules_markdown", "markdown_table"]
+__all__ = ["causes_markdown", "error_rules_markdown", "markdown_table", "settings_markdown"]
 
 
 def error_rules_markdown() -> str:
@@ -20,6 +31,69 @@ def causes_markdown() -> str:
         meaning = _CAUSE_MEANING[cause]
         lines.append(f"| `{cause.value}` | {meaning} | {NEXT_STEP[cause]} |")
     return "\n".join(lines)
+
+
+def settings_markdown() -> str:
+    """The configuration table: one row per field of ``Settings``, in the model's order."""
+    prefix = str(Settings.model_config.get("env_prefix", ""))
+    lines = ["| variable | default | accepts | meaning |", "| --- | --- | --- | --- |"]
+    for name, field in Settings.model_fields.items():
+        variable = f"`{prefix}{name.upper()}`"
+        meaning = (field.description or "").replace("|", "\\|")
+        lines.append(f"| {variable} | {_default(name, field)} | {_accepts(field)} | {meaning} |")
+    return "\n".join(lines)
+
+
+def _default(name: str, field: FieldInfo) -> str:
+    value = field.get_default(call_default_factory=True)
+    if value is None or value == []:
+        return "(none)"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if name.endswith(("_s", "_seconds")):
+        return f"`{value}` s"
+    if name.endswith("_bytes") and isinstance(value, int) and value % 1024 == 0:
+        kib = value // 1024
+        return f"`{value}` ({kib // 1024} MiB)" if kib % 1024 == 0 else f"`{value}` ({kib} KiB)"
+    return f"`{value}`"
+
+
+def _accepts(field: FieldInfo) -> str:
+    annotation = field.annotation
+    if SecretStr in (annotation, *get_args(annotation)):
+        return "secret"
+    if get_origin(annotation) is Literal:
+        return ", ".join(f"`{choice}`" for choice in get_args(annotation))
+    if annotation is bool:
+        return "`true`, `false`"
+    if get_origin(annotation) is list:
+        return "comma-separated list"
+    if annotation not in (int, float):
+        return "text"
+    bounds: list[str] = []
+    low = high = None
+    for bound in field.metadata:
+        if isinstance(bound, annotated_types.Ge):
+            low = _number(bound.ge)
+        elif isinstance(bound, annotated_types.Gt):
+            bounds.append(f"> {_number(bound.gt)}")
+        elif isinstance(bound, annotated_types.Le):
+            high = _number(bound.le)
+    if low is not None and high is not None:
+        bounds.append(f"{low} to {high}")
+    elif low is not None:
+        bounds.append(f"≥ {low}")
+    elif high is not None:
+        bounds.append(f"≤ {high}")
+    return ", ".join(["integer" if annotation is int else "number", *bounds])
+
+
+def _number(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"{value:,}" if isinstance(value, int) else str(value)
 
 
 _CAUSE_MEANING: dict[Cause, str] = {

@@ -1,7 +1,7 @@
 """The rule table of Truto's ``GET /log``: one source of truth.
 
 Validation (``query``), ``describe_log_types``, the rendering defaults (``render``), the sandbox
-upstream and the README all read this module. Facts come from the API reference
+upstream and docs/tools.md all read this module. Facts come from the API reference
 (``reference/truto-get-log-api.txt``) and DOMAIN.md; where they add fields the reference lacks,
 the field is marked ``documented=False``.
 """
@@ -299,7 +299,7 @@ FILTER_ALIASES: Final[dict[str, str]] = {"request_id": "http_request_id"}
 
 
 def markdown_table() -> str:
-    """The rule table as Markdown, pasted in the README (a test keeps the two equal)."""
+    """The rule table as Markdown, pasted in docs/tools.md (a test keeps the two equal)."""
     lines = [
         "| log_type | `filters` keys (sent upstream as `log_type_filter`) | `match.status` tests | default columns |",
         "| --- | --- | --- | --- |",

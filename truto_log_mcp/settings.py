@@ -1,7 +1,7 @@
 """Runtime settings: one object, built in ``cli.main()`` from the environment and passed down.
 
 Only ``TRUTO_API_TOKEN`` and ``TRUTO_BASE_URL`` are part of the public contract; the other
-``TRUTO_*`` knobs have defaults chosen for an interactive assistant and are documented in the README.
+``TRUTO_*`` knobs have defaults chosen for an interactive assistant and are documented in docs/configuration.md.
 """
 
 from __future__ import annotations
@@ -19,71 +19,152 @@ TOKEN_HEADER = "x-truto-api-token"
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TRUTO_", extra="ignore", frozen=True)
 
-    api_token: SecretStr | None = Field(None, description="Truto API token (secret).")
-    base_url: str = Field("https://api.truto.one", description="Truto API base URL (https, or a loopback http).")
-    multi_user: bool = Field(
-        False, description="HTTP: each client sends its own Truto token (x-truto-api-token header)."
+    api_token: SecretStr | None = Field(
+        None,
+        description=(
+            "Truto API token. Secret: never printed, logged or returned. Without it, tools answer `[auth_failed]`"
+            " saying how to set it. Not used in multi-user mode or with `--demo`."
+        ),
     )
-    redact: bool = Field(False, description="Replace IP and e-mail addresses in rows by <ip> / <email>.")
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("WARNING", description="Level of stderr logs.")
+    base_url: str = Field(
+        "https://api.truto.one",
+        description=(
+            "Truto API base URL. `https://` only; plain `http://` is accepted for loopback alone (a local "
+            "sandbox), so that the token never crosses a network in clear."
+        ),
+    )
+    multi_user: bool = Field(
+        False,
+        description=(
+            "HTTP (`--multi-user`): the server holds no Truto token; each client sends its own in the "
+            "`x-truto-api-token` header."
+        ),
+    )
+    redact: bool = Field(
+        False,
+        description="Replace IP and e-mail addresses in every row by `<ip>` / `<email>` as rows arrive (`--redact`).",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "WARNING", description="stderr log level (`DEBUG` logs every upstream request, without the token)."
+    )
 
     request_timeout_s: float = Field(20.0, gt=0, le=300, description="Timeout of one HTTP request.")
-    call_deadline_s: float = Field(60.0, gt=0, le=900, description="Overall deadline of one tool call.")
-    max_attempts: int = Field(4, ge=1, le=10, description="Attempts per upstream request (1 = no retry).")
+    call_deadline_s: float = Field(
+        60.0, gt=0, le=900, description="Overall deadline of one tool call: all requests, retries and waits."
+    )
+    max_attempts: int = Field(
+        4,
+        ge=1,
+        le=10,
+        description=(
+            "Attempts per upstream request (1 = no retry). 429, 500, 502, 504, timeouts and connection failures "
+            "are retried."
+        ),
+    )
     retry_after_cap_s: float = Field(
-        15.0, ge=0, le=120, description="Longest Retry-After the server waits out; longer means [rate_limited]."
+        15.0,
+        ge=0,
+        le=120,
+        description="Longest `Retry-After` waited out; a longer one answers `[rate_limited]` at once, with the wait.",
     )
 
-    rate_budget: int = Field(250, ge=1, le=500, description="Upstream requests per 10 s per token (Truto allows 500).")
+    rate_budget: int = Field(
+        250,
+        ge=1,
+        le=500,
+        description=(
+            "Upstream requests per 10 s per Truto token (Truto allows 500). Each process counts its own: with N "
+            "replicas, at most 500 / N."
+        ),
+    )
 
     scan_concurrency: int = Field(8, ge=1, le=32, description="Sub-windows an analysis reads at once.")
     scan_max_rows: int = Field(
-        50_000, ge=100, le=200_000, description="Default row budget of one analysis (callers may raise to 200,000)."
+        50_000,
+        ge=100,
+        le=200_000,
+        description="Default row budget of an analysis (a call's `max_rows` may raise it to 200,000).",
     )
-    scan_max_seconds: float = Field(45.0, gt=0, le=600, description="Time budget of one analysis's scan.")
+    scan_max_seconds: float = Field(45.0, gt=0, le=600, description="Time budget of an analysis's scan.")
 
-    max_scans_per_session: int = Field(2, ge=1, le=16, description="Analyses one MCP session may run at once.")
+    max_scans_per_session: int = Field(
+        2,
+        ge=1,
+        le=16,
+        description=(
+            "Analyses (`summarize_errors`, `log_stats`, `trace_sync_run`) one MCP session may run at once; one "
+            "more answers `[busy]`."
+        ),
+    )
 
-    cursor_ttl_s: float = Field(3600.0, gt=0, description="How long a cursor handle stays valid.")
+    cursor_ttl_s: float = Field(3600.0, gt=0, description="Lifetime of cursor handles and row refs.")
     max_cursors: int = Field(1000, ge=1, description="Cursor handles kept (least recently used evicted).")
-    max_refs: int = Field(5000, ge=1, description="Row refs kept for get_log (least recently used evicted).")
+    max_refs: int = Field(5000, ge=1, description="Row refs kept for `get_log` (least recently used evicted).")
     max_store_bytes: int = Field(
-        32 * 1024 * 1024, ge=1024 * 1024, description="Bytes of rows each handle store (cursors, refs) may hold."
+        32 * 1024 * 1024,
+        ge=1024 * 1024,
+        description="Bytes of rows each handle store (cursors, refs) may hold (least recently used evicted).",
     )
 
     search_page_budget: int = Field(
-        10, ge=1, le=100, description="Upstream pages one search_logs call may read to fill `limit` after `match`."
+        10, ge=1, le=100, description="Upstream pages one `search_logs` call may read to fill `limit` after `match`."
     )
     max_response_chars: int = Field(
-        100_000, ge=10_000, le=1_000_000, description="Hard cap on the characters of one answer's text."
+        100_000,
+        ge=10_000,
+        le=1_000_000,
+        description="Hard cap on the characters of one answer's text (a cut is stated).",
     )
     response_token_budget: int = Field(
-        6000, ge=500, le=50_000, description="Approximate token budget of one tool response's text."
+        6000,
+        ge=500,
+        le=50_000,
+        description="Approximate tokens of one answer's text; rows beyond it wait for the next page (the cursor).",
     )
 
-    # Streamable HTTP (``serve --transport http``); see docs/README-http.md. Ignored on stdio.
+    # Streamable HTTP (``serve --transport http``); see docs/http.md. Ignored on stdio.
     mcp_bearer_token: SecretStr | None = Field(
-        None, description="HTTP: the bearer token clients must send (Authorization: Bearer ...). Secret."
+        None,
+        description=(
+            "HTTP: the token clients must send as `Authorization: Bearer ...`; at least 32 characters; required "
+            "for any bind but loopback. Secret: never printed, logged or returned; environment only (no flag)."
+        ),
     )
     mcp_allowed_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
-        description="HTTP: extra Host header values accepted (comma-separated; 'name' also allows 'name:*').",
+        description=(
+            "HTTP (`--allowed-host`): `Host` values accepted besides loopback and the bound "
+            "address, e.g. `logs.example.com,10.0.0.5:8000`; a name without a port allows any port."
+        ),
     )
     mcp_allowed_origins: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, description="HTTP: extra Origin header values accepted (comma-separated)."
+        default_factory=list,
+        description=(
+            "HTTP (`--allowed-origin`): `Origin` values accepted besides loopback origins, e.g. "
+            "`https://logs.example.com`."
+        ),
     )
     mcp_max_body_bytes: int = Field(
-        1024 * 1024, ge=1024, le=64 * 1024 * 1024, description="HTTP: largest request body; larger answers 413."
+        1024 * 1024,
+        ge=1024,
+        le=64 * 1024 * 1024,
+        description="HTTP: largest request body; a larger one answers 413.",
     )
     mcp_max_sessions: int = Field(
-        256, ge=1, le=100_000, description="HTTP: concurrent MCP sessions; one more answers 503 until one ends."
+        256, ge=1, le=100_000, description="HTTP: MCP sessions open at once; one more answers 503 until one ends."
     )
     mcp_session_idle_s: float = Field(
         1800.0, gt=0, le=86_400, description="HTTP: an MCP session without requests for this long is closed."
     )
-    mcp_stateless: bool = Field(False, description="HTTP: no MCP sessions (for replicas behind a load balancer).")
+    mcp_stateless: bool = Field(
+        False, description="HTTP (`--stateless`): no MCP sessions, for replicas behind a load balancer."
+    )
     mcp_json_response: bool = Field(
-        False, description="HTTP: answer POSTs with one JSON body instead of an SSE stream (no progress)."
+        False,
+        description=(
+            "HTTP (`--json-response`): answer each POST with one JSON body instead of an SSE stream (no progress "
+            "notifications)."
+        ),
     )
 
     @field_validator("base_url")
