@@ -5,7 +5,6 @@ The rule table and the analysis tables of ``docs/tools.md`` are checked in ``tes
 
 from __future__ import annotations
 
-import ast
 import re
 from pathlib import Path
 
@@ -105,35 +104,3 @@ def test_the_module_map_lists_exactly_the_modules_of_the_package() -> None:
     modules = {path.relative_to(PACKAGE).as_posix() for path in PACKAGE.rglob("*.py") if path.name != "__init__.py"}
     assert sorted(modules - listed) == [], "modules missing from the module map of docs/architecture.md"
     assert sorted(listed - modules) == [], "rows of the module map for modules that are not in the tree"
-
-
-DOMAIN = ["analysis", "query", "render", "rules.py"]
-OUTER = ("mcp", "mcp_types", "truto_log_mcp.server", "truto_log_mcp.http", "truto_log_mcp.cli")
-
-
-def imported_modules(path: Path) -> set[str]:
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
-            names.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return names
-
-
-def test_the_domain_never_imports_the_protocol_or_the_command_line() -> None:
-    """docs/architecture.md: analysis/, query/, render/ and rules.py import neither mcp nor server, http, cli."""
-    files = [
-        path
-        for part in DOMAIN
-        for path in ([PACKAGE / part] if part.endswith(".py") else (PACKAGE / part).rglob("*.py"))
-    ]
-    offending = [
-        f"{path.relative_to(PACKAGE)} imports {name}"
-        for path in files
-        for name in sorted(imported_modules(path))
-        if any(name == outer or name.startswith(f"{outer}.") for outer in OUTER)
-    ]
-    assert files, "no domain module found: update DOMAIN"
-    assert offending == []
