@@ -31,11 +31,11 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp_types import CallToolResult
 from starlette.types import Receive, Scope, Send
 
-from truto_log_mcp import __version__
 from truto_log_mcp.cli import main as cli_main
 from truto_log_mcp.http import HttpOptions, is_loopback, security_settings
 from truto_log_mcp.sandbox import SANDBOX_TOKEN, Fault, Sandbox, SandboxConfig
 from truto_log_mcp.settings import TOKEN_HEADER
+from truto_log_mcp.version import __version__
 
 pytestmark = pytest.mark.anyio
 

@@ -47,8 +47,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from truto_log_mcp import __version__
 from truto_log_mcp.settings import TOKEN_HEADER, Settings
+from truto_log_mcp.version import __version__
 
 if TYPE_CHECKING:
     import socket

@@ -14,7 +14,6 @@ import httpx2
 from mcp.server.mcpserver import Context
 from mcp_types import CallToolResult, ToolAnnotations
 
-from truto_log_mcp import __version__
 from truto_log_mcp.boundary import TrutoLogServer, answer_result, call_of
 from truto_log_mcp.prompts import (
     INSTRUCTIONS,
@@ -31,6 +30,7 @@ from truto_log_mcp.tools.describe_log_types import DescribeLogTypesResult, descr
 from truto_log_mcp.tools.get_log import GetLogResult, get_log
 from truto_log_mcp.tools.results import LogStatsResult, SummarizeErrorsResult, TraceSyncRunResult
 from truto_log_mcp.tools.search_logs import SearchLogsResult, search_logs
+from truto_log_mcp.version import __version__
 
 __all__ = ["TrutoLogServer", "build_server"]
 

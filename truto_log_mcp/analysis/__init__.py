@@ -1,2 +1,3 @@
-"""Pure analysis over log rows: error grouping (``errors``), cause classes (``causes``), sync-run diagnosis
-(``syncrun``). No IO, no clock, no MCP: the tool layer fetches rows and renders what these modules return."""
+"""Pure analysis over log rows: cause classes (``causes``), error texts and templates (``templates``),
+error grouping (``grouping``), sync-run diagnosis (``runs``), statistics (``stats``, ``sketch``).
+No IO, no clock, no MCP: the tool layer fetches rows and renders what these modules return."""

@@ -1,6 +1,6 @@
 """What counts as an error in each log type, and which cause class an error belongs to.
 
-Why one module: ``summarize_errors`` (``errors``) and ``trace_sync_run`` (``syncrun``) must agree on
+Why one module: ``summarize_errors`` (``grouping``) and ``trace_sync_run`` (``runs``) must agree on
 both questions, and docs/tools.md and ``describe_log_types`` print the same rules (``ERROR_RULES``)
 that ``is_error`` implements. The cause classes and their next steps follow DOMAIN.md ("How people
 debug with these logs"): the point of a cause is to tell the person who has to act (the end user,

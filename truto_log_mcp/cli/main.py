@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 import anyio
 from pydantic import ValidationError
 
-from truto_log_mcp import __version__
 from truto_log_mcp.cli.launch import make_server
 from truto_log_mcp.settings import Settings
+from truto_log_mcp.version import __version__
 
 if TYPE_CHECKING:
     pass

@@ -28,10 +28,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from truto_log_mcp.rows import Row
 from truto_log_mcp.rules import LogType
 from truto_log_mcp.sandbox.config import Fault, RecordedRequest, SandboxConfig
 from truto_log_mcp.sandbox.cursor import CursorError, decode_cursor, encode_cursor, query_fingerprint
-from truto_log_mcp.sandbox.dataset import Key, LogTable, Row, drop_empty, gc_paused
+from truto_log_mcp.sandbox.dataset import Key, LogTable, drop_empty, gc_paused
 from truto_log_mcp.sandbox.generator import generate_rows
 from truto_log_mcp.sandbox.params import ApiError, LogQuery, bad_request, parse_log_query
 

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
-Row = dict[str, Any]
+from truto_log_mcp.rows import Row
+
 Key = tuple[int, int]
 """A row's keyset position: (timestamp in epoch microseconds, sequence number)."""
 

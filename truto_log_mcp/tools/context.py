@@ -150,7 +150,7 @@ class Services:
 @asynccontextmanager
 async def serving(settings: Settings, transport: httpx2.AsyncBaseTransport | None = None) -> AsyncIterator[Services]:
     """The services of one server's lifetime; ``transport`` replaces the network (the sandbox)."""
-    from truto_log_mcp import __version__
+    from truto_log_mcp.version import __version__
 
     def http_client() -> httpx2.AsyncClient:
         return shared_http_client(

@@ -25,15 +25,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from truto_log_mcp.rows import Row
 from truto_log_mcp.rules import LogType
-from truto_log_mcp.sandbox.generator.common import Generation, Row
+from truto_log_mcp.sandbox.generator.common import Generation
 from truto_log_mcp.sandbox.generator.mcp import McpTraffic
 from truto_log_mcp.sandbox.generator.stories import STORIES, Story, StoryTimeline
 from truto_log_mcp.sandbox.generator.sync_jobs import SyncSchedule
 from truto_log_mcp.sandbox.generator.unified_proxy_api import ApiTraffic
 from truto_log_mcp.sandbox.generator.webhook import WebhookDeliveries
 
-__all__ = ["STORIES", "Row", "Story", "generate_rows"]
+__all__ = ["STORIES", "Story", "generate_rows"]
 
 
 def generate_rows(*, seed: int, now: datetime, days: int, scale: float) -> dict[LogType, list[Row]]:

@@ -10,12 +10,11 @@ from __future__ import annotations
 import math
 import random
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import Final
 
+from truto_log_mcp.rows import Row
 from truto_log_mcp.rules import LogType
 from truto_log_mcp.sandbox.world import TRUTO_HOST
-
-Row = dict[str, Any]
 
 SECOND_MS: Final = 1_000
 MINUTE_MS: Final = 60 * SECOND_MS

@@ -11,15 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from truto_log_mcp.rows import Row
 from truto_log_mcp.rules import LogType
-from truto_log_mcp.sandbox.generator.common import (
-    DASHBOARD_IPS,
-    DASHBOARD_UA,
-    HTTP_METHODS,
-    TRUTO_ORIGIN,
-    Generation,
-    Row,
-)
+from truto_log_mcp.sandbox.generator.common import DASHBOARD_IPS, DASHBOARD_UA, HTTP_METHODS, TRUTO_ORIGIN, Generation
 from truto_log_mcp.sandbox.generator.stories import StoryTimeline
 from truto_log_mcp.sandbox.world import (
     DASHBOARD_USER_IDS,

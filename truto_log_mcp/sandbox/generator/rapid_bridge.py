@@ -13,8 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from truto_log_mcp.rows import Row
 from truto_log_mcp.rules import LogType
-from truto_log_mcp.sandbox.generator.common import PHRASES, SECOND_MS, Generation, Row, ms
+from truto_log_mcp.sandbox.generator.common import PHRASES, SECOND_MS, Generation, ms
 from truto_log_mcp.sandbox.generator.webhook import WebhookDeliveries
 from truto_log_mcp.sandbox.world import (
     ENVIRONMENT_ID,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Final
 
+from truto_log_mcp.rows import Row
 from truto_log_mcp.rules import LogType
 from truto_log_mcp.sandbox.generator.common import (
     DASHBOARD_IPS,
@@ -21,7 +22,6 @@ from truto_log_mcp.sandbox.generator.common import (
     PHRASES,
     TRUTO_ORIGIN,
     Generation,
-    Row,
 )
 from truto_log_mcp.sandbox.generator.stories import StoryTimeline
 from truto_log_mcp.sandbox.world import (

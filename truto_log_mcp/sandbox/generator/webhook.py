@@ -10,8 +10,9 @@ expired HubSpot account (``expired_auth``).
 
 from __future__ import annotations
 
+from truto_log_mcp.rows import Row
 from truto_log_mcp.rules import LogType
-from truto_log_mcp.sandbox.generator.common import DAY_MS, SECOND_MS, Generation, Row
+from truto_log_mcp.sandbox.generator.common import DAY_MS, SECOND_MS, Generation
 from truto_log_mcp.sandbox.generator.stories import StoryTimeline
 from truto_log_mcp.sandbox.world import (
     ACCOUNTS,
