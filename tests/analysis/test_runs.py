@@ -6,7 +6,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from truto_log_mcp.analysis.causes import NEXT_STEP, Cause
-from truto_log_mcp.analysis.runs import TIMELINE_CAP, Evidence, diagnose_run
+from truto_log_mcp.analysis.runs.diagnosis import diagnose_run
+from truto_log_mcp.analysis.runs.facts import TIMELINE_CAP
+from truto_log_mcp.analysis.runs.results import Evidence
 from truto_log_mcp.rows import Row
 from truto_log_mcp.rules import LogType
 

@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
-from truto_log_mcp.analysis.stats import Comparison, GroupChange, GroupStats, StatsAccumulator, StatsResult, compare
+from truto_log_mcp.analysis.stats.accumulator import StatsAccumulator
+from truto_log_mcp.analysis.stats.comparison import Comparison, GroupChange, compare
+from truto_log_mcp.analysis.stats.results import GroupStats, StatsResult
 from truto_log_mcp.rows import Row
 
 HOUR = timedelta(hours=1)

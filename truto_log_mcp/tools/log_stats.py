@@ -9,7 +9,9 @@ from datetime import timedelta
 from functools import partial
 
 from truto_log_mcp.analysis.causes import is_error
-from truto_log_mcp.analysis.stats import GroupStats, StatsAccumulator, compare
+from truto_log_mcp.analysis.stats.accumulator import StatsAccumulator
+from truto_log_mcp.analysis.stats.comparison import compare
+from truto_log_mcp.analysis.stats.results import GroupStats
 from truto_log_mcp.errors import InvalidArgument
 from truto_log_mcp.query.arguments import Match, Scalar, build_search
 from truto_log_mcp.query.timeparse import Window, parse_duration

@@ -7,7 +7,8 @@ from datetime import timedelta
 
 import anyio
 
-from truto_log_mcp.analysis.runs import RunDiagnosis, RunFacts, diagnose_run
+from truto_log_mcp.analysis.runs.diagnosis import diagnose_run
+from truto_log_mcp.analysis.runs.results import RunDiagnosis, RunFacts
 from truto_log_mcp.errors import UpstreamError
 from truto_log_mcp.query.arguments import LogQuery
 from truto_log_mcp.query.timeparse import Window

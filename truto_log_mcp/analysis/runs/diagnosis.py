@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from truto_log_mcp.analysis.causes import (
     NEXT_STEP,
@@ -19,20 +19,31 @@ from truto_log_mcp.analysis.runs.facts import (
     EVIDENCE_ROWS,
     NO_CAUSE_STEPS,
     RunRows,
+    aware_utc,
     cap_note,
+    chronological,
+    cron_summary,
+    duration_between,
     event_of,
+    first_field,
     last_resource_of,
     minutes_text,
+    outcome_of,
+    records_of,
     retry_after_s,
     row_cause,
     stamp_of,
+    start_row,
     text_field,
+    webhook_summary,
 )
 from truto_log_mcp.analysis.runs.results import (
     Diagnosis,
     Evidence,
+    RunDiagnosis,
     RunOutcome,
 )
+from truto_log_mcp.analysis.runs.timeline import build_timeline, cap_timeline
 from truto_log_mcp.analysis.templates import error_text
 from truto_log_mcp.rows import Row
 from truto_log_mcp.rules import LogType
@@ -232,3 +243,57 @@ def diagnose(run: RunRows, outcome: RunOutcome, sync_job_id: str | None) -> Diag
     if outcome == "not_found":
         return Diagnosis(None, NO_CAUSE_STEPS["not_found"], "no rows for this run", ())
     return _diagnose_in_progress(run, outcome)
+
+
+# ---- diagnose_run ----------------------------------------------------------------------------
+
+
+def diagnose_run(
+    run_rows: Sequence[Row],
+    webhook_rows: Sequence[Row],
+    cron_rows: Sequence[Row],
+    now: datetime,
+    stuck_after: timedelta = timedelta(minutes=5),
+    *,
+    sync_job_run_id: str | None = None,
+    sync_job_id: str | None = None,
+) -> RunDiagnosis:
+    """The outcome, timeline and diagnosis of one sync run (see the module docstring for conventions).
+
+    ``run_rows``: the run's rapid_bridge rows; ``webhook_rows``: deliveries whose message names the run;
+    ``cron_rows``: sync_job_cron_trigger rows whose entity_id is the run's job, near its start; ``now``:
+    the moment "stuck" and "never started" are judged from (naive means UTC). ``sync_job_run_id`` and
+    ``sync_job_id`` name the run and job when the rows do not (e.g. no run rows at all).
+    """
+    run = RunRows(
+        chronological(run_rows), chronological(webhook_rows), chronological(cron_rows), aware_utc(now), stuck_after
+    )
+    job_id = first_field(run.rows, "sync_job_id") or sync_job_id or first_field(run.cron_rows, "entity_id")
+    if run.rows:
+        outcome = outcome_of(run)
+    else:
+        outcome = "never_started" if job_id is not None else "not_found"
+    timeline, omitted = cap_timeline(build_timeline(run.rows, run.webhook_rows, run.cron_rows))
+    started, terminal, last = start_row(run), run.terminal, run.last
+    context = [*run.rows, *run.cron_rows]
+    return RunDiagnosis.model_construct(
+        sync_job_run_id=first_field(run.rows, "sync_job_run_id") or sync_job_run_id,
+        sync_job_id=job_id,
+        integration=first_field(context, "integration"),
+        integrated_account_id=first_field(context, "integrated_account_id"),
+        outcome=outcome,
+        started_at=stamp_of(started) if started is not None else None,
+        ended_at=stamp_of(terminal) if terminal is not None else None,
+        last_event_at=stamp_of(last) if last is not None else None,
+        duration_seconds=duration_between(started, terminal or last),
+        records=records_of(run),
+        record_errors=len(run.with_event("record_error")),
+        rate_limited_events=len(run.with_event("rate_limited")),
+        last_event=event_of(last) if last is not None else None,
+        last_resource=last_resource_of(run.rows),
+        timeline=tuple(timeline),
+        timeline_omitted=omitted,
+        webhooks=webhook_summary(run.webhook_rows),
+        cron=cron_summary(run.cron_rows),
+        diagnosis=diagnose(run, outcome, job_id),
+    )

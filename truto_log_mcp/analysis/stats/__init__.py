@@ -1,27 +1,3 @@
-"""Statistics of log rows for ``log_stats``: a streaming accumulator, its results, and a comparison of two windows."""
-
-from truto_log_mcp.analysis.stats.accumulator import StatsAccumulator
-from truto_log_mcp.analysis.stats.comparison import Comparison, GroupChange, compare
-from truto_log_mcp.analysis.stats.results import (
-    NONE_LABEL,
-    OTHER_LABEL,
-    BucketCell,
-    BucketStats,
-    GroupStats,
-    Percentiles,
-    StatsResult,
-)
-
-__all__ = [
-    "NONE_LABEL",
-    "OTHER_LABEL",
-    "BucketCell",
-    "BucketStats",
-    "Comparison",
-    "GroupChange",
-    "GroupStats",
-    "Percentiles",
-    "StatsAccumulator",
-    "StatsResult",
-    "compare",
-]
+"""Statistics of log rows for ``log_stats``: ``accumulator`` (streaming counts, rates and percentiles),
+``results`` (what it returns; also the tool's output models) and ``comparison`` (two windows side by
+side). Nothing is imported here, so that the output models load without the engine."""
