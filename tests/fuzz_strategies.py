@@ -36,6 +36,7 @@ from mcp import Client
 from mcp_types import CallToolResult
 from pydantic import SecretStr
 
+from tests.helpers import text_of
 from truto_log_mcp.rules import RULES, LogType
 from truto_log_mcp.sandbox import SANDBOX_TOKEN, STORIES, Sandbox
 from truto_log_mcp.server import build_server
@@ -483,10 +484,6 @@ TOOL_CALLS: st.SearchStrategy[tuple[str, dict[str, Any]]] = st.sampled_from(TOOL
 
 
 # ---- the harness --------------------------------------------------------------------------------------------
-
-
-def text_of(result: CallToolResult) -> str:
-    return "\n".join(block.text for block in result.content if block.type == "text")
 
 
 _CODE = re.compile(r"^\[([a-z_]+)\]")

@@ -27,13 +27,12 @@ import pytest
 from mcp import Client
 from mcp_types import CallToolResult
 
+from tests.helpers import error_of, sandbox_settings, server_on, structured, text_of
 from truto_log_mcp.query.timeparse import iso
 from truto_log_mcp.rules import LogType
 from truto_log_mcp.sandbox import STORIES, Fault, Sandbox
 from truto_log_mcp.server import TrutoLogServer, build_server
 from truto_log_mcp.settings import Settings
-
-from .conftest import sandbox_settings, server_on
 
 pytestmark = pytest.mark.anyio
 
@@ -60,29 +59,12 @@ UPSTREAM_CALLS: list[tuple[str, dict[str, Any]]] = [
 """One call of every tool that reads the upstream (each a single scan: faults hit it predictably)."""
 
 
-def text_of(result: CallToolResult) -> str:
-    return "\n".join(block.text for block in result.content if block.type == "text")
-
-
-def data_of(result: CallToolResult) -> dict[str, Any]:
-    assert not result.is_error, text_of(result)
-    assert isinstance(result.structured_content, dict)
-    return dict(result.structured_content)
-
-
-def error_of(result: CallToolResult, code: str) -> str:
-    text = text_of(result)
-    assert result.is_error, text
-    assert text.startswith(f"[{code}]"), text
-    return text
-
-
 async def assert_next_call_answered(client: Client, sandbox: Sandbox) -> None:
     """The upstream has recovered: the same client's next call answers the right rows."""
     sandbox.faults.clear()
     result = await client.call_tool("search_logs", {"log_type": "webhook", "limit": 3, "fields": ["timestamp"]})
     expected = [row["timestamp"] for row in sandbox.rows(LogType.WEBHOOK)[:3]]
-    assert [row[1] for row in data_of(result)["rows"]] == expected
+    assert [row[1] for row in structured(result)["rows"]] == expected
 
 
 def newest_webhook_timestamps(sandbox: Sandbox, count: int) -> list[str]:
@@ -107,7 +89,7 @@ async def test_429_within_the_cap_is_waited_out_and_the_search_answers(client: C
     started = time.monotonic()
     result = await client.call_tool("search_logs", {"log_type": "webhook", "limit": 3, "fields": ["timestamp"]})
     assert time.monotonic() - started >= 0.5
-    assert [row[1] for row in data_of(result)["rows"]] == newest_webhook_timestamps(sandbox, 3)
+    assert [row[1] for row in structured(result)["rows"]] == newest_webhook_timestamps(sandbox, 3)
     assert [request.status for request in sandbox.requests] == [429, 200]
 
 
@@ -133,7 +115,7 @@ async def test_persistent_429_answers_rate_limited_after_the_attempts(sandbox: S
 async def test_429_without_retry_after_backs_off_and_answers(client: Client, sandbox: Sandbox) -> None:
     sandbox.faults.append(Fault(status=429))
     result = await client.call_tool("search_logs", {"log_type": "webhook", "limit": 3, "fields": ["timestamp"]})
-    assert [row[1] for row in data_of(result)["rows"]] == newest_webhook_timestamps(sandbox, 3)
+    assert [row[1] for row in structured(result)["rows"]] == newest_webhook_timestamps(sandbox, 3)
     assert [request.status for request in sandbox.requests] == [429, 200]
 
 
@@ -146,7 +128,7 @@ async def test_one_transient_5xx_is_retried_and_the_search_answers_correctly(
 ) -> None:
     sandbox.faults.append(Fault(status=status))
     result = await client.call_tool("search_logs", {"log_type": "webhook", "limit": 3, "fields": ["timestamp"]})
-    assert [row[1] for row in data_of(result)["rows"]] == newest_webhook_timestamps(sandbox, 3)
+    assert [row[1] for row in structured(result)["rows"]] == newest_webhook_timestamps(sandbox, 3)
     assert [request.status for request in sandbox.requests] == [status, 200]
 
 
@@ -206,7 +188,7 @@ async def test_a_slow_upstream_within_the_request_timeout_answers_correctly(clie
     started = time.monotonic()
     result = await client.call_tool("search_logs", {"log_type": "webhook", "limit": 3, "fields": ["timestamp"]})
     assert time.monotonic() - started >= 0.5
-    assert [row[1] for row in data_of(result)["rows"]] == newest_webhook_timestamps(sandbox, 3)
+    assert [row[1] for row in structured(result)["rows"]] == newest_webhook_timestamps(sandbox, 3)
     assert len(sandbox.requests) == 1
 
 
@@ -216,7 +198,7 @@ async def test_a_request_slower_than_the_request_timeout_is_abandoned_and_retrie
         started = time.monotonic()
         result = await client.call_tool("search_logs", {"log_type": "webhook", "limit": 3, "fields": ["timestamp"]})
         assert time.monotonic() - started < 4
-        assert [row[1] for row in data_of(result)["rows"]] == newest_webhook_timestamps(sandbox, 3)
+        assert [row[1] for row in structured(result)["rows"]] == newest_webhook_timestamps(sandbox, 3)
         assert len(sandbox.requests) == 2
 
 
@@ -342,7 +324,7 @@ def rows_between(sandbox: Sandbox, log_type: LogType, start: datetime, end: date
 
 def assert_partial_naming_the_failed_interval(result: CallToolResult, sandbox: Sandbox, code: str) -> str:
     """One sub-window failed: the answer is PARTIAL, names it as failed and unread, and counts the rest exactly."""
-    coverage = data_of(result)["coverage"]
+    coverage = structured(result)["coverage"]
     assert len(coverage) == 1
     scan = coverage[0]
     assert scan["complete"] is False
@@ -425,7 +407,7 @@ async def test_summarize_errors_of_all_types_answers_the_types_it_read_when_one_
     """One log type's scan failing whole is a lost part of the answer, stated; the other four still count."""
     sandbox.faults.append(Fault(status=503))
     result = await client.call_tool("summarize_errors", {"since": "24h"})
-    coverage = data_of(result)["coverage"]
+    coverage = structured(result)["coverage"]
     assert sum(1 for scan in coverage if scan["complete"]) >= 4
     assert any("[upstream_unavailable]" in failure for scan in coverage for failure in scan["failed"])
     assert "PARTIAL" in text_of(result)
@@ -437,7 +419,7 @@ async def test_trace_sync_run_whose_delivery_read_fails_still_traces_the_run_sta
     """The run's own rows were read; the failed webhook read is stated in `searched`, not fatal."""
     sandbox.faults.extend([PASS, Fault(status=503)])
     result = await client.call_tool("trace_sync_run", {"sync_job_run_id": RUN_ID})
-    trace = data_of(result)
+    trace = structured(result)
     assert trace["outcome"] == "failed"
     assert any("PARTIAL" in place or "failed" in place for place in trace["searched"][1:]), trace["searched"]
     await assert_next_call_answered(client, sandbox)
@@ -520,7 +502,7 @@ async def test_a_cursor_that_repeats_in_a_search_answers_upstream_malformed() ->
 async def test_a_cursor_that_repeats_across_calls_answers_upstream_malformed_on_the_next_page() -> None:
     upstream = RepeatingCursor()
     async with Client(scripted_server(upstream)) as client:
-        first = data_of(await client.call_tool("search_logs", {"log_type": "webhook", "limit": 5}))
+        first = structured(await client.call_tool("search_logs", {"log_type": "webhook", "limit": 5}))
         assert len(first["rows"]) == 5
         assert first["next_cursor"]
         second = await client.call_tool("search_logs", {"cursor": first["next_cursor"], "limit": 5})
@@ -533,7 +515,7 @@ async def test_a_cursor_that_repeats_in_a_scan_cuts_the_sub_windows_and_says_par
     async with Client(scripted_server(upstream)) as client:
         with anyio.fail_after(5):
             result = await client.call_tool("summarize_errors", {"log_type": "webhook", "since": "24h"})
-        scan = data_of(result)["coverage"][0]
+        scan = structured(result)["coverage"][0]
         assert scan["complete"] is False
         assert scan["failed"]
         assert all("same next_cursor" in failure for failure in scan["failed"])
@@ -543,7 +525,7 @@ async def test_a_cursor_that_repeats_in_a_scan_cuts_the_sub_windows_and_says_par
 async def test_empty_pages_that_carry_a_cursor_are_paged_through_to_the_rows() -> None:
     upstream = EmptyPagesThenRows(empties=3, rows=5)
     async with Client(scripted_server(upstream)) as client:
-        result = data_of(await client.call_tool("search_logs", {"log_type": "webhook", "limit": 5}))
+        result = structured(await client.call_tool("search_logs", {"log_type": "webhook", "limit": 5}))
         assert len(result["rows"]) == 5
         assert result["coverage"]["pages"] == 4
         assert result["next_cursor"] is None
@@ -554,13 +536,13 @@ async def test_endless_empty_pages_with_a_cursor_stop_at_the_page_budget_with_a_
     async with Client(scripted_server(upstream, search_page_budget=3)) as client:
         with anyio.fail_after(5):
             result = await client.call_tool("search_logs", {"log_type": "webhook"})
-        data = data_of(result)
+        data = structured(result)
         assert data["rows"] == []
         assert data["coverage"]["stopped_by"] == "scan_budget"
         assert data["next_cursor"]
         assert "scan budget" in text_of(result)
         assert upstream.requests == 3
-        more = data_of(await client.call_tool("search_logs", {"cursor": data["next_cursor"]}))
+        more = structured(await client.call_tool("search_logs", {"cursor": data["next_cursor"]}))
         assert more["coverage"]["stopped_by"] == "scan_budget"
 
 
@@ -569,7 +551,7 @@ async def test_endless_empty_pages_in_a_scan_stop_at_the_page_budget_as_partial(
     async with Client(scripted_server(upstream)) as client:
         with anyio.fail_after(5):
             result = await client.call_tool("log_stats", {"log_type": "webhook", "since": "24h", "max_rows": 100})
-        scan = data_of(result)["coverage"][0]
+        scan = structured(result)["coverage"][0]
         assert scan["complete"] is False
         assert scan["stopped_by"] == "page_budget"
         assert scan["unread"] == [scan["window"]]

@@ -31,6 +31,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp_types import CallToolResult
 from starlette.types import Receive, Scope, Send
 
+from tests.helpers import structured, text_of
 from truto_log_mcp import __version__
 from truto_log_mcp.cli import main as cli_main
 from truto_log_mcp.http import HttpOptions, is_loopback, security_settings
@@ -208,16 +209,6 @@ async def connect(url: str, headers: dict[str, str], mode: str = "auto") -> Asyn
     async with httpx2.AsyncClient(headers=headers, timeout=timeout) as http:
         async with Client(streamable_http_client(url, http_client=http), mode=mode) as client:
             yield client
-
-
-def text_of(result: CallToolResult) -> str:
-    return "\n".join(block.text for block in result.content if block.type == "text")
-
-
-def structured(result: CallToolResult) -> dict[str, Any]:
-    assert not result.is_error, text_of(result)
-    assert isinstance(result.structured_content, dict)
-    return dict(result.structured_content)
 
 
 async def post(url: str, body: Any, headers: dict[str, str]) -> httpx2.Response:

@@ -30,6 +30,7 @@ from mcp.client.stdio import stdio_client
 from mcp_types import CallToolResult
 from pydantic import SecretStr
 
+from tests.helpers import text_of
 from truto_log_mcp.sandbox import STORIES, Fault, Sandbox, SandboxConfig, serving
 from truto_log_mcp.server import TrutoLogServer, build_server
 from truto_log_mcp.settings import Settings
@@ -75,8 +76,7 @@ class Transcript:
         self.parts: list[str] = []
 
     def result(self, what: str, result: CallToolResult) -> None:
-        texts = [block.text for block in result.content if block.type == "text"]
-        self.parts.append(f"{what}: " + "\n".join(texts) + "\n" + json.dumps(result.structured_content))
+        self.parts.append(f"{what}: " + text_of(result) + "\n" + json.dumps(result.structured_content))
 
     def exception(self, what: str, error: BaseException) -> None:
         self.parts.append(f"{what} raised: " + "".join(traceback.format_exception(error)))
@@ -271,7 +271,7 @@ async def test_an_echoed_error_message_is_shown_with_the_token_redacted(client: 
     """What the server shows of an upstream error body: its message, less the secret."""
     upstream.faults.append(Fault(status=400, body=echo_body(400)))
     result = await client.call_tool("search_logs", {"log_type": "webhook"})
-    text = "\n".join(block.text for block in result.content if block.type == "text")
+    text = text_of(result)
     assert text.startswith("[upstream_rejected]")
     assert "limit must be at most 100" in text
     assert not leaks(text)
@@ -280,7 +280,7 @@ async def test_an_echoed_error_message_is_shown_with_the_token_redacted(client: 
 async def test_an_echo_in_the_error_field_is_redacted_too(client: Client, upstream: Sandbox) -> None:
     upstream.faults.append(Fault(status=400, body=echo_body(400, field="error")))
     result = await client.call_tool("search_logs", {"log_type": "webhook"})
-    text = "\n".join(block.text for block in result.content if block.type == "text")
+    text = text_of(result)
     assert text.startswith("[upstream_rejected]")
     assert not leaks(text)
 
@@ -290,7 +290,7 @@ async def test_an_echo_cut_by_the_message_cap_leaks_no_part_of_the_token(client:
     message = "x" * 270 + f" {CANARY} was refused"
     upstream.faults.append(Fault(status=400, body=json.dumps({"statusCode": 400, "message": message}).encode()))
     result = await client.call_tool("search_logs", {"log_type": "webhook"})
-    text = "\n".join(block.text for block in result.content if block.type == "text")
+    text = text_of(result)
     assert text.startswith("[upstream_rejected]")
     assert not leaks(text), text[-120:]
 
