@@ -42,8 +42,11 @@ FAST: dict[str, Any] = {
     "call_deadline_s": 8.0,
     "request_timeout_s": 2.0,
     "scan_concurrency": 1,
+    "backoff_initial_s": 0.01,
+    "backoff_max_s": 0.02,
 }
-"""Small timings; one scan worker, so that the request after a scan's probe is its newest sub-window."""
+"""Small timings (a short retry back-off: no test here is about its schedule); one scan worker, so that
+the request after a scan's probe is its newest sub-window."""
 
 PASS = Fault(hang_s=0)
 """A queue entry that lets one request through untouched."""

@@ -119,6 +119,8 @@ def canary_settings(**overrides: Any) -> Settings:
         "retry_after_cap_s": 0.5,
         "call_deadline_s": 5.0,
         "request_timeout_s": 2.0,
+        "backoff_initial_s": 0.01,
+        "backoff_max_s": 0.02,
         "scan_concurrency": 1,
         "log_level": "DEBUG",
     }

@@ -30,6 +30,15 @@ class Settings(BaseSettings):
     retry_after_cap_s: float = Field(
         15.0, ge=0, le=120, description="Longest Retry-After the server waits out; longer means [rate_limited]."
     )
+    backoff_initial_s: float = Field(
+        0.5,
+        gt=0,
+        le=60,
+        description="First back-off before retrying a 5xx or timeout (doubles each attempt, plus jitter).",
+    )
+    backoff_max_s: float = Field(
+        8.0, gt=0, le=300, description="Longest back-off between two attempts, jitter included."
+    )
 
     rate_budget: int = Field(250, ge=1, le=500, description="Upstream requests per 10 s per token (Truto allows 500).")
 
