@@ -336,19 +336,33 @@ async def test_the_demo_output_never_contains_the_token() -> None:
     assert not leaks(output)
 
 
+async def run_clis(*commands: tuple[list[str], dict[str, str]]) -> list[str]:
+    """Run independent ``truto-log-mcp`` commands at once (each is a process start); their outputs in order."""
+    outputs = [""] * len(commands)
+
+    async def run(index: int, arguments: list[str], env: dict[str, str]) -> None:
+        outputs[index] = await run_cli(*arguments, env=env)
+
+    async with anyio.create_task_group() as group:
+        for index, (arguments, env) in enumerate(commands):
+            group.start_soon(run, index, arguments, env)
+    return outputs
+
+
 async def test_the_call_command_output_never_contains_the_token(upstream: Sandbox) -> None:
     async with serving(upstream) as url:
         env = command_env(TRUTO_BASE_URL=url)
-        outputs = [
-            await run_cli("call", "search_logs", '{"log_type": "webhook", "limit": 3}', env=env),
-            await run_cli("call", "--json", "summarize_errors", '{"log_type": "webhook"}', env=env),
-            await run_cli("call", "search_logs", '{"log_type": "webhooks"}', env=env),
-        ]
+        # None of these meets a fault: they may run at once. The last never reaches the upstream.
+        outputs = await run_clis(
+            (["call", "search_logs", '{"log_type": "webhook", "limit": 3}'], env),
+            (["call", "--json", "summarize_errors", '{"log_type": "webhook"}'], env),
+            (["call", "search_logs", '{"log_type": "webhooks"}'], env),
+            (["call", "search_logs", "{}"], {**env, "TRUTO_CALL_DEADLINE_S": "soon"}),
+        )
         upstream.faults.append(Fault(status=401))
         outputs.append(await run_cli("call", "search_logs", '{"log_type": "webhook"}', env=env))
-    outputs.append(await run_cli("call", "search_logs", "{}", env={**env, "TRUTO_CALL_DEADLINE_S": "soon"}))
     assert "webhook: 3 rows" in outputs[0]
-    assert "[auth_failed]" in outputs[3]
+    assert "[auth_failed]" in outputs[4]
     assert [output[:300] for output in outputs if leaks(output)] == []
 
 
