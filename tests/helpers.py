@@ -1,10 +1,14 @@
-"""Helpers shared by the test modules: reading a tool result, and clients on the sandbox upstream.
+"""Helpers shared by the test modules: the upstream's documented facts, reading a tool result, and
+clients on the sandbox upstream.
 
 Fixtures stay in ``conftest.py``; plain functions live here so that test modules import them by name.
 """
 
 from __future__ import annotations
 
+import json
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -16,6 +20,20 @@ from truto_log_mcp.server import TrutoLogServer, build_server
 from truto_log_mcp.settings import Settings
 from truto_log_mcp.upstream.client import RetryPolicy, TrutoClient
 from truto_log_mcp.upstream.ratelimit import RateBudget
+
+# ---- the upstream's documented facts --------------------------------------------------------------------------
+
+REFERENCE_DATA = Path(__file__).parent / "data" / "truto_log_api_reference.json"
+"""The facts of Truto's API reference of GET /log and of DOMAIN.md (its ``source`` header says which and
+when): an oracle independent of ``rules.py``, never derived from it."""
+
+
+@cache
+def reference_data() -> dict[str, Any]:
+    data = json.loads(REFERENCE_DATA.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
 
 # ---- tool results ---------------------------------------------------------------------------------------------
 

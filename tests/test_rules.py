@@ -3,7 +3,6 @@ into ``tests/data/truto_log_api_reference.json`` (data this project owns: the te
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import date
 from functools import cache
@@ -12,6 +11,7 @@ from typing import Any, get_args
 
 import pytest
 
+from tests.helpers import reference_data
 from truto_log_mcp.docs import causes_markdown, error_rules_markdown
 from truto_log_mcp.rules import (
     FILTER_ALIASES,
@@ -26,9 +26,8 @@ from truto_log_mcp.rules import (
     markdown_table,
 )
 
-REFERENCE_DATA = Path(__file__).parent / "data" / "truto_log_api_reference.json"
-"""The facts of Truto's API reference of GET /log and of DOMAIN.md (its ``source`` header says which and
-when): the independent oracle that ``rules.py`` is checked against, never derived from it."""
+# The facts come from tests/data/truto_log_api_reference.json (``reference_data``): Truto's API reference of
+# GET /log and DOMAIN.md, extracted once (its ``source`` header says which and when), never derived from rules.py.
 
 _REFERENCE_KINDS: dict[str, FieldKind] = {
     "string": "string",
@@ -42,16 +41,9 @@ _REFERENCE_KINDS: dict[str, FieldKind] = {
 }
 
 
-@cache
-def reference() -> dict[str, Any]:
-    data = json.loads(REFERENCE_DATA.read_text(encoding="utf-8"))
-    assert isinstance(data, dict)
-    return data
-
-
 def per_log_type(table: str) -> dict[str, Any]:
     """One of the data file's per-log-type tables, keyed by log type name."""
-    table_data = reference()[table]["log_types"]
+    table_data = reference_data()[table]["log_types"]
     assert isinstance(table_data, dict)
     return table_data
 
@@ -72,7 +64,7 @@ def reference_fields() -> dict[str, tuple[int, dict[str, FieldKind]]]:
 def possible_values(key: str) -> tuple[tuple[str, ...], str | None]:
     """A parameter's possible values as listed, and as the reference's text runs them together (None:
     the reference lists none; the values come from DOMAIN.md)."""
-    entry = reference()["enums"]["keys"][key]
+    entry = reference_data()["enums"]["keys"][key]
     return tuple(entry["values"]), entry["reference_text"]
 
 
@@ -100,7 +92,7 @@ REFERENCE_FILTER_KEYS = {
 
 
 def test_the_reference_data_says_where_it_came_from_and_when() -> None:
-    source = reference()["source"]
+    source = reference_data()["source"]
     assert "GET /log" in source["api_reference"]
     assert "DOMAIN.md" in source["domain"]
     assert date.fromisoformat(source["extracted_on"])
