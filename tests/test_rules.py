@@ -166,7 +166,9 @@ def test_enum_filter_values_are_the_documented_values(key: str) -> None:
     assert FILTER_ENUMS[key] == values
 
 
-@pytest.mark.parametrize(("log_type", "keys"), REFERENCE_FILTER_KEYS.items())
+@pytest.mark.parametrize(
+    ("log_type", "keys"), REFERENCE_FILTER_KEYS.items(), ids=[log_type.value for log_type in REFERENCE_FILTER_KEYS]
+)
 def test_filter_keys_the_reference_documents_are_accepted(log_type: LogType, keys: set[str]) -> None:
     assert keys <= set(RULES[log_type].filter_keys)
 
