@@ -1,6 +1,6 @@
-"""Fuzz soak: the property of ``tests/test_fuzz.py`` at 10,000 examples across every tool.
+"""Fuzz soak: the property of ``tests/fuzz/test_fuzz.py`` at 10,000 examples across every tool.
 
-Hypothesis draws (tool, arguments) from ``tests.fuzz_strategies.TOOL_CALLS`` (valid arguments,
+Hypothesis draws (tool, arguments) from ``tests.fuzz.strategies.TOOL_CALLS`` (valid arguments,
 real names with wrong or arbitrary JSON values, unknown keys) and each example runs through the
 SDK's in-memory ``Client`` against one server over the sandbox (a tenth of the default volume,
 every story planted; no rate limit). Failures are recorded, not raised, so the run goes on:
@@ -25,7 +25,8 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, given, seed, settings
 
 from bench.common import BenchResult, report, table
-from tests.fuzz_strategies import TOOL_CALLS, TOOLS, FuzzHarness, Outcome
+from tests.fuzz.harness import FuzzHarness, Outcome
+from tests.fuzz.strategies import TOOL_CALLS, TOOLS
 from truto_log_mcp.sandbox import Sandbox, SandboxConfig
 
 EXAMPLES = 10_000

@@ -3,31 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
-import httpx2
 import pytest
 from mcp import Client
-from pydantic import SecretStr
 
-from truto_log_mcp.sandbox import SANDBOX_TOKEN, Sandbox, SandboxConfig
-from truto_log_mcp.server import TrutoLogServer, build_server
-from truto_log_mcp.settings import Settings
+from tests.helpers import server_on
+from truto_log_mcp.sandbox import Sandbox, SandboxConfig
 
 
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-def sandbox_settings(**overrides: Any) -> Settings:
-    values: dict[str, Any] = {"api_token": SecretStr(SANDBOX_TOKEN), "base_url": "http://sandbox.test"}
-    values.update(overrides)
-    return Settings(**values)
-
-
-def server_on(sandbox: Sandbox, **settings: Any) -> TrutoLogServer:
-    return build_server(sandbox_settings(**settings), httpx2.ASGITransport(app=sandbox.app))
 
 
 @pytest.fixture(scope="session")

@@ -7,11 +7,10 @@ from typing import Any
 import pytest
 from mcp import Client
 
+from tests.helpers import server_on
 from truto_log_mcp.redact import redact_row, redact_text
 from truto_log_mcp.rules import LogType
 from truto_log_mcp.sandbox import Sandbox
-
-from .conftest import server_on
 
 pytestmark = pytest.mark.anyio
 

@@ -1,15 +1,17 @@
-"""The rule table against its sources: the API reference and DOMAIN.md."""
+"""The rule table against its sources: the API reference of GET /log and DOMAIN.md, as extracted once
+into ``tests/data/truto_log_api_reference.json`` (data this project owns: the tests read nothing outside it)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
+from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import get_args
+from typing import Any, get_args
 
 import pytest
 
+from tests.helpers import reference_data
 from truto_log_mcp.docs import causes_markdown, error_rules_markdown
 from truto_log_mcp.rules import (
     FILTER_ALIASES,
@@ -17,84 +19,16 @@ from truto_log_mcp.rules import (
     MCP_METHODS,
     REQUEST_TYPES,
     RULES,
+    SYNC_JOB_RUN_EVENTS,
     FieldKind,
     LogType,
     LogTypeName,
     markdown_table,
 )
 
-REFERENCE = Path(__file__).parents[2] / "shared" / "reference" / "truto-get-log-api.txt"
+# The facts come from tests/data/truto_log_api_reference.json (``reference_data``): Truto's API reference of
+# GET /log and DOMAIN.md, extracted once (its ``source`` header says which and when), never derived from rules.py.
 
-DOCUMENTED_FIELD_COUNTS = {
-    LogType.UNIFIED_PROXY_API: 33,
-    LogType.RAPID_BRIDGE: 15,
-    LogType.WEBHOOK: 11,
-    LogType.MCP: 36,
-    LogType.SYNC_JOB_CRON_TRIGGER: 8,
-}
-
-# DOMAIN.md, "The rows": fields that real rows carry but the API reference does not list.
-EXTRA_FIELDS = {
-    LogType.UNIFIED_PROXY_API: ("http_status_category", "tenant_id"),
-    LogType.MCP: ("http_status_category", "tenant_id", "result_count"),
-    LogType.RAPID_BRIDGE: (
-        "status",
-        "num_records",
-        "resource",
-        "retry_after",
-        "retry_count",
-        "webhook_successful",
-        "datastore_successful",
-        "sync_job_request_type",
-    ),
-    LogType.WEBHOOK: ("status", "resource", "method", "id"),
-    LogType.SYNC_JOB_CRON_TRIGGER: (
-        "entity_id",
-        "duration",
-        "integrated_account_id",
-        "integration",
-        "integrated_account_needs_reauth",
-    ),
-}
-
-# DOMAIN.md, "The filter rules": accepted `log_type_filter` keys per log type.
-FILTER_KEYS = {
-    LogType.UNIFIED_PROXY_API: {"request_type", "integrated_account_id", "environment_id", "integration"},
-    LogType.RAPID_BRIDGE: {
-        "sync_job_run_id",
-        "sync_job_id",
-        "sync_job_run_event",
-        "integrated_account_id",
-        "webhook_id",
-        "environment_id",
-        "integration",
-    },
-    LogType.WEBHOOK: {"webhook_id", "event", "environment_id"},
-    LogType.SYNC_JOB_CRON_TRIGGER: {"environment_id"},
-    LogType.MCP: {
-        "client_name",
-        "client_version",
-        "environment_id",
-        "integrated_account_id",
-        "integration",
-        "mcp_method",
-        "mcp_server_id",
-        "method",
-        "request_id",
-        "resource",
-        "tool_name",
-    },
-}
-
-# --- parsing the API reference -----------------------------------------------------------------
-
-_SECTION = re.compile(r"^(?P<type>[a-z_]+) · (?P<count>\d+) properties$")
-_NESTED = re.compile(r"^(?P<count>\d+) properties$")
-_FIELD = re.compile(
-    r"^(?P<name>[a-z][a-z0-9_]*?)"
-    r"(?P<type>string\[\]|object\[\]|string|integer|number|boolean|object|Record<string, any>)"
-    r"(?: · [a-z-]+)?$"
-)
 _REFERENCE_KINDS: dict[str, FieldKind] = {
     "string": "string",
     "integer": "integer",
@@ -107,26 +41,69 @@ _REFERENCE_KINDS: dict[str, FieldKind] = {
 }
 
 
+def per_log_type(table: str) -> dict[str, Any]:
+    """One of the data file's per-log-type tables, keyed by log type name."""
+    table_data = reference_data()[table]["log_types"]
+    assert isinstance(table_data, dict)
+    return table_data
+
+
 @cache
 def reference_fields() -> dict[str, tuple[int, dict[str, FieldKind]]]:
-    """Per log type section: the announced property count and the listed top-level fields with their kinds."""
-    sections: dict[str, tuple[int, dict[str, FieldKind]]] = {}
-    current: dict[str, FieldKind] | None = None
-    nested_to_skip = 0
-    for line in REFERENCE.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if section := _SECTION.match(line):
-            current = {}
-            sections[section.group("type")] = (int(section.group("count")), current)
-            nested_to_skip = 0
-        elif nested := _NESTED.match(line):
-            nested_to_skip = int(nested.group("count"))  # properties of an object[] field, not of the row
-        elif current is not None and (field := _FIELD.match(line)):
-            if nested_to_skip:
-                nested_to_skip -= 1
-                continue
-            current[field.group("name")] = _REFERENCE_KINDS[field.group("type")]
-    return sections
+    """Per log type section of the API reference: the announced property count and the listed top-level
+    fields with their kinds."""
+    return {
+        log_type: (
+            int(section["announced_property_count"]),
+            {name: _REFERENCE_KINDS[written] for name, written in section["fields"].items()},
+        )
+        for log_type, section in per_log_type("reference_fields").items()
+    }
+
+
+def possible_values(key: str) -> tuple[tuple[str, ...], str | None]:
+    """A parameter's possible values as listed, and as the reference's text runs them together (None:
+    the reference lists none; the values come from DOMAIN.md)."""
+    entry = reference_data()["enums"]["keys"][key]
+    return tuple(entry["values"]), entry["reference_text"]
+
+
+# DOMAIN.md, "The rows": how many fields the API reference lists per log type.
+DOCUMENTED_FIELD_COUNTS = {
+    LogType(log_type): int(count) for log_type, count in per_log_type("domain_field_counts").items()
+}
+
+# DOMAIN.md, "The rows": fields that real rows carry but the API reference does not list.
+EXTRA_FIELDS = {
+    LogType(log_type): tuple(name for name in names if name not in reference_fields()[log_type][1])
+    for log_type, names in per_log_type("domain_extra_fields").items()
+}
+
+# DOMAIN.md, "The filter rules": accepted `log_type_filter` keys per log type.
+FILTER_KEYS = {LogType(log_type): set(keys) for log_type, keys in per_log_type("domain_filter_keys").items()}
+
+# The API reference: the `log_type_filter` keys it documents, per log type it says they can be used with.
+REFERENCE_FILTER_KEYS = {
+    LogType(log_type): set(keys) for log_type, keys in per_log_type("reference_filter_keys").items()
+}
+
+
+# --- the data file -----------------------------------------------------------------------------
+
+
+def test_the_reference_data_says_where_it_came_from_and_when() -> None:
+    source = reference_data()["source"]
+    assert "GET /log" in source["api_reference"]
+    assert "DOMAIN.md" in source["domain"]
+    assert date.fromisoformat(source["extracted_on"])
+
+
+def test_the_domain_tables_cover_every_log_type() -> None:
+    every_type = set(LogType)
+    assert set(DOCUMENTED_FIELD_COUNTS) == set(EXTRA_FIELDS) == set(FILTER_KEYS) == every_type
+
+
+# --- the API reference -------------------------------------------------------------------------
 
 
 def test_reference_has_a_section_for_every_log_type() -> None:
@@ -160,19 +137,40 @@ def test_field_kinds_match_the_reference_types(log_type: LogType) -> None:
     assert kinds == fields
 
 
-def _possible_values_after(field_line: str) -> str:
-    """The "Possible values:" line of the first field of that name (values run together in the text)."""
-    lines = [line.strip() for line in REFERENCE.read_text(encoding="utf-8").splitlines()]
-    following = lines[lines.index(field_line) :]
-    return following[following.index("Possible values:") + 1]
-
-
 def test_mcp_methods_match_the_reference_possible_values() -> None:
-    assert "".join(MCP_METHODS) == _possible_values_after("mcp_methodstring")
+    values, reference_text = possible_values("mcp_method")
+    assert "".join(MCP_METHODS) == reference_text
+    assert MCP_METHODS == values
 
 
 def test_request_types_match_the_reference_possible_values() -> None:
-    assert "".join(REQUEST_TYPES) == _possible_values_after("request_typestring")
+    values, reference_text = possible_values("request_type")
+    assert "".join(REQUEST_TYPES) == reference_text
+    assert REQUEST_TYPES == values
+
+
+def test_log_types_match_the_reference_possible_values() -> None:
+    values, reference_text = possible_values("log_type")
+    assert "".join(log_type.value for log_type in LogType) == reference_text
+    assert tuple(log_type.value for log_type in LogType) == values
+
+
+def test_sync_job_run_events_match_the_domain_values() -> None:
+    values, _text = possible_values("sync_job_run_event")
+    assert SYNC_JOB_RUN_EVENTS == values
+
+
+@pytest.mark.parametrize("key", sorted(FILTER_ENUMS))
+def test_enum_filter_values_are_the_documented_values(key: str) -> None:
+    values, _text = possible_values(key)
+    assert FILTER_ENUMS[key] == values
+
+
+@pytest.mark.parametrize(
+    ("log_type", "keys"), REFERENCE_FILTER_KEYS.items(), ids=[log_type.value for log_type in REFERENCE_FILTER_KEYS]
+)
+def test_filter_keys_the_reference_documents_are_accepted(log_type: LogType, keys: set[str]) -> None:
+    assert keys <= set(RULES[log_type].filter_keys)
 
 
 # --- counts and extra fields (DOMAIN.md) -------------------------------------------------------

@@ -30,6 +30,7 @@ from mcp.client.stdio import stdio_client
 from mcp_types import CallToolResult
 from pydantic import SecretStr
 
+from tests.helpers import text_of
 from truto_log_mcp.sandbox import STORIES, Fault, Sandbox, SandboxConfig, serving
 from truto_log_mcp.server import TrutoLogServer, build_server
 from truto_log_mcp.settings import Settings
@@ -75,8 +76,7 @@ class Transcript:
         self.parts: list[str] = []
 
     def result(self, what: str, result: CallToolResult) -> None:
-        texts = [block.text for block in result.content if block.type == "text"]
-        self.parts.append(f"{what}: " + "\n".join(texts) + "\n" + json.dumps(result.structured_content))
+        self.parts.append(f"{what}: " + text_of(result) + "\n" + json.dumps(result.structured_content))
 
     def exception(self, what: str, error: BaseException) -> None:
         self.parts.append(f"{what} raised: " + "".join(traceback.format_exception(error)))
@@ -119,6 +119,8 @@ def canary_settings(**overrides: Any) -> Settings:
         "retry_after_cap_s": 0.5,
         "call_deadline_s": 5.0,
         "request_timeout_s": 2.0,
+        "backoff_initial_s": 0.01,
+        "backoff_max_s": 0.02,
         "scan_concurrency": 1,
         "log_level": "DEBUG",
     }
@@ -271,7 +273,7 @@ async def test_an_echoed_error_message_is_shown_with_the_token_redacted(client: 
     """What the server shows of an upstream error body: its message, less the secret."""
     upstream.faults.append(Fault(status=400, body=echo_body(400)))
     result = await client.call_tool("search_logs", {"log_type": "webhook"})
-    text = "\n".join(block.text for block in result.content if block.type == "text")
+    text = text_of(result)
     assert text.startswith("[upstream_rejected]")
     assert "limit must be at most 100" in text
     assert not leaks(text)
@@ -280,7 +282,7 @@ async def test_an_echoed_error_message_is_shown_with_the_token_redacted(client: 
 async def test_an_echo_in_the_error_field_is_redacted_too(client: Client, upstream: Sandbox) -> None:
     upstream.faults.append(Fault(status=400, body=echo_body(400, field="error")))
     result = await client.call_tool("search_logs", {"log_type": "webhook"})
-    text = "\n".join(block.text for block in result.content if block.type == "text")
+    text = text_of(result)
     assert text.startswith("[upstream_rejected]")
     assert not leaks(text)
 
@@ -290,7 +292,7 @@ async def test_an_echo_cut_by_the_message_cap_leaks_no_part_of_the_token(client:
     message = "x" * 270 + f" {CANARY} was refused"
     upstream.faults.append(Fault(status=400, body=json.dumps({"statusCode": 400, "message": message}).encode()))
     result = await client.call_tool("search_logs", {"log_type": "webhook"})
-    text = "\n".join(block.text for block in result.content if block.type == "text")
+    text = text_of(result)
     assert text.startswith("[upstream_rejected]")
     assert not leaks(text), text[-120:]
 
@@ -334,19 +336,33 @@ async def test_the_demo_output_never_contains_the_token() -> None:
     assert not leaks(output)
 
 
+async def run_clis(*commands: tuple[list[str], dict[str, str]]) -> list[str]:
+    """Run independent ``truto-log-mcp`` commands at once (each is a process start); their outputs in order."""
+    outputs = [""] * len(commands)
+
+    async def run(index: int, arguments: list[str], env: dict[str, str]) -> None:
+        outputs[index] = await run_cli(*arguments, env=env)
+
+    async with anyio.create_task_group() as group:
+        for index, (arguments, env) in enumerate(commands):
+            group.start_soon(run, index, arguments, env)
+    return outputs
+
+
 async def test_the_call_command_output_never_contains_the_token(upstream: Sandbox) -> None:
     async with serving(upstream) as url:
         env = command_env(TRUTO_BASE_URL=url)
-        outputs = [
-            await run_cli("call", "search_logs", '{"log_type": "webhook", "limit": 3}', env=env),
-            await run_cli("call", "--json", "summarize_errors", '{"log_type": "webhook"}', env=env),
-            await run_cli("call", "search_logs", '{"log_type": "webhooks"}', env=env),
-        ]
+        # None of these meets a fault: they may run at once. The last never reaches the upstream.
+        outputs = await run_clis(
+            (["call", "search_logs", '{"log_type": "webhook", "limit": 3}'], env),
+            (["call", "--json", "summarize_errors", '{"log_type": "webhook"}'], env),
+            (["call", "search_logs", '{"log_type": "webhooks"}'], env),
+            (["call", "search_logs", "{}"], {**env, "TRUTO_CALL_DEADLINE_S": "soon"}),
+        )
         upstream.faults.append(Fault(status=401))
         outputs.append(await run_cli("call", "search_logs", '{"log_type": "webhook"}', env=env))
-    outputs.append(await run_cli("call", "search_logs", "{}", env={**env, "TRUTO_CALL_DEADLINE_S": "soon"}))
     assert "webhook: 3 rows" in outputs[0]
-    assert "[auth_failed]" in outputs[3]
+    assert "[auth_failed]" in outputs[4]
     assert [output[:300] for output in outputs if leaks(output)] == []
 
 

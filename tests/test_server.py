@@ -7,24 +7,12 @@ from typing import Any
 
 import pytest
 from mcp import Client
-from mcp_types import CallToolResult
 
+from tests.helpers import server_on, structured, text_of
 from truto_log_mcp.rules import LogType
 from truto_log_mcp.sandbox import Fault, Sandbox
 
-from .conftest import server_on
-
 pytestmark = pytest.mark.anyio
-
-
-def text_of(result: CallToolResult) -> str:
-    return "\n".join(block.text for block in result.content if block.type == "text")
-
-
-def structured(result: CallToolResult) -> dict[str, Any]:
-    assert not result.is_error, text_of(result)
-    assert isinstance(result.structured_content, dict)
-    return dict(result.structured_content)
 
 
 async def page_through(client: Client, arguments: dict[str, Any]) -> tuple[list[list[Any]], int]:

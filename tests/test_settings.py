@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from truto_log_mcp.cli.main import main
 from truto_log_mcp.settings import Settings
+from truto_log_mcp.upstream.client import RetryPolicy
 
 
 def test_defaults_point_at_truto() -> None:
@@ -40,3 +41,19 @@ def test_the_cli_refuses_a_bad_configuration_with_exit_2(
     monkeypatch.setenv("TRUTO_BASE_URL", "http://api.truto.one")
     assert main(["call", "describe_log_types"]) == 2
     assert "TRUTO_BASE_URL must be an https:// URL" in capsys.readouterr().err
+
+
+def test_the_back_off_defaults_are_the_retry_policy_s() -> None:
+    settings = Settings()
+    assert (settings.backoff_initial_s, settings.backoff_max_s) == (0.5, 8.0)
+    assert (settings.backoff_initial_s, settings.backoff_max_s) == (
+        RetryPolicy().backoff_initial_s,
+        RetryPolicy().backoff_max_s,
+    )
+
+
+def test_the_back_off_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRUTO_BACKOFF_INITIAL_S", "0.01")
+    monkeypatch.setenv("TRUTO_BACKOFF_MAX_S", "0.02")
+    settings = Settings()
+    assert (settings.backoff_initial_s, settings.backoff_max_s) == (0.01, 0.02)

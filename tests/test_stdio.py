@@ -9,12 +9,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from typing import Any
 
 import httpx2
 import pytest
 from mcp import Client, StdioServerParameters
 
+from tests.helpers import structured
 from truto_log_mcp.sandbox import SANDBOX_TOKEN
 
 pytestmark = pytest.mark.anyio
@@ -58,12 +58,6 @@ def stdio_server(env: dict[str, str]) -> StdioServerParameters:
         args=["-m", "truto_log_mcp", "serve"],
         env={"PATH": os.environ.get("PATH", ""), **env},
     )
-
-
-def structured(result: Any) -> dict[str, Any]:
-    assert not result.is_error, result.content
-    assert isinstance(result.structured_content, dict)
-    return result.structured_content
 
 
 async def test_search_and_get_log_over_stdio_against_real_http(sandbox_url: str) -> None:

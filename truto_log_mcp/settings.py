@@ -67,6 +67,15 @@ class Settings(BaseSettings):
         le=120,
         description="Longest `Retry-After` waited out; a longer one answers `[rate_limited]` at once, with the wait.",
     )
+    backoff_initial_s: float = Field(
+        0.5,
+        gt=0,
+        le=60,
+        description="First back-off before retrying a 5xx or timeout (doubles each attempt, plus jitter).",
+    )
+    backoff_max_s: float = Field(
+        8.0, gt=0, le=300, description="Longest back-off between two attempts, jitter included."
+    )
 
     rate_budget: int = Field(
         250,

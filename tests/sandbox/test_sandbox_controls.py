@@ -11,6 +11,7 @@ import httpx2
 import pytest
 from starlette.applications import Starlette
 
+from tests.helpers import sandbox_http
 from truto_log_mcp.rules import LogType
 from truto_log_mcp.sandbox import SANDBOX_TOKEN, Fault, RecordedRequest, Sandbox, SandboxConfig, create_app, serving
 
@@ -28,14 +29,6 @@ def small(**overrides: Any) -> Sandbox:
     return Sandbox(SandboxConfig(now=NOW, generate=False, extra_rows=PLANTED, **overrides))
 
 
-def client(sandbox: Sandbox, token: str = SANDBOX_TOKEN) -> httpx2.AsyncClient:
-    return httpx2.AsyncClient(
-        transport=httpx2.ASGITransport(app=sandbox.app),
-        base_url="http://sandbox",
-        headers={"Authorization": f"Bearer {token}"},
-    )
-
-
 async def get_log(http: httpx2.AsyncClient) -> httpx2.Response:
     return await http.get("/log", params={"log_type": "mcp"})
 
@@ -46,7 +39,7 @@ async def get_log(http: httpx2.AsyncClient) -> httpx2.Response:
 @pytest.mark.anyio
 async def test_requests_beyond_the_rate_limit_get_429_with_retry_after() -> None:
     sandbox = small(rate_limit=(3, 10.0))
-    async with client(sandbox) as http:
+    async with sandbox_http(sandbox) as http:
         statuses = [(await get_log(http)).status_code for _ in range(3)]
         limited = await get_log(http)
     assert statuses == [200, 200, 200]
@@ -59,7 +52,7 @@ async def test_requests_beyond_the_rate_limit_get_429_with_retry_after() -> None
 @pytest.mark.anyio
 async def test_rejected_requests_are_recorded_too() -> None:
     sandbox = small(rate_limit=(1, 10.0))
-    async with client(sandbox) as http:
+    async with sandbox_http(sandbox) as http:
         await get_log(http)
         await get_log(http)
     assert [request.status for request in sandbox.requests] == [200, 429]
@@ -68,7 +61,7 @@ async def test_rejected_requests_are_recorded_too() -> None:
 @pytest.mark.anyio
 async def test_rate_limit_admits_again_once_the_window_has_slid() -> None:
     sandbox = small(rate_limit=(2, 0.5))
-    async with client(sandbox) as http:
+    async with sandbox_http(sandbox) as http:
         first = [(await get_log(http)).status_code for _ in range(3)]
         await anyio.sleep(0.55)
         later = (await get_log(http)).status_code
@@ -79,7 +72,7 @@ async def test_rate_limit_admits_again_once_the_window_has_slid() -> None:
 @pytest.mark.anyio
 async def test_no_rate_limit_when_configured_off() -> None:
     sandbox = small(rate_limit=None)
-    async with client(sandbox) as http:
+    async with sandbox_http(sandbox) as http:
         statuses = {(await get_log(http)).status_code for _ in range(50)}
     assert statuses == {200}
 
@@ -100,7 +93,7 @@ def test_max_requests_in_any_window_counts_the_densest_window() -> None:
 async def test_status_fault_answers_that_status_with_the_error_body_and_retry_after() -> None:
     sandbox = small()
     sandbox.faults.append(Fault(status=503, retry_after=2))
-    async with client(sandbox) as http:
+    async with sandbox_http(sandbox) as http:
         faulted = await get_log(http)
     assert faulted.status_code == 503
     assert faulted.headers["retry-after"] == "2"
@@ -111,7 +104,7 @@ async def test_status_fault_answers_that_status_with_the_error_body_and_retry_af
 async def test_body_fault_sends_the_raw_bytes_as_json() -> None:
     sandbox = small()
     sandbox.faults.append(Fault(body=b'{"result": [tru'))
-    async with client(sandbox) as http:
+    async with sandbox_http(sandbox) as http:
         faulted = await get_log(http)
     assert faulted.status_code == 200
     assert faulted.headers["content-type"] == "application/json"
@@ -122,7 +115,7 @@ async def test_body_fault_sends_the_raw_bytes_as_json() -> None:
 async def test_hang_fault_delays_then_answers_normally() -> None:
     sandbox = small()
     sandbox.faults.append(Fault(hang_s=0.2))
-    async with client(sandbox) as http:
+    async with sandbox_http(sandbox) as http:
         started = time.monotonic()
         response = await get_log(http)
     assert time.monotonic() - started >= 0.2
@@ -133,7 +126,7 @@ async def test_hang_fault_delays_then_answers_normally() -> None:
 async def test_hang_fault_can_be_cancelled() -> None:
     sandbox = small()
     sandbox.faults.append(Fault(hang_s=30))
-    async with client(sandbox) as http:
+    async with sandbox_http(sandbox) as http:
         started = time.monotonic()
         with anyio.move_on_after(0.1):
             await get_log(http)
@@ -144,7 +137,7 @@ async def test_hang_fault_can_be_cancelled() -> None:
 async def test_faults_are_consumed_one_per_request_in_order() -> None:
     sandbox = small()
     sandbox.faults.extend([Fault(status=500), Fault(status=429, retry_after=1)])
-    async with client(sandbox) as http:
+    async with sandbox_http(sandbox) as http:
         statuses = [(await get_log(http)).status_code for _ in range(3)]
     assert statuses == [500, 429, 200]
     assert not sandbox.faults
@@ -159,14 +152,14 @@ async def test_faults_are_consumed_one_per_request_in_order() -> None:
 async def test_faults_come_before_auth() -> None:
     sandbox = small()
     sandbox.faults.append(Fault(status=502))
-    async with client(sandbox, token="wrong") as http:
+    async with sandbox_http(sandbox, token="wrong") as http:
         assert (await get_log(http)).status_code == 502
 
 
 @pytest.mark.anyio
 async def test_latency_is_added_to_every_request() -> None:
     sandbox = small(latency_s=0.1)
-    async with client(sandbox) as http:
+    async with sandbox_http(sandbox) as http:
         started = time.monotonic()
         await get_log(http)
         await http.get("/healthz")

@@ -9,6 +9,7 @@ from typing import Any
 import httpx2
 import pytest
 
+from tests.helpers import sandbox_http
 from truto_log_mcp.rules import RULES, LogType
 from truto_log_mcp.sandbox import SANDBOX_TOKEN, Sandbox, SandboxConfig
 
@@ -28,11 +29,7 @@ def sandbox() -> Sandbox:
 
 @pytest.fixture
 async def http(sandbox: Sandbox) -> AsyncIterator[httpx2.AsyncClient]:
-    async with httpx2.AsyncClient(
-        transport=httpx2.ASGITransport(app=sandbox.app),
-        base_url="http://sandbox",
-        headers={"Authorization": f"Bearer {SANDBOX_TOKEN}"},
-    ) as client:
+    async with sandbox_http(sandbox) as client:
         yield client
 
 
@@ -69,8 +66,8 @@ async def test_token_without_bearer_scheme_is_401(http: httpx2.AsyncClient) -> N
 
 @pytest.mark.anyio
 async def test_configured_token_replaces_the_default() -> None:
-    app = Sandbox(SandboxConfig(now=NOW, generate=False, token="other")).app
-    async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url="http://sandbox") as client:
+    other = Sandbox(SandboxConfig(now=NOW, generate=False, token="other"))
+    async with sandbox_http(other, token=None) as client:
         accepted = await client.get("/log?log_type=mcp", headers={"Authorization": "Bearer other"})
         rejected = await client.get("/log?log_type=mcp", headers={"Authorization": f"Bearer {SANDBOX_TOKEN}"})
     assert accepted.status_code == 200
@@ -205,12 +202,8 @@ async def test_lt_without_gt_applies_no_time_filter(http: httpx2.AsyncClient) ->
 @pytest.mark.anyio
 async def test_limit_defaults_to_100() -> None:
     planted = [{"timestamp": f"2026-05-15T10:{i // 60:02d}:{i % 60:02d}Z", "webhook_id": "w"} for i in range(150)]
-    app = Sandbox(SandboxConfig(now=NOW, generate=False, extra_rows={LogType.WEBHOOK: planted})).app
-    async with httpx2.AsyncClient(
-        transport=httpx2.ASGITransport(app=app),
-        base_url="http://sandbox",
-        headers={"Authorization": "Bearer " + SANDBOX_TOKEN},
-    ) as client:
+    sandbox = Sandbox(SandboxConfig(now=NOW, generate=False, extra_rows={LogType.WEBHOOK: planted}))
+    async with sandbox_http(sandbox) as client:
         response = await client.get("/log", params={"log_type": "webhook"})
     assert len(response.json()["result"]) == 100
     assert response.json()["next_cursor"]

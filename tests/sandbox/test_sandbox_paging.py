@@ -9,6 +9,7 @@ from typing import Any
 import httpx2
 import pytest
 
+from tests.helpers import sandbox_http
 from truto_log_mcp.rules import LogType
 from truto_log_mcp.sandbox import SANDBOX_TOKEN, STORIES, Sandbox, SandboxConfig
 
@@ -29,18 +30,10 @@ def world() -> Sandbox:
     return Sandbox(SandboxConfig(now=NOW, scale=0.5, rate_limit=None))
 
 
-def client(app: Any) -> httpx2.AsyncClient:
-    return httpx2.AsyncClient(
-        transport=httpx2.ASGITransport(app=app),
-        base_url="http://sandbox",
-        headers={"Authorization": f"Bearer {SANDBOX_TOKEN}"},
-    )
-
-
 @pytest.fixture
 async def http(world: Sandbox) -> AsyncIterator[httpx2.AsyncClient]:
     world.requests.clear()
-    async with client(world.app) as connected:
+    async with sandbox_http(world) as connected:
         yield connected
 
 
@@ -239,7 +232,7 @@ def edges() -> Sandbox:
 @pytest.mark.anyio
 async def test_window_bounds_are_exclusive(edges: Sandbox) -> None:
     params = {"log_type": "webhook", "created_at[gt]": "2026-05-15T10:00:00Z", "created_at[lt]": "2026-05-15T12:00:00Z"}
-    async with client(edges.app) as http:
+    async with sandbox_http(edges) as http:
         events = [row["event"] for row in (await http.get("/log", params=params)).json()["result"]]
     assert "at-gt" not in events and "at-lt" not in events
     assert events[0] == "just-before-lt" and events[-1] == "just-after-gt"
@@ -247,7 +240,7 @@ async def test_window_bounds_are_exclusive(edges: Sandbox) -> None:
 
 @pytest.mark.anyio
 async def test_rows_with_equal_timestamps_page_stably_one_by_one(edges: Sandbox) -> None:
-    async with client(edges.app) as http:
+    async with sandbox_http(edges) as http:
         got, pages = await fetch_all(http, {"log_type": "webhook", "limit": "1"})
     assert pages == len(EDGE_ROWS[LogType.WEBHOOK])
     assert [row["event"] for row in got if row["event"].startswith("tie-")] == [f"tie-{i}" for i in range(5)]
@@ -255,7 +248,7 @@ async def test_rows_with_equal_timestamps_page_stably_one_by_one(edges: Sandbox)
 
 @pytest.mark.anyio
 async def test_empty_fields_are_dropped_from_rows(edges: Sandbox) -> None:
-    async with client(edges.app) as http:
+    async with sandbox_http(edges) as http:
         rows = (await http.get("/log", params={"log_type": "webhook"})).json()["result"]
     sparse = next(row for row in rows if row["event"] == "sparse")
     assert sparse == {"timestamp": "2026-05-15T11:30:00Z", "webhook_id": "w", "event": "sparse", "log_type": "webhook"}
@@ -264,7 +257,7 @@ async def test_empty_fields_are_dropped_from_rows(edges: Sandbox) -> None:
 @pytest.mark.anyio
 async def test_nested_shape_wraps_fields_in_metadata() -> None:
     nested = Sandbox(SandboxConfig(now=NOW, generate=False, extra_rows=EDGE_ROWS, row_shape="nested"))
-    async with client(nested.app) as http:
+    async with sandbox_http(nested) as http:
         rows = (await http.get("/log", params={"log_type": "webhook", "limit": "100"})).json()["result"]
     flat = nested.rows(LogType.WEBHOOK)
     assert [set(row) for row in rows] == [{"_id", "timestamp", "metadata"}] * len(flat)

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from mcp_types import CallToolResult
-
 from truto_log_mcp.rules import LogType
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -68,13 +66,3 @@ def planted() -> dict[LogType, list[dict[str, Any]]]:
     ]
     old = [unified(60 * 24 * 40, 500, "jira", logs=["Provider error: Jira responded 500"])]
     return {LogType.UNIFIED_PROXY_API: rows + old, LogType.WEBHOOK: webhooks}
-
-
-def data(result: CallToolResult) -> dict[str, Any]:
-    assert not result.is_error, result.content
-    assert isinstance(result.structured_content, dict)
-    return dict(result.structured_content)
-
-
-def text(result: CallToolResult) -> str:
-    return "\n".join(block.text for block in result.content if block.type == "text")

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from mcp import Client
 
-from tests.conftest import server_on
-from tests.tools.scenario import data, text
+from tests.helpers import server_on, structured, text_of
 from truto_log_mcp.sandbox import Sandbox
 
 pytestmark = pytest.mark.anyio
@@ -17,7 +16,7 @@ pytestmark = pytest.mark.anyio
 
 async def test_log_stats_counts_errors_and_percentiles_per_group(scenario: Sandbox) -> None:
     async with Client(server_on(scenario)) as client:
-        stats = data(
+        stats = structured(
             await client.call_tool("log_stats", {"log_type": "unified_proxy_api", "group_by": ["integration"]})
         )
     groups = {group["key"]["integration"]: group for group in stats["groups"]}
@@ -30,13 +29,15 @@ async def test_log_stats_counts_errors_and_percentiles_per_group(scenario: Sandb
 
 async def test_log_stats_applies_match_after_fetching(scenario: Sandbox) -> None:
     async with Client(server_on(scenario)) as client:
-        stats = data(await client.call_tool("log_stats", {"log_type": "unified_proxy_api", "match": {"status": "5xx"}}))
+        stats = structured(
+            await client.call_tool("log_stats", {"log_type": "unified_proxy_api", "match": {"status": "5xx"}})
+        )
     assert stats["total"]["count"] == 5
 
 
 async def test_log_stats_buckets_by_time(scenario: Sandbox) -> None:
     async with Client(server_on(scenario)) as client:
-        stats = data(await client.call_tool("log_stats", {"log_type": "webhook", "since": "3h", "bucket": "1h"}))
+        stats = structured(await client.call_tool("log_stats", {"log_type": "webhook", "since": "3h", "bucket": "1h"}))
     assert sum(bucket["count"] for bucket in stats["buckets"]) == 10
 
 
@@ -45,7 +46,7 @@ async def test_log_stats_compares_with_the_previous_window(scenario: Sandbox) ->
         result = await client.call_tool(
             "log_stats", {"log_type": "unified_proxy_api", "since": "1d", "compare_previous": True}
         )
-    stats = data(result)
+    stats = structured(result)
     assert stats["comparison"] is not None
     assert "rows 0 -> 30" in stats["comparison"]["total"]
 
@@ -54,13 +55,13 @@ async def test_too_many_buckets_are_refused_with_the_smallest_size(scenario: San
     async with Client(server_on(scenario)) as client:
         result = await client.call_tool("log_stats", {"log_type": "webhook", "since": "7d", "bucket": "1m"})
     assert result.is_error
-    assert text(result).startswith("[invalid_argument]")
-    assert "at least" in text(result)
+    assert text_of(result).startswith("[invalid_argument]")
+    assert "at least" in text_of(result)
     assert scenario.requests == []
 
 
 async def test_group_by_an_unknown_field_is_refused(scenario: Sandbox) -> None:
     async with Client(server_on(scenario)) as client:
         result = await client.call_tool("log_stats", {"log_type": "webhook", "group_by": ["webhok_id"]})
-    assert text(result).startswith("[invalid_argument]")
-    assert "did you mean `webhook_id`" in text(result).lower()
+    assert text_of(result).startswith("[invalid_argument]")
+    assert "did you mean `webhook_id`" in text_of(result).lower()

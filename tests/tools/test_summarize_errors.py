@@ -6,8 +6,7 @@ import anyio
 import pytest
 from mcp import Client
 
-from tests.conftest import server_on
-from tests.tools.scenario import data, text
+from tests.helpers import server_on, structured, text_of
 from truto_log_mcp.sandbox import Sandbox, SandboxConfig
 
 pytestmark = pytest.mark.anyio
@@ -18,7 +17,7 @@ pytestmark = pytest.mark.anyio
 
 async def test_summarize_errors_counts_every_planted_error_by_cause(scenario: Sandbox) -> None:
     async with Client(server_on(scenario)) as client:
-        summary = data(await client.call_tool("summarize_errors", {"since": "24h"}))
+        summary = structured(await client.call_tool("summarize_errors", {"since": "24h"}))
     assert summary["rows_scanned"] == 40
     assert summary["errors"] == 19
     by_cause = {group["cause"]: group for group in summary["groups"]}
@@ -33,7 +32,7 @@ async def test_summarize_errors_counts_every_planted_error_by_cause(scenario: Sa
 
 async def test_one_cause_with_varying_ids_is_one_group(scenario: Sandbox) -> None:
     async with Client(server_on(scenario)) as client:
-        summary = data(await client.call_tool("summarize_errors", {"log_type": "unified_proxy_api"}))
+        summary = structured(await client.call_tool("summarize_errors", {"log_type": "unified_proxy_api"}))
     provider = [group for group in summary["groups"] if group["cause"] == "provider_error"]
     assert len(provider) == 1
     assert "<" in provider[0]["template"]
@@ -41,15 +40,15 @@ async def test_one_cause_with_varying_ids_is_one_group(scenario: Sandbox) -> Non
 
 async def test_example_refs_open_the_rows_with_get_log(scenario: Sandbox) -> None:
     async with Client(server_on(scenario)) as client:
-        summary = data(await client.call_tool("summarize_errors", {"log_type": "webhook"}))
+        summary = structured(await client.call_tool("summarize_errors", {"log_type": "webhook"}))
         ref = summary["groups"][0]["example_refs"][0]
-        row = data(await client.call_tool("get_log", {"ref": ref}))
+        row = structured(await client.call_tool("get_log", {"ref": ref}))
     assert row["row"]["webhook_endpoint_status"] == 503
 
 
 async def test_group_by_a_field_groups_by_its_values(scenario: Sandbox) -> None:
     async with Client(server_on(scenario)) as client:
-        summary = data(
+        summary = structured(
             await client.call_tool("summarize_errors", {"log_type": "unified_proxy_api", "group_by": ["integration"]})
         )
     assert {group["key"]["integration"]: group["count"] for group in summary["groups"]} == {
@@ -60,7 +59,9 @@ async def test_group_by_a_field_groups_by_its_values(scenario: Sandbox) -> None:
 
 async def test_a_window_longer_than_a_month_is_analysed_whole(scenario: Sandbox) -> None:
     async with Client(server_on(scenario)) as client:
-        summary = data(await client.call_tool("summarize_errors", {"log_type": "unified_proxy_api", "since": "45d"}))
+        summary = structured(
+            await client.call_tool("summarize_errors", {"log_type": "unified_proxy_api", "since": "45d"})
+        )
     assert summary["rows_scanned"] == 31
     assert any(group["integrations"]["top"] == {"jira": 1} for group in summary["groups"])
 
@@ -68,9 +69,9 @@ async def test_a_window_longer_than_a_month_is_analysed_whole(scenario: Sandbox)
 async def test_filters_skip_log_types_that_cannot_take_them(scenario: Sandbox) -> None:
     async with Client(server_on(scenario)) as client:
         result = await client.call_tool("summarize_errors", {"filters": {"integration": "hubspot"}})
-    summary = data(result)
+    summary = structured(result)
     assert summary["errors"] == 10
-    assert "skipped: webhook (cannot filter by integration)" in text(result)
+    assert "skipped: webhook (cannot filter by integration)" in text_of(result)
 
 
 async def test_a_row_budget_stop_is_stated(sandbox: Sandbox) -> None:
@@ -78,10 +79,10 @@ async def test_a_row_budget_stop_is_stated(sandbox: Sandbox) -> None:
         result = await client.call_tool(
             "summarize_errors", {"log_type": "unified_proxy_api", "since": "14d", "max_rows": 300}
         )
-    summary = data(result)
+    summary = structured(result)
     assert not summary["coverage"][0]["complete"]
     assert summary["coverage"][0]["stopped_by"] == "row_budget"
-    assert "PARTIAL" in text(result)
+    assert "PARTIAL" in text_of(result)
 
 
 async def test_summaries_send_progress_to_clients_that_ask(sandbox: Sandbox) -> None:
@@ -119,4 +120,4 @@ async def test_a_session_over_its_scan_limit_is_told_it_is_busy() -> None:
             await anyio.sleep(0.2)
             second = await client.call_tool("log_stats", {"log_type": "webhook"})
             assert second.is_error
-            assert text(second).startswith("[busy]")
+            assert text_of(second).startswith("[busy]")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from mcp import Client
 
-from tests.tools.scenario import data, text
+from tests.helpers import structured, text_of
 from truto_log_mcp.sandbox import STORIES
 
 pytestmark = pytest.mark.anyio
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.anyio
 )
 async def test_trace_sync_run_diagnoses_the_planted_runs(client: Client, story: str, outcome: str, cause: str) -> None:
     run_id = STORIES[story].ids["sync_job_run_id"]
-    trace = data(await client.call_tool("trace_sync_run", {"sync_job_run_id": run_id}))
+    trace = structured(await client.call_tool("trace_sync_run", {"sync_job_run_id": run_id}))
     assert trace["outcome"] == outcome
     assert trace["diagnosis"]["cause"] == cause
     assert trace["diagnosis"]["evidence"]
@@ -33,15 +33,15 @@ async def test_trace_sync_run_diagnoses_the_planted_runs(client: Client, story: 
 
 async def test_trace_sync_run_attaches_refs_that_open_the_evidence(client: Client) -> None:
     run_id = STORIES["expired_auth"].ids["sync_job_run_id"]
-    trace = data(await client.call_tool("trace_sync_run", {"sync_job_run_id": run_id}))
+    trace = structured(await client.call_tool("trace_sync_run", {"sync_job_run_id": run_id}))
     ref = trace["diagnosis"]["evidence"][0]["refs"][0]
-    row = data(await client.call_tool("get_log", {"ref": ref}))
+    row = structured(await client.call_tool("get_log", {"ref": ref}))
     assert row["row"].get("sync_job_run_id") == run_id or row["log_type"] == "sync_job_cron_trigger"
 
 
 async def test_trace_sync_run_finds_the_cron_trigger_and_deliveries(client: Client) -> None:
     run_id = STORIES["delivery_failure"].ids["sync_job_run_id"]
-    trace = data(await client.call_tool("trace_sync_run", {"sync_job_run_id": run_id}))
+    trace = structured(await client.call_tool("trace_sync_run", {"sync_job_run_id": run_id}))
     assert trace["cron_trigger"]["found"] is True
     assert trace["webhook_deliveries"]["count"] > 0
     assert trace["webhook_deliveries"]["rejected_413"] == 1
@@ -49,14 +49,14 @@ async def test_trace_sync_run_finds_the_cron_trigger_and_deliveries(client: Clie
 
 async def test_an_unknown_run_says_where_it_looked(client: Client) -> None:
     result = await client.call_tool("trace_sync_run", {"sync_job_run_id": "00000000-0000-4000-8000-000000000000"})
-    trace = data(result)
+    trace = structured(result)
     assert trace["outcome"] == "not_found"
     assert "all retained logs" in trace["searched"][0]
-    assert "Looked in: rapid_bridge" in text(result)
+    assert "Looked in: rapid_bridge" in text_of(result)
 
 
 async def test_trace_sync_run_within_a_window(client: Client) -> None:
     run_id = STORIES["stuck_run"].ids["sync_job_run_id"]
-    trace = data(await client.call_tool("trace_sync_run", {"sync_job_run_id": run_id, "since": "2h"}))
+    trace = structured(await client.call_tool("trace_sync_run", {"sync_job_run_id": run_id, "since": "2h"}))
     assert trace["outcome"] == "stuck"
     assert "rapid_bridge" in trace["searched"][0]

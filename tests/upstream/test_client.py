@@ -4,13 +4,12 @@ cannot produce (a closed port, wrong shapes), a real closed port or a MockTransp
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import httpx2
 import pytest
-from pydantic import SecretStr
 
+from tests.helpers import sandbox_http, truto_client
 from truto_log_mcp.errors import (
     AuthFailed,
     DeadlineExceeded,
@@ -32,14 +31,8 @@ FAST = RetryPolicy(
 PARAMS = wire_params(LogType.WEBHOOK, None, (), 5)
 
 
-@pytest.fixture
-async def http(sandbox: Sandbox) -> AsyncIterator[httpx2.AsyncClient]:
-    async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=sandbox.app), base_url="http://sandbox.test") as c:
-        yield c
-
-
-def truto(http: httpx2.AsyncClient, token: str = SANDBOX_TOKEN, policy: RetryPolicy = FAST) -> TrutoClient:
-    return TrutoClient(http, SecretStr(token), policy)
+def truto(http: httpx2.AsyncClient, token: str = SANDBOX_TOKEN) -> TrutoClient:
+    return truto_client(http, token=token, policy=FAST)
 
 
 async def test_reads_a_page_of_rows_and_a_cursor(http: httpx2.AsyncClient, sandbox: Sandbox) -> None:
@@ -68,7 +61,7 @@ async def test_resends_every_filter_with_the_cursor(http: httpx2.AsyncClient, sa
 
 async def test_missing_token_fails_before_any_request(http: httpx2.AsyncClient, sandbox: Sandbox) -> None:
     with pytest.raises(AuthFailed) as raised:
-        await TrutoClient(http, None, FAST).fetch_page(PARAMS, Deadline(10))
+        await truto_client(http, token=None, policy=FAST).fetch_page(PARAMS, Deadline(10))
     assert "TRUTO_API_TOKEN" in raised.value.tool_text()
     assert sandbox.requests == []
 
@@ -164,7 +157,7 @@ async def test_nested_metadata_rows_are_flattened() -> None:
     now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
     nested = Sandbox(SandboxConfig(now=now, row_shape="nested", rate_limit=None))
     flat = Sandbox(SandboxConfig(now=now, rate_limit=None))
-    async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=nested.app), base_url="http://s.test") as c:
+    async with sandbox_http(nested, token=None) as c:
         page = await truto(c).fetch_page(PARAMS, Deadline(10))
     expected = flat.rows(LogType.WEBHOOK)[:5]
     assert [row["timestamp"] for row in page.rows] == [row["timestamp"] for row in expected]

@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx2
 import pytest
-from pydantic import SecretStr
 
+from tests.helpers import sandbox_http, truto_client
 from truto_log_mcp.errors import MalformedResponse
 from truto_log_mcp.query.arguments import build_search
 from truto_log_mcp.rules import LogType
-from truto_log_mcp.sandbox import SANDBOX_TOKEN, Sandbox
-from truto_log_mcp.upstream.client import Deadline, RetryPolicy, TrutoClient
+from truto_log_mcp.sandbox import Sandbox
+from truto_log_mcp.upstream.client import Deadline, RetryPolicy
 from truto_log_mcp.upstream.pages import SearchState, search_batch
 
 pytestmark = pytest.mark.anyio
 
 
-def client_for(transport: httpx2.AsyncBaseTransport) -> tuple[httpx2.AsyncClient, TrutoClient]:
-    http = httpx2.AsyncClient(transport=transport, base_url="http://upstream.test")
-    return http, TrutoClient(http, SecretStr(SANDBOX_TOKEN), RetryPolicy(max_attempts=1))
+ONE_ATTEMPT = RetryPolicy(max_attempts=1)
 
 
 def webhook_state(**match: Any) -> SearchState:
@@ -40,8 +37,8 @@ def webhook_state(**match: Any) -> SearchState:
 
 
 async def test_without_match_asks_upstream_for_exactly_limit_rows(sandbox: Sandbox) -> None:
-    http, client = client_for(httpx2.ASGITransport(app=sandbox.app))
-    async with http:
+    async with sandbox_http(sandbox, token=None) as http:
+        client = truto_client(http, policy=ONE_ATTEMPT)
         batch = await search_batch(client, webhook_state(), 7, 10, Deadline(10))
     assert len(batch.rows) == 7
     assert dict(sandbox.requests[0].params)["limit"] == "7"
@@ -50,8 +47,8 @@ async def test_without_match_asks_upstream_for_exactly_limit_rows(sandbox: Sandb
 
 
 async def test_matching_rows_beyond_limit_are_kept_pending(sandbox: Sandbox) -> None:
-    http, client = client_for(httpx2.ASGITransport(app=sandbox.app))
-    async with http:
+    async with sandbox_http(sandbox, token=None) as http:
+        client = truto_client(http, policy=ONE_ATTEMPT)
         batch = await search_batch(client, webhook_state(status="2xx"), 3, 10, Deadline(10))
         following = await search_batch(client, batch.state, 3, 10, Deadline(10))
     expected = [row for row in sandbox.rows(LogType.WEBHOOK) if 200 <= row.get("webhook_endpoint_status", 0) < 300]
@@ -60,8 +57,8 @@ async def test_matching_rows_beyond_limit_are_kept_pending(sandbox: Sandbox) -> 
 
 
 async def test_stops_at_the_page_budget_and_says_so(sandbox: Sandbox) -> None:
-    http, client = client_for(httpx2.ASGITransport(app=sandbox.app))
-    async with http:
+    async with sandbox_http(sandbox, token=None) as http:
+        client = truto_client(http, policy=ONE_ATTEMPT)
         batch = await search_batch(client, webhook_state(text="no row says this"), 5, 2, Deadline(10))
     assert batch.rows == []
     assert batch.pages == 2
@@ -81,28 +78,29 @@ async def test_reaching_the_last_page_ends_the_search(sandbox: Sandbox) -> None:
         fields=None,
         now=datetime.now(UTC),
     )
-    http, client = client_for(httpx2.ASGITransport(app=sandbox.app))
-    async with http:
+    async with sandbox_http(sandbox, token=None) as http:
+        client = truto_client(http, policy=ONE_ATTEMPT)
         batch = await search_batch(client, SearchState(query=query), 100, 10, Deadline(10))
     assert batch.stopped_by == "end"
     assert not batch.state.has_more
     assert batch.rows == [row for row in sandbox.rows(LogType.RAPID_BRIDGE) if row["sync_job_run_id"] == run_id]
 
 
-def scripted(pages: list[dict[str, Any]]) -> Callable[[httpx2.Request], httpx2.Response]:
+def scripted_http(pages: list[dict[str, Any]]) -> httpx2.AsyncClient:
+    """An HTTP client whose upstream answers ``pages`` in turn."""
     answers = iter(pages)
 
     def handler(request: httpx2.Request) -> httpx2.Response:
         return httpx2.Response(200, json=next(answers))
 
-    return handler
+    return httpx2.AsyncClient(transport=httpx2.MockTransport(handler), base_url="http://upstream.test")
 
 
 async def test_a_repeating_cursor_is_reported_not_followed() -> None:
     row = {"timestamp": "2026-11-25T10:00:00.000Z", "log_type": "webhook"}
     pages = [{"result": [row], "next_cursor": "same"}, {"result": [row], "next_cursor": "same"}]
-    http, client = client_for(httpx2.MockTransport(scripted(pages)))
-    async with http:
+    async with scripted_http(pages) as http:
+        client = truto_client(http, policy=ONE_ATTEMPT)
         with pytest.raises(MalformedResponse, match="same next_cursor"):
             await search_batch(client, webhook_state(), 5, 10, Deadline(10))
 
@@ -114,8 +112,8 @@ async def test_empty_pages_with_a_cursor_are_followed() -> None:
         {"result": [], "next_cursor": "b"},
         {"result": [row], "next_cursor": None},
     ]
-    http, client = client_for(httpx2.MockTransport(scripted(pages)))
-    async with http:
+    async with scripted_http(pages) as http:
+        client = truto_client(http, policy=ONE_ATTEMPT)
         batch = await search_batch(client, webhook_state(), 5, 10, Deadline(10))
     assert batch.rows == [row]
     assert batch.pages == 3

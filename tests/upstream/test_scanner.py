@@ -9,14 +9,14 @@ from typing import Any
 
 import httpx2
 import pytest
-from pydantic import SecretStr
 
+from tests.helpers import FAST_RETRIES, sandbox_http, truto_client
 from truto_log_mcp.errors import AuthFailed
 from truto_log_mcp.query.timeparse import Window, latest_end
 from truto_log_mcp.rows import ProgressCallback, RowSink
 from truto_log_mcp.rules import LogType
 from truto_log_mcp.sandbox import SANDBOX_TOKEN, Fault, Sandbox, SandboxConfig
-from truto_log_mcp.upstream.client import Deadline, RetryPolicy, TrutoClient
+from truto_log_mcp.upstream.client import Deadline
 from truto_log_mcp.upstream.ratelimit import RateBudget
 from truto_log_mcp.upstream.scanner import scan_window
 from truto_log_mcp.upstream.windows import ScanBudget, ScanCoverage, ScanRequest, split_window
@@ -24,13 +24,6 @@ from truto_log_mcp.upstream.windows import ScanBudget, ScanCoverage, ScanRequest
 pytestmark = pytest.mark.anyio
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-FAST = RetryPolicy(max_attempts=2, backoff_initial_s=0.01, backoff_max_s=0.02)
-
-
-@pytest.fixture
-async def http(sandbox: Sandbox) -> AsyncIterator[httpx2.AsyncClient]:
-    async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=sandbox.app), base_url="http://s.test") as c:
-        yield c
 
 
 async def scan(
@@ -44,7 +37,7 @@ async def scan(
     rate: RateBudget | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> ScanCoverage:
-    client = TrutoClient(http, SecretStr(token), FAST, rate)
+    client = truto_client(http, token=token, policy=FAST_RETRIES, rate=rate)
     return await scan_window(
         client,
         request,
@@ -62,8 +55,7 @@ async def planted_upstream(rows: list[dict[str, Any]], latency_s: float = 0.0) -
     config = SandboxConfig(
         now=NOW, generate=False, extra_rows={LogType.WEBHOOK: rows}, rate_limit=None, latency_s=latency_s
     )
-    app = Sandbox(config).app
-    async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url="http://s.test") as http:
+    async with sandbox_http(Sandbox(config), token=None) as http:
         yield http
 
 

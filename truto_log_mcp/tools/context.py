@@ -105,6 +105,8 @@ class Services:
             max_attempts=settings.max_attempts,
             retry_after_cap_s=settings.retry_after_cap_s,
             request_timeout_s=settings.request_timeout_s,
+            backoff_initial_s=settings.backoff_initial_s,
+            backoff_max_s=settings.backoff_max_s,
         )
         token = token if token is not None else settings.api_token
         return TrutoClient(self.http, token, policy, self.rate_budget(token), redact=settings.redact)

@@ -1,6 +1,6 @@
 """Property tests: every tool, driven through the SDK's in-memory Client with arbitrary JSON
 arguments, answers a valid result or a caller error, and never sends the upstream a request that
-breaks its rules (strategies, oracle and harness in ``fuzz_strategies``; the soak in
+breaks its rules (strategies, oracle and harness in this package; the soak in
 ``bench/fuzz_soak.py`` runs the same property at 10,000 examples).
 
 The second half pins inputs the fuzzer found that once broke the property.
@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from tests.fuzz.harness import FuzzHarness, describe_failure
+from tests.fuzz.strategies import TOOLS, arguments_for
 from truto_log_mcp.sandbox import Sandbox, SandboxConfig
-
-from .fuzz_strategies import TOOLS, FuzzHarness, arguments_for, describe_failure, upstream_rule_violations
 
 EXAMPLES_PER_TOOL = 40
 
@@ -84,50 +84,3 @@ def test_instants_at_the_ends_of_the_calendar_are_refused_as_invalid_arguments(
     outcome = harness.check(tool, arguments)
     assert outcome.code == "invalid_argument", describe_failure(outcome)
     assert not outcome.problems, describe_failure(outcome)
-
-
-@pytest.mark.parametrize(
-    ("params", "broken"),
-    [
-        ([("log_type", "webhooks"), ("limit", "10")], "is not a log type"),
-        ([("log_type", "mcp"), ("created_at[gt]", "2026-01-01T00:00:00Z")], "must come together"),
-        (
-            [
-                ("log_type", "mcp"),
-                ("created_at[gt]", "2026-01-31T00:00:00Z"),
-                ("created_at[lt]", "2026-03-01T00:00:00Z"),
-            ],
-            "calendar month",
-        ),
-        (
-            [
-                ("log_type", "mcp"),
-                ("created_at[gt]", "2026-01-31T00:00:00"),
-                ("created_at[lt]", "2026-02-01T00:00:00Z"),
-            ],
-            "timezone",
-        ),
-        ([("log_type", "mcp"), ("limit", "101")], "1..100"),
-        ([("log_type", "mcp"), ("limit", "0")], "1..100"),
-        ([("log_type", "webhook"), ("log_type_filter[integration]", "hubspot")], "not accepted by webhook"),
-        ([("log_type", "mcp"), ("log_type_filter[mcp_method]", "tools/cal")], "not one of its values"),
-        ([("log_type", "mcp"), ("log_type_filter[tool_name]", "")], "is empty"),
-        ([("log_type", "mcp"), ("page", "2")], "unknown parameter"),
-        ([("log_type", "mcp"), ("log_type", "mcp")], "repeated"),
-    ],
-)
-def test_the_rule_oracle_flags_each_broken_upstream_rule(params: list[tuple[str, str]], broken: str) -> None:
-    assert any(broken in problem for problem in upstream_rule_violations(params))
-
-
-def test_the_rule_oracle_accepts_what_the_rules_allow() -> None:
-    params = [
-        ("log_type", "mcp"),
-        ("created_at[gt]", "2026-01-31T00:00:00.000Z"),
-        ("created_at[lt]", "2026-02-28T00:00:00.000Z"),
-        ("log_type_filter[mcp_method]", "tools/call"),
-        ("log_type_filter[request_id]", "abc"),
-        ("limit", "100"),
-        ("next_cursor", "opaque"),
-    ]
-    assert upstream_rule_violations(params) == []

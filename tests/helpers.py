@@ -1,0 +1,100 @@
+"""Helpers shared by the test modules: the upstream's documented facts, reading a tool result, and
+clients on the sandbox upstream.
+
+Fixtures stay in ``conftest.py``; plain functions live here so that test modules import them by name.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import httpx2
+from mcp_types import CallToolResult
+from pydantic import SecretStr
+
+from truto_log_mcp.sandbox import SANDBOX_TOKEN, Sandbox
+from truto_log_mcp.server import TrutoLogServer, build_server
+from truto_log_mcp.settings import Settings
+from truto_log_mcp.upstream.client import RetryPolicy, TrutoClient
+from truto_log_mcp.upstream.ratelimit import RateBudget
+
+# ---- the upstream's documented facts --------------------------------------------------------------------------
+
+REFERENCE_DATA = Path(__file__).parent / "data" / "truto_log_api_reference.json"
+"""The facts of Truto's API reference of GET /log and of DOMAIN.md (its ``source`` header says which and
+when): an oracle independent of ``rules.py``, never derived from it."""
+
+
+@cache
+def reference_data() -> dict[str, Any]:
+    data = json.loads(REFERENCE_DATA.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+# ---- tool results ---------------------------------------------------------------------------------------------
+
+
+def text_of(result: CallToolResult) -> str:
+    """The text the model reads: every text block, one per line."""
+    return "\n".join(block.text for block in result.content if block.type == "text")
+
+
+def structured(result: CallToolResult) -> dict[str, Any]:
+    """The structured content of a successful result (fails the test, showing the text, on an error)."""
+    assert not result.is_error, text_of(result)
+    assert isinstance(result.structured_content, dict)
+    return dict(result.structured_content)
+
+
+def error_of(result: CallToolResult, code: str) -> str:
+    """The text of an error result that starts with ``[code]`` (fails the test otherwise)."""
+    text = text_of(result)
+    assert result.is_error, text
+    assert text.startswith(f"[{code}]"), text
+    return text
+
+
+# ---- the server on the sandbox --------------------------------------------------------------------------------
+
+
+def sandbox_settings(**overrides: Any) -> Settings:
+    """Settings whose token the sandbox accepts, with ``overrides``."""
+    values: dict[str, Any] = {"api_token": SecretStr(SANDBOX_TOKEN), "base_url": "http://sandbox.test"}
+    values.update(overrides)
+    return Settings(**values)
+
+
+def server_on(sandbox: Sandbox, **settings: Any) -> TrutoLogServer:
+    """The MCP server reading ``sandbox`` in process."""
+    return build_server(sandbox_settings(**settings), httpx2.ASGITransport(app=sandbox.app))
+
+
+# ---- HTTP and Truto clients on the sandbox --------------------------------------------------------------------
+
+
+def sandbox_http(
+    sandbox: Sandbox, *, token: str | None = SANDBOX_TOKEN, base_url: str = "http://sandbox"
+) -> httpx2.AsyncClient:
+    """An ``httpx2.AsyncClient`` on the sandbox app, in process; it sends ``token`` as a bearer token
+    (None: no Authorization header)."""
+    headers = {"Authorization": f"Bearer {token}"} if token is not None else None
+    return httpx2.AsyncClient(transport=httpx2.ASGITransport(app=sandbox.app), base_url=base_url, headers=headers)
+
+
+FAST_RETRIES = RetryPolicy(max_attempts=2, backoff_initial_s=0.01, backoff_max_s=0.02)
+"""A retry policy with a short back-off, for tests that are not about its schedule."""
+
+
+def truto_client(
+    http: httpx2.AsyncClient,
+    *,
+    token: str | None = SANDBOX_TOKEN,
+    policy: RetryPolicy = FAST_RETRIES,
+    rate: RateBudget | None = None,
+) -> TrutoClient:
+    """A ``TrutoClient`` over ``http`` with ``token`` (None: no token configured)."""
+    return TrutoClient(http, SecretStr(token) if token is not None else None, policy, rate)
