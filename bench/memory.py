@@ -160,7 +160,7 @@ class Measure:
 def measure(rows: int) -> Measure:
     import psutil
 
-    from bench.scan_speed import NOW, START, SandboxProcess, iso_ms
+    from bench.upstream import NOW, START, SandboxProcess, iso_ms
     from truto_log_mcp.sandbox import SANDBOX_TOKEN
 
     with SandboxProcess(rows) as sandbox:

@@ -29,19 +29,13 @@ Run: ``python -m bench.scan_speed``.
 from __future__ import annotations
 
 import argparse
-import gc
 import heapq
-import json
 import logging
 import math
-import random
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from math import cos, pi
+from datetime import timedelta
 from typing import Any
 
 import anyio
@@ -51,218 +45,25 @@ from mcp_types import CallToolResult
 from pydantic import SecretStr
 
 from bench.common import BenchResult, report, table
-from truto_log_mcp.rules import LogType
-from truto_log_mcp.sandbox import SANDBOX_TOKEN, RecordedRequest, Sandbox, SandboxConfig, serving
-from truto_log_mcp.sandbox.dataset import gc_paused
+from bench.upstream import (
+    LATENCY_S,
+    LOG_TYPE,
+    NOW,
+    PAGE,
+    ROWS,
+    SANDBOX_RATE_LIMIT,
+    START,
+    Requests,
+    SandboxProcess,
+    iso_ms,
+)
+from truto_log_mcp.sandbox import SANDBOX_TOKEN
 from truto_log_mcp.server import build_server
 from truto_log_mcp.settings import Settings
 
-NOW = datetime(2026, 11, 25, 22, 0, tzinfo=UTC)
-"""The sandbox's fixed "now": the same rows on every run."""
-WINDOW = timedelta(hours=24)
-START = NOW - WINDOW
-ROWS = 20_000
-LATENCY_S = 0.25
-SANDBOX_RATE_LIMIT = (500, 10.0)
-"""Truto's own limit per token, enforced by the sandbox (429 beyond)."""
-PAGE = 100
-LOG_TYPE = LogType.UNIFIED_PROXY_API
 TARGET_SPEEDUP = 7.0
 LOW_BUDGET = 120
 """The rate budget of the last measurement: below the demand of 8 workers at 250 ms (320 per 10 s)."""
-SEED = 11
-
-Row = dict[str, Any]
-
-
-# ---- the rows ---------------------------------------------------------------------------------
-
-
-def template_rows() -> list[Row]:
-    """The sandbox's generated ``unified_proxy_api`` rows (14 days, about 6 % errors): the shapes to copy."""
-    return Sandbox(SandboxConfig(now=NOW, rate_limit=None)).rows(LOG_TYPE)
-
-
-def activity_millis(count: int, seed: int = SEED) -> list[int]:
-    """``count`` distinct millisecond offsets in (0, 24 h), newest first, along a day's activity curve.
-
-    Busiest at 14:00 UTC (1.5 x the mean), quietest at 02:00 (0.5 x): the scanner's sub-windows
-    are equal in time, so they are unequal in rows, as in real logs.
-    """
-    rng = random.Random(seed)
-    minutes = int(WINDOW / timedelta(minutes=1))
-    weights = [
-        1 + 0.5 * cos(2 * pi * ((START + timedelta(minutes=m)).hour + m % 60 / 60 - 14) / 24) for m in range(minutes)
-    ]
-    taken: set[int] = set()
-    while len(taken) < count:
-        for minute in rng.choices(range(minutes), weights, k=count - len(taken)):
-            offset = minute * 60_000 + rng.randrange(60_000)
-            if offset > 0:
-                taken.add(offset)
-    return sorted(taken, reverse=True)
-
-
-def stamp(offset_ms: int) -> str:
-    """The ISO 8601 timestamp (milliseconds, ``Z``) ``offset_ms`` after ``START``."""
-    return (START + timedelta(milliseconds=offset_ms)).isoformat(timespec="milliseconds")[:23] + "Z"
-
-
-def unified_rows(count: int, templates: list[Row] | None = None, seed: int = SEED) -> list[Row]:
-    """``count`` realistic rows in the last 24 h before ``NOW``, newest first.
-
-    Each is a generated row (picked at random) re-stamped: its ``timestamp``, the timestamp that
-    starts its ``message`` and a unique ``http_request_id``. Nested values are shared, not copied.
-    """
-    pool = templates if templates is not None else template_rows()
-    rng = random.Random(seed)
-    rows = []
-    for index, offset in enumerate(activity_millis(count, seed)):
-        source = pool[rng.randrange(len(pool))]
-        row = dict(source)
-        when = stamp(offset)
-        request_id = f"{index:016x}"
-        row["timestamp"] = when
-        row["http_request_id"] = request_id
-        message = source.get("message")
-        if isinstance(message, str):
-            message = message.replace(source["timestamp"], when, 1)
-            if isinstance(source.get("http_request_id"), str):
-                message = message.replace(source["http_request_id"], request_id, 1)
-            row["message"] = message
-        rows.append(row)
-    return rows
-
-
-def is_error(row: Row) -> bool:
-    status = row.get("http_status_code")
-    return (isinstance(status, int) and status >= 400) or row.get("integrated_account_needs_reauth") is True
-
-
-# ---- the sandbox, in a process of its own -----------------------------------------------------
-
-
-def serve_main(rows: int, latency_s: float, rate_limit: int | None) -> int:
-    """The sandbox process: build the rows, serve them on 127.0.0.1, answer commands on stdin.
-
-    Prints one JSON line (``url``, ``rows``, ``errors``, ``built_s``), then for each ``requests`` line
-    on stdin one JSON line on the requests received since the last one (and forgets them). Stops
-    when stdin closes.
-    """
-    started = time.perf_counter()
-    with gc_paused():
-        planted = unified_rows(rows)
-    errors = sum(1 for row in planted if is_error(row))
-    config = SandboxConfig(
-        now=NOW,
-        generate=False,
-        extra_rows={LOG_TYPE: planted},
-        latency_s=latency_s,
-        rate_limit=None if rate_limit is None else (rate_limit, SANDBOX_RATE_LIMIT[1]),
-    )
-    sandbox = Sandbox(config)
-    config.extra_rows = None  # the table holds its own copies: let the originals go
-    del planted
-    gc.collect()
-    gc.freeze()  # the rows live until the end: keep the collector from walking them again and again
-    built = time.perf_counter() - started
-
-    async def serve() -> None:
-        async with serving(sandbox) as url:
-            print(json.dumps({"url": url, "rows": rows, "errors": errors, "built_s": built}), flush=True)
-            while line := await anyio.to_thread.run_sync(sys.stdin.readline):
-                if line.strip() == "requests":
-                    stats = {
-                        "requests": len(sandbox.requests),
-                        "max_per_10s": sandbox.max_requests_in_any_window(10.0),
-                        "rejected_429": sum(1 for request in sandbox.requests if request.status == 429),
-                        "pages_per_window": list(pages_per_window(sandbox.requests).values()),
-                    }
-                    sandbox.requests.clear()
-                    print(json.dumps(stats), flush=True)
-
-    anyio.run(serve)
-    return 0
-
-
-@dataclass(frozen=True, slots=True)
-class Requests:
-    """What the sandbox received during one measurement."""
-
-    count: int
-    max_per_10s: int
-    """The most requests that arrived within any 10 s."""
-    rejected_429: int
-    pages_per_window: list[int]
-    """Requests per ``created_at`` window, in the order each window was first asked for."""
-
-
-def pages_per_window(requests: list[RecordedRequest]) -> dict[tuple[str, str], int]:
-    """Requests per (``created_at[gt]``, ``created_at[lt]``), in the order each window first arrived."""
-    windows: dict[tuple[str, str], int] = {}
-    for request in sorted(requests, key=lambda request: request.at):
-        params = dict(request.params)
-        key = (params.get("created_at[gt]", ""), params.get("created_at[lt]", ""))
-        windows[key] = windows.get(key, 0) + 1
-    return windows
-
-
-class SandboxProcess:
-    """``python -m bench.scan_speed --serve ROWS``: the sandbox in a process of its own.
-
-    Why: the upstream's CPU (encoding pages) is not the MCP server's in production; in one process
-    it would compete with the server's event loop and slow the concurrent scan, not the
-    sequential loop. Its ``requests`` record is read back through ``stats()``.
-    """
-
-    def __init__(self, rows: int, latency_s: float = 0.0, rate_limit: int | None = None) -> None:
-        command = [sys.executable, "-m", "bench.scan_speed", "--serve", str(rows), "--latency", str(latency_s)]
-        if rate_limit is not None:
-            command += ["--rate-limit", str(rate_limit)]
-        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self._stdin = self.process.stdin
-        self._stdout = self.process.stdout
-        self.ready: dict[str, Any] = self._line()
-        self.url = str(self.ready["url"])
-
-    def _line(self) -> dict[str, Any]:
-        line = self._stdout.readline()
-        if not line:
-            raise RuntimeError(f"the sandbox process ended (exit code {self.process.poll()})")
-        answer = json.loads(line)
-        assert isinstance(answer, dict)
-        return answer
-
-    def stats(self) -> Requests:
-        """The requests received since the last call (then forgotten)."""
-        self._stdin.write("requests\n")
-        self._stdin.flush()
-        answer = self._line()
-        return Requests(
-            int(answer["requests"]),
-            int(answer["max_per_10s"]),
-            int(answer["rejected_429"]),
-            [int(pages) for pages in answer["pages_per_window"]],
-        )
-
-    def close(self) -> None:
-        self._stdin.close()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self._stdout.close()
-
-    def __enter__(self) -> SandboxProcess:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
-
-
-# ---- the two clients --------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,10 +76,6 @@ class Measure:
     budget: int | None = None
     complete: bool = True
     warm_up_seconds: float | None = None
-
-
-def iso_ms(moment: datetime) -> str:
-    return f"{moment.astimezone(UTC):%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
 
 
 async def sequential(url: str) -> tuple[float, int, int]:
@@ -496,15 +293,10 @@ def default_budget() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.scan_speed", description=__doc__.splitlines()[0])
-    parser.add_argument("--serve", type=int, metavar="ROWS", help="(internal) be the sandbox process")
-    parser.add_argument("--latency", type=float, default=0.0, help="(with --serve) seconds added to each request")
-    parser.add_argument("--rate-limit", type=int, help="(with --serve) requests per 10 s per token")
     parser.add_argument(
         "--explain", action="store_true", help="explain where the time goes even when the target is met"
     )
     args = parser.parse_args(argv)
-    if args.serve is not None:
-        return serve_main(args.serve, args.latency, args.rate_limit)
     return report(run(args.explain))
 
 
