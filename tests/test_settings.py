@@ -40,7 +40,7 @@ def test_the_cli_refuses_a_bad_configuration_with_exit_2(
 ) -> None:
     monkeypatch.setenv("TRUTO_BASE_URL", "http://api.truto.one")
     assert main(["call", "describe_log_types"]) == 2
-    assert "TRUTO_BASE_URL must be an https:// URL" in capsys.readouterr().err
+    assert "TRUTO_BASE_URL: must be an https:// URL" in capsys.readouterr().err
 
 
 def test_the_back_off_defaults_are_the_retry_policy_s() -> None:
@@ -57,3 +57,27 @@ def test_the_back_off_is_read_from_the_environment(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("TRUTO_BACKOFF_MAX_S", "0.02")
     settings = Settings()
     assert (settings.backoff_initial_s, settings.backoff_max_s) == (0.01, 0.02)
+
+
+def test_the_log_level_is_read_in_any_case(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRUTO_LOG_LEVEL", "debug")
+    assert Settings().log_level == "DEBUG"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        ("TRUTO_LOG_LEVEL", "verbose", "TRUTO_LOG_LEVEL: accepts DEBUG, INFO, WARNING, ERROR (any case)."),
+        ("TRUTO_RATE_BUDGET", "1000", "TRUTO_RATE_BUDGET: accepts integer, 1 to 500."),
+        ("TRUTO_SCAN_CONCURRENCY", "many", "TRUTO_SCAN_CONCURRENCY: accepts integer, 1 to 32."),
+        ("TRUTO_MULTI_USER", "maybe", "TRUTO_MULTI_USER: accepts true, false."),
+    ],
+)
+def test_a_configuration_error_names_the_variable_and_what_it_accepts_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], variable: str, value: str, said: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    assert main(["call", "describe_log_types"]) == 2
+    err = capsys.readouterr().err
+    assert err == f"truto-log-mcp: invalid configuration: {said}\n"
+    assert "pydantic" not in err and "http" not in err

@@ -6,15 +6,11 @@ Tests keep each page equal to what these functions print: ``docs/tools.md`` show
 
 from __future__ import annotations
 
-from typing import Literal, get_args, get_origin
-
-import annotated_types
-from pydantic import SecretStr
 from pydantic.fields import FieldInfo
 
 from truto_log_mcp.analysis.causes import ERROR_RULES, NEXT_STEP, Cause
 from truto_log_mcp.rules import markdown_table
-from truto_log_mcp.settings import Settings
+from truto_log_mcp.settings import Settings, accepted_values
 
 __all__ = ["causes_markdown", "error_rules_markdown", "markdown_table", "settings_markdown"]
 
@@ -40,7 +36,7 @@ def settings_markdown() -> str:
     for name, field in Settings.model_fields.items():
         variable = f"`{prefix}{name.upper()}`"
         meaning = (field.description or "").replace("|", "\\|")
-        lines.append(f"| {variable} | {_default(name, field)} | {_accepts(field)} | {meaning} |")
+        lines.append(f"| {variable} | {_default(name, field)} | {accepted_values(field)} | {meaning} |")
     return "\n".join(lines)
 
 
@@ -58,42 +54,6 @@ def _default(name: str, field: FieldInfo) -> str:
         kib = value // 1024
         return f"`{value}` ({kib // 1024} MiB)" if kib % 1024 == 0 else f"`{value}` ({kib} KiB)"
     return f"`{value}`"
-
-
-def _accepts(field: FieldInfo) -> str:
-    annotation = field.annotation
-    if SecretStr in (annotation, *get_args(annotation)):
-        return "secret"
-    if get_origin(annotation) is Literal:
-        return ", ".join(f"`{choice}`" for choice in get_args(annotation))
-    if annotation is bool:
-        return "`true`, `false`"
-    if get_origin(annotation) is list:
-        return "comma-separated list"
-    if annotation not in (int, float):
-        return "text"
-    bounds: list[str] = []
-    low = high = None
-    for bound in field.metadata:
-        if isinstance(bound, annotated_types.Ge):
-            low = _number(bound.ge)
-        elif isinstance(bound, annotated_types.Gt):
-            bounds.append(f"> {_number(bound.gt)}")
-        elif isinstance(bound, annotated_types.Le):
-            high = _number(bound.le)
-    if low is not None and high is not None:
-        bounds.append(f"{low} to {high}")
-    elif low is not None:
-        bounds.append(f"≥ {low}")
-    elif high is not None:
-        bounds.append(f"≤ {high}")
-    return ", ".join(["integer" if annotation is int else "number", *bounds])
-
-
-def _number(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return f"{value:,}" if isinstance(value, int) else str(value)
 
 
 _CAUSE_MEANING: dict[Cause, str] = {

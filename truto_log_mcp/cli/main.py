@@ -18,7 +18,7 @@ import anyio
 from pydantic import ValidationError
 
 from truto_log_mcp.cli.launch import make_server
-from truto_log_mcp.settings import Settings
+from truto_log_mcp.settings import Settings, configuration_problems
 from truto_log_mcp.version import __version__
 
 if TYPE_CHECKING:
@@ -98,7 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings()
     except ValidationError as error:
-        print(f"truto-log-mcp: invalid configuration: {error}", file=sys.stderr)
+        for problem in configuration_problems(error):
+            print(f"truto-log-mcp: invalid configuration: {problem}", file=sys.stderr)
         return 2
     if getattr(args, "redact", False):
         settings = settings.model_copy(update={"redact": True})
