@@ -21,3 +21,9 @@ async def test_the_demo_walks_through_every_analysis() -> None:
     assert "cause auth" in printed
     assert "[invalid_argument]" in printed
     assert "[internal_error]" not in printed
+
+
+async def test_the_demo_ends_with_the_install_command() -> None:
+    out = io.StringIO()
+    assert await run_demo(Settings(), out) == 0
+    assert "truto-log-mcp install claude-desktop" in out.getvalue().rstrip().splitlines()[-1]

@@ -64,7 +64,10 @@ async def run_demo(settings: Settings, out: TextIO = sys.stdout) -> int:
             "search_logs",
             {"log_type": "mcp", "since": "45d"},
         )
-        say.title("Next: add it to Claude Desktop (README, 'Claude Desktop') and ask in your own words.")
+        say.title(
+            "Next: `truto-log-mcp install claude-desktop` (or claude-code, cursor) adds it to your assistant, "
+            "with `--demo` for this sandbox; then ask in your own words."
+        )
     return 0
 
 

@@ -85,6 +85,13 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--seed", type=int, default=7)
     sandbox.add_argument("--token", default=None, help="bearer token it accepts (default: sandbox-token)")
 
+    install = commands.add_parser(
+        "install", help="add this server to Claude Desktop, Claude Code or Cursor (absolute command path)"
+    )
+    install.add_argument("client", choices=["claude-desktop", "claude-code", "cursor"])
+    install.add_argument("--print", action="store_true", dest="print_only", help="only print the configuration")
+    install.add_argument("--demo", action="store_true", help="the sandbox variant (no token needed)")
+
     call = commands.add_parser("call", parents=[privacy], help="call one tool and print its answer")
     call.add_argument("tool", help="tool name, e.g. search_logs")
     call.add_argument("arguments", nargs="?", default="{}", help="JSON object of arguments")
@@ -124,6 +131,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return printing(lambda: anyio.run(run_demo, settings))
     if command == "sandbox":
         return run_sandbox(args)
+    if command == "install":
+        from truto_log_mcp.cli.install import install
+
+        return install(args.client, demo=args.demo, print_only=args.print_only, out=sys.stdout)
     return printing(lambda: anyio.run(call_tool, settings, args.tool, args.arguments, args.demo, args.json))
 
 
