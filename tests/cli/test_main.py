@@ -14,7 +14,6 @@ from truto_log_mcp.cli.main import build_parser, call_tool, main
 from truto_log_mcp.sandbox import SANDBOX_TOKEN, Sandbox, SandboxConfig, serving
 from truto_log_mcp.settings import Settings
 
-BEFORE_THE_FIX = pytest.mark.xfail(strict=True, reason="issue 9 item 4: untrusted text reaches the terminal raw")
 IP = re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b")
 
 
@@ -46,7 +45,6 @@ def test_call_with_redact_shows_no_ip_address(capsys: pytest.CaptureFixture[str]
     assert not IP.search(out)
 
 
-@BEFORE_THE_FIX
 @pytest.mark.anyio
 @pytest.mark.parametrize(
     ("tool", "arguments"),
@@ -70,7 +68,6 @@ async def test_call_writes_no_control_sequence_or_forged_line_of_a_row_to_the_te
     assert not table_problems(out)
 
 
-@BEFORE_THE_FIX
 def test_call_writes_no_control_sequence_that_an_error_echoes(capsys: pytest.CaptureFixture[str]) -> None:
     # The server's errors quote arguments; whoever built them, the terminal must not obey them.
     assert main(["call", "--demo", "\x1b]0;pwned\x07search_logs", "{}"]) == 1
