@@ -125,7 +125,7 @@ async def test_no_tool_shows_untrusted_row_text_raw_or_uncapped() -> None:
     sandbox = Sandbox(SandboxConfig(now=NOW, generate=False, extra_rows=hostile_rows(NOW), rate_limit=None))
     problems: list[str] = []
     refs: set[str] = set()
-    async with Client(server_on(sandbox, scan_concurrency=2)) as client:
+    async with Client(server_on(sandbox)) as client:
         tools = (await client.list_tools()).tools
         asked = [Asked(tool.name, arguments) for tool in tools for arguments in _arguments(tool)]
         for question in asked:
