@@ -6,7 +6,10 @@ import pytest
 from mcp import Client
 
 from tests.helpers import server_on, structured, text_of
-from truto_log_mcp.sandbox import Sandbox
+from tests.tools.scenario import NOW, planted, unified
+from truto_log_mcp.render.table import PIPE_ESCAPE
+from truto_log_mcp.rules import LogType
+from truto_log_mcp.sandbox import Sandbox, SandboxConfig
 
 pytestmark = pytest.mark.anyio
 
@@ -65,3 +68,13 @@ async def test_group_by_an_unknown_field_is_refused(scenario: Sandbox) -> None:
         result = await client.call_tool("log_stats", {"log_type": "webhook", "group_by": ["webhok_id"]})
     assert text_of(result).startswith("[invalid_argument]")
     assert "did you mean `webhook_id`" in text_of(result).lower()
+
+
+async def test_a_pipe_in_a_group_key_is_escaped_in_the_table_and_kept_in_structured_content() -> None:
+    rows = planted()
+    rows[LogType.UNIFIED_PROXY_API].append(unified(3, 200, "a|b|c"))
+    sandbox = Sandbox(SandboxConfig(now=NOW, generate=False, extra_rows=rows, rate_limit=None))
+    async with Client(server_on(sandbox)) as client:
+        result = await client.call_tool("log_stats", {"log_type": "unified_proxy_api", "group_by": ["integration"]})
+    assert "a|b|c" in [group["key"]["integration"] for group in structured(result)["groups"]]
+    assert f"integration=a{PIPE_ESCAPE}b{PIPE_ESCAPE}c|1|0|0.0%|" in text_of(result)

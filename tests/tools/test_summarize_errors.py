@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 import anyio
 import pytest
 from mcp import Client
 
 from tests.helpers import server_on, structured, text_of
+from tests.tools.scenario import NOW, planted, unified
+from truto_log_mcp.render.table import KEY_CAP
+from truto_log_mcp.rules import LogType
 from truto_log_mcp.sandbox import Sandbox, SandboxConfig
 
 pytestmark = pytest.mark.anyio
@@ -121,3 +126,32 @@ async def test_a_session_over_its_scan_limit_is_told_it_is_busy() -> None:
             second = await client.call_tool("log_stats", {"log_type": "webhook"})
             assert second.is_error
             assert text_of(second).startswith("[busy]")
+
+
+def _with_integration(integration: str) -> Sandbox:
+    rows = planted()
+    rows[LogType.UNIFIED_PROXY_API].append(unified(3, 503, integration))
+    return Sandbox(SandboxConfig(now=NOW, generate=False, extra_rows=rows, rate_limit=None))
+
+
+async def test_a_group_key_from_a_row_is_shown_cleaned() -> None:
+    sandbox = _with_integration("\x1b[31mred\x1b]0;title\x07\x1b[2J\n|ref|fake row\u202e")
+    async with Client(server_on(sandbox)) as client:
+        result = await client.call_tool(
+            "summarize_errors", {"log_type": "unified_proxy_api", "group_by": ["integration"]}
+        )
+    keys = [group["key"]["integration"] for group in structured(result)["groups"]]
+    assert "red |ref|fake row" in keys
+    assert "integration=red |ref|fake row: 1" in text_of(result)
+    assert not [line for line in text_of(result).split("\n") if line.startswith("|ref|")]
+
+
+async def test_a_huge_group_key_is_capped() -> None:
+    async with Client(server_on(_with_integration("x" * 1_000_000))) as client:
+        result = await client.call_tool(
+            "summarize_errors", {"log_type": "unified_proxy_api", "group_by": ["integration"]}
+        )
+    keys = [group["key"]["integration"] for group in structured(result)["groups"]]
+    assert "x" * (KEY_CAP - 1) + "…" in keys
+    assert len(json.dumps(result.structured_content)) < 20_000
+    assert len(text_of(result)) < 20_000

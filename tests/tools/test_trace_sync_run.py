@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from mcp import Client
 
-from tests.helpers import structured, text_of
-from truto_log_mcp.sandbox import STORIES
+from tests.helpers import server_on, structured, text_of
+from tests.tools.scenario import NOW, stamp
+from truto_log_mcp.rules import LogType
+from truto_log_mcp.sandbox import STORIES, Sandbox, SandboxConfig
 
 pytestmark = pytest.mark.anyio
 
@@ -60,3 +64,23 @@ async def test_trace_sync_run_within_a_window(client: Client) -> None:
     trace = structured(await client.call_tool("trace_sync_run", {"sync_job_run_id": run_id, "since": "2h"}))
     assert trace["outcome"] == "stuck"
     assert "rapid_bridge" in trace["searched"][0]
+
+
+async def test_a_rows_own_log_type_field_does_not_decide_where_its_ref_points() -> None:
+    # The run rows say they are of a log type that does not exist: they are rapid_bridge rows, read as such.
+    run: dict[str, Any] = {
+        "sync_job_run_id": "run-with-a-strange-log-type",
+        "sync_job_id": "job-1",
+        "log_type": "not a log type",
+    }
+    rows = [
+        {**run, "timestamp": stamp(9), "sync_job_run_event": "started", "status": "running"},
+        {**run, "timestamp": stamp(8), "sync_job_run_event": "failed", "status": "failed", "logs": ["boom failed"]},
+    ]
+    sandbox = Sandbox(SandboxConfig(now=NOW, generate=False, extra_rows={LogType.RAPID_BRIDGE: rows}, rate_limit=None))
+    async with Client(server_on(sandbox)) as client:
+        trace = structured(await client.call_tool("trace_sync_run", {"sync_job_run_id": run["sync_job_run_id"]}))
+        ref = trace["diagnosis"]["evidence"][0]["refs"][0]
+        row = structured(await client.call_tool("get_log", {"ref": ref}))
+    assert trace["outcome"] == "failed"
+    assert row["log_type"] == "rapid_bridge"

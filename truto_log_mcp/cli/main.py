@@ -231,6 +231,8 @@ def run_sandbox(args: argparse.Namespace) -> int:
 async def call_tool(settings: Settings, tool: str, raw_arguments: str, demo: bool, as_json: bool) -> int:
     from mcp import Client
 
+    from truto_log_mcp.render.table import clean_lines
+
     try:
         arguments: Any = json.loads(raw_arguments)
     except json.JSONDecodeError as error:
@@ -246,9 +248,11 @@ async def call_tool(settings: Settings, tool: str, raw_arguments: str, demo: boo
     async with Client(make_server(settings, demo)) as client:
         result = await client.call_tool(tool, arguments)
     if as_json and result.structured_content is not None:
-        print(json.dumps(result.structured_content, indent=2))
+        print(json.dumps(result.structured_content, indent=2))  # ASCII only: every other character escaped
     else:
-        print("\n".join(block.text for block in result.content if block.type == "text"))
+        # Row text in answers is clean already; errors quote arguments as given, and a terminal obeys
+        # what it is sent: the last writer cleans every line.
+        print(clean_lines("\n".join(block.text for block in result.content if block.type == "text")))
     return 1 if result.is_error else 0
 
 

@@ -4,26 +4,54 @@ A search result is a pipe-separated table (one header, one line a row, ``ref`` f
 header line saying what was covered; uuids print as their first 8 characters with a legend of
 the full ids once per response, and timestamps as the time of day under a line per date.
 
-Text from rows is third-party data: control and ANSI characters are stripped, ``|`` is escaped
-and every value is capped (``CELL_CAP`` characters) with the cut stated. Rows that do not fit
-the response's token budget are returned to the caller, which keeps them for the next page:
-nothing is dropped.
+Text from rows is third-party data. ``clean_text`` is the one cleaning step for every string that
+comes from a row, wherever it is shown: escape sequences, control, format (zero-width, bidi, tag)
+and surrogate characters and variation selectors are removed, line breaks become spaces (a value
+never starts a line of an answer), and the result is capped with the cut stated (``…``). Output
+models mark such strings with ``Shown(cap)``, so that a model holds them cleaned (the text built
+from it included) and dumps them cleaned; text tables escape ``|`` in every cell (``table_line``).
+Rows that do not fit the response's token budget are returned to the caller, which keeps them for
+the next page: nothing is dropped.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Annotated, Any
+
+from pydantic import GetCoreSchemaHandler
+from pydantic_core import CoreSchema, core_schema
 
 CELL_CAP = 120
-"""Characters of one value in a search table (text and structured)."""
+"""Characters of one value in a search table (text and structured), and of a run's facts."""
+KEY_CAP = 200
+"""Characters of a group key's value, a template, and a cell of a run's timeline."""
+NOTE_CAP = 300
+"""Characters of a sample message, an evidence item, a diagnosis."""
+LABEL_CAP = 80
+"""Characters of a value shown as a label: a group's top values, a group's name in the stats table."""
 FULL_VALUE_CAP = 4000
 """Characters of one string value in get_log (a whole row)."""
+PIPE_ESCAPE = "¦"
+"""What a ``|`` of a value becomes in a text table: a character that is never a separator, so
+that the columns a model reads are the table's own (``get_log`` shows the value as it is)."""
 
-_CONTROL = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_WHITESPACE = re.compile(r"\r\n|[\r\n\t]")
+_LINE_BREAKS = re.compile(r"\r\n|[\r\n\t\u2028\u2029]")
+_UNSHOWN = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves, erasing
+    r"|\x1b[\]PX^_][^\x07\x1b]*(?:\x07|\x1b\\)"  # OSC (titles, hyperlinks, clipboard), DCS, SOS, PM, APC
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]"  # C0 and C1 controls, DEL; ESC among them: no other sequence survives
+    # Format characters (Unicode category Cf: soft hyphen, zero-width, bidi controls, BOM, tags ...):
+    r"|[\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e"
+    r"\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U00013438"
+    r"\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]"
+    r"|[\ufe00-\ufe0f\U000e0100-\U000e01ef]"  # variation selectors: invisible, can carry hidden data
+    r"|[\ud800-\udfff]"  # lone surrogates (JSON can escape them; no UTF-8 answer can carry them)
+)
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 _ISO_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.\d+)?(?:Z|\+00:00)$")
 
@@ -33,12 +61,45 @@ def estimate_tokens(text: str) -> int:
     return len(text) // 3 + 1
 
 
+def _unshown_removed(text: str) -> str:
+    return _UNSHOWN.sub("", _LINE_BREAKS.sub(" ", text))
+
+
 def clean_text(text: str, cap: int) -> str:
-    """Third-party text made safe to show: no control/ANSI sequences, newlines flattened, length capped."""
-    cleaned = _CONTROL.sub("", _WHITESPACE.sub(" ", text))
+    """Third-party text made safe to show (see the module docstring): one line, at most ``cap`` characters."""
+    cleaned = _unshown_removed(text)
     if len(cleaned) > cap:
         return cleaned[: cap - 1] + "…"
     return cleaned
+
+
+def clean_lines(text: str) -> str:
+    """An answer made safe for a terminal: each of its own lines cleaned as ``clean_text`` does, none cut."""
+    return "\n".join(_unshown_removed(line) for line in text.split("\n"))
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """Marks a ``str`` of an output model as row text: ``clean_text(value, cap)`` when a model is built
+    (so the text written from the model is clean) and again when it is dumped (so structured content
+    is clean even for a model built without validation). Used as ``Annotated[str, Shown(KEY_CAP)]``."""
+
+    cap: int
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        clean = partial(clean_text, cap=self.cap)
+        return core_schema.no_info_after_validator_function(
+            clean,
+            handler(source),
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                clean, return_schema=core_schema.str_schema()
+            ),
+        )
+
+
+CellText = Annotated[str, Shown(CELL_CAP)]
+KeyText = Annotated[str, Shown(KEY_CAP)]
+NoteText = Annotated[str, Shown(NOTE_CAP)]
 
 
 def structured_value(value: Any, cap: int = CELL_CAP) -> Any:
@@ -48,6 +109,16 @@ def structured_value(value: Any, cap: int = CELL_CAP) -> Any:
     if isinstance(value, str):
         return clean_text(value, cap)
     return clean_text(json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str), cap)
+
+
+def table_cell(text: str) -> str:
+    """A cell of a text table: its ``|`` escaped (``PIPE_ESCAPE``)."""
+    return text.replace("|", PIPE_ESCAPE)
+
+
+def table_line(cells: Iterable[object]) -> str:
+    """One line of a text table: the cells (None: empty) escaped and joined by ``|``."""
+    return "|".join(table_cell("" if cell is None else str(cell)) for cell in cells)
 
 
 def text_cell(value: Any, legend: dict[str, str]) -> str:
@@ -65,8 +136,7 @@ def text_cell(value: Any, legend: dict[str, str]) -> str:
             return value
         if moment := _ISO_TIME.match(value):
             return f"{moment.group(1)} {moment.group(2)}"
-    text = structured_value(value)
-    return str(text).replace("|", "¦")
+    return table_cell(str(structured_value(value)))
 
 
 class Table:
@@ -86,12 +156,12 @@ class Table:
         self, refs: Sequence[str], rows: Sequence[Mapping[str, Any]], token_budget: int
     ) -> tuple[list[str], int]:
         """Lines for as many rows as fit the budget (at least one), and how many rows that is."""
-        lines = ["|".join(["ref", *self.columns])]
+        lines = [table_line(["ref", *self.columns])]
         spent = estimate_tokens(lines[0])
         fitted = 0
         for ref, row in zip(refs, rows, strict=True):
             date_line, cells = self._cells(row)
-            row_lines = ([date_line] if date_line else []) + ["|".join([ref, *cells])]
+            row_lines = ([date_line] if date_line else []) + [table_line([ref, *cells])]
             cost = sum(estimate_tokens(line) + 1 for line in row_lines)
             if fitted and spent + cost > token_budget:
                 break
@@ -131,8 +201,9 @@ FULL_ITEMS_CAP = 200
 def full_row(
     row: Mapping[str, Any], value_cap: int = FULL_VALUE_CAP, items_cap: int = FULL_ITEMS_CAP
 ) -> dict[str, Any]:
-    """A whole row for get_log: every field, strings cleaned and capped, long lists and objects cut (stated)."""
-    return {key: _clean_deep(value, value_cap, items_cap) for key, value in row.items()}
+    """A whole row for get_log: every field, strings (names too) cleaned and capped, long lists and objects cut
+    (stated)."""
+    return {clean_text(str(key), CELL_CAP): _clean_deep(value, value_cap, items_cap) for key, value in row.items()}
 
 
 def _clean_deep(value: Any, cap: int, items_cap: int) -> Any:

@@ -15,7 +15,7 @@ from truto_log_mcp.analysis.stats.results import GroupStats
 from truto_log_mcp.errors import InvalidArgument
 from truto_log_mcp.query.arguments import Match, Scalar, build_search
 from truto_log_mcp.query.timeparse import Window, parse_duration
-from truto_log_mcp.render.table import clean_text, compact_json
+from truto_log_mcp.render.table import LABEL_CAP, clean_text, compact_json, table_line
 from truto_log_mcp.tools.context import Answer, Call
 from truto_log_mcp.tools.results import (
     ComparisonModel,
@@ -142,7 +142,7 @@ def _bucket_label(bucket: timedelta | None) -> str | None:
 
 
 def _label(key: dict[str, str]) -> str:
-    return ",".join(f"{name}={clean_text(value, 80)}" for name, value in key.items())
+    return ",".join(f"{name}={clean_text(value, LABEL_CAP)}" for name, value in key.items())
 
 
 def _ms_cell(value: float | None) -> str:
@@ -151,7 +151,7 @@ def _ms_cell(value: float | None) -> str:
 
 def _stats_row(label: str, stats: GroupStats) -> str:
     duration, fetch = stats.duration, stats.fetch_duration
-    return "|".join(
+    return table_line(
         [
             label,
             str(stats.count),
@@ -178,8 +178,16 @@ def _stats_text(result: LogStatsResult, coverages: Sequence[ScanCoverage], match
     if result.buckets:
         lines.append(f"Buckets of {result.bucket} (start|rows|errors|err%|p50|p95):")
         lines += [
-            f"{cell.start[:16].replace('T', ' ')}|{cell.count}|{cell.errors}|{cell.error_rate:.1%}|"
-            f"{_ms_cell(cell.p50)}|{_ms_cell(cell.p95)}"
+            table_line(
+                [
+                    cell.start[:16].replace("T", " "),
+                    cell.count,
+                    cell.errors,
+                    f"{cell.error_rate:.1%}",
+                    _ms_cell(cell.p50),
+                    _ms_cell(cell.p95),
+                ]
+            )
             for cell in result.buckets
             if cell.count
         ]

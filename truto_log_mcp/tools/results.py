@@ -1,34 +1,41 @@
-"""Output models of the tools: their JSON schemas are the tools' ``outputSchema``."""
+"""Output models of the tools: their JSON schemas are the tools' ``outputSchema``.
+
+Strings that come from rows are typed ``Shown`` (``render.table``): cleaned and capped when a model
+is built and when it is dumped, so the text written from a model and its structured content are.
+"""
 
 from __future__ import annotations
+
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
 from truto_log_mcp.analysis.runs.results import RunFacts
 from truto_log_mcp.analysis.stats.results import BucketStats, GroupStats
+from truto_log_mcp.render.table import LABEL_CAP, CellText, KeyText, NoteText, Shown
 from truto_log_mcp.tools.scans import ScanCoverageModel
 
 
 class TopCounts(BaseModel):
-    top: dict[str, int]
+    top: dict[Annotated[str, Shown(LABEL_CAP)], int]
     distinct: int
 
 
 class ErrorGroupModel(BaseModel):
     log_type: str
-    key: dict[str, str | None]
-    template: str
+    key: dict[str, KeyText | None]
+    template: KeyText
     cause: str
     count: int
     share: float
-    first_seen: str | None
-    last_seen: str | None
+    first_seen: CellText | None
+    last_seen: CellText | None
     status_codes: dict[str, int]
     integrations: TopCounts
     resources: TopCounts
     accounts: TopCounts
     example_refs: list[str] = Field(description="Refs of the newest rows of the group, for get_log.")
-    sample_message: str
+    sample_message: NoteText
 
 
 class LogTypeTotals(BaseModel):
@@ -74,14 +81,14 @@ class LogStatsResult(BaseModel):
 
 
 class EvidenceModel(BaseModel):
-    text: str
+    text: NoteText
     refs: list[str]
 
 
 class DiagnosisModel(BaseModel):
     cause: str | None = Field(description="Cause class; null when nothing went wrong.")
     next_step: str
-    summary: str
+    summary: NoteText
     evidence: list[EvidenceModel]
     other_causes: list[str]
 
@@ -92,9 +99,9 @@ TIMELINE_COLUMNS = ["time", "source", "event", "status", "resource", "num_record
 class TraceSyncRunResult(RunFacts):
     sync_job_run_id: str
     diagnosis: DiagnosisModel
-    timeline: list[list[str | int | bool | None]] = Field(description="Rows of TIMELINE_COLUMNS.")
+    timeline: list[list[KeyText | int | bool | None]] = Field(description="Rows of TIMELINE_COLUMNS.")
     timeline_omitted: int
     webhook_deliveries: dict[str, int] = Field(description="count, accepted, unanswered, and rejected per status.")
-    cron_trigger: dict[str, str | int | bool | None]
+    cron_trigger: dict[str, CellText | int | bool | None]
     searched: list[str] = Field(description="Where the server looked (log type, filter, window, pages).")
     notes: list[str] = Field(default_factory=list)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from functools import partial
 
 from truto_log_mcp.analysis.causes import NEXT_STEP, Cause
 from truto_log_mcp.analysis.grouping import ErrorGroup, ErrorSummarizer, TopValues
 from truto_log_mcp.query.arguments import parse_log_type
-from truto_log_mcp.render.table import clean_text
+from truto_log_mcp.render.table import LABEL_CAP, clean_text
 from truto_log_mcp.rows import RowSink
 from truto_log_mcp.rules import LogType
 from truto_log_mcp.tools.context import Answer, Call
@@ -97,10 +98,11 @@ async def _summarize(call: Call, plan: ScanPlan, group_by: tuple[str, ...], top:
 
 
 def _group_model(call: Call, group: ErrorGroup) -> ErrorGroupModel:
+    # Row texts (key, template, times, sample) are cleaned and capped by the model's types.
     return ErrorGroupModel(
         log_type=group.log_type.value,
         key=group.key,
-        template=clean_text(group.template, 200),
+        template=group.template,
         cause=group.cause.value,
         count=group.count,
         share=round(group.share, 4),
@@ -111,12 +113,16 @@ def _group_model(call: Call, group: ErrorGroup) -> ErrorGroupModel:
         resources=_top(group.resources),
         accounts=_top(group.integrated_account_ids),
         example_refs=[call.keep_row(group.log_type, row) for row in group.examples],
-        sample_message=clean_text(group.sample_message, 300),
+        sample_message=group.sample_message,
     )
 
 
 def _top(values: TopValues) -> TopCounts:
-    return TopCounts(top={clean_text(value, 80): count for value, count in values.top}, distinct=values.distinct)
+    # Values that differ only in what cleaning removes, or past the cap, are shown as one: count them as one.
+    top: Counter[str] = Counter()
+    for value, count in values.top:
+        top[clean_text(value, LABEL_CAP)] += count
+    return TopCounts(top=dict(top), distinct=values.distinct)
 
 
 def _summary_notes(rows_in_other: int, max_groups: int, coverages: Sequence[ScanCoverage]) -> list[str]:

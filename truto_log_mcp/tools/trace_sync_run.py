@@ -12,7 +12,7 @@ from truto_log_mcp.analysis.runs.results import RunDiagnosis, RunFacts
 from truto_log_mcp.errors import UpstreamError
 from truto_log_mcp.query.arguments import LogQuery
 from truto_log_mcp.query.timeparse import Window
-from truto_log_mcp.render.table import clean_text
+from truto_log_mcp.render.table import CELL_CAP, clean_text, table_line
 from truto_log_mcp.rows import Row, parse_row_time
 from truto_log_mcp.rules import PAGE_LIMIT_MAX, LogType
 from truto_log_mcp.tools.context import Answer, Call
@@ -115,7 +115,7 @@ async def _trace(call: Call, run_id: str, window: Window | None) -> Answer:
                     LogType.SYNC_JOB_CRON_TRIGGER, Window(first - timedelta(minutes=15), first + timedelta(minutes=2))
                 ),
                 crons,
-                f"cron triggers of job {job_id}",
+                f"cron triggers of job {clean_text(job_id, CELL_CAP) if job_id else None}",
             ),
         ]
 
@@ -145,13 +145,25 @@ async def _trace(call: Call, run_id: str, window: Window | None) -> Answer:
                 if request.window.span.total_seconds() > 0:
                     group.start_soon(read, request, sink, what)
     diagnosis = diagnose_run(runs.rows, webhooks.rows, crons.rows, now, sync_job_run_id=run_id)
-    result = _trace_model(call, diagnosis, run_id, searched)
+    # Each row's log type is where it was read, never its own `log_type` field (row text, untrusted).
+    sources = {
+        id(row): log_type
+        for log_type, collector in (
+            (LogType.RAPID_BRIDGE, runs),
+            (LogType.WEBHOOK, webhooks),
+            (LogType.SYNC_JOB_CRON_TRIGGER, crons),
+        )
+        for row in collector.rows
+    }
+    result = _trace_model(call, diagnosis, run_id, searched, sources)
     if runs.dropped or webhooks.dropped:
         result.notes.append(f"Only the first {RUN_ROWS_CAP} run rows and {RELATED_ROWS_CAP} deliveries were kept.")
     return Answer(_trace_text(result), result)
 
 
-def _trace_model(call: Call, run: RunDiagnosis, run_id: str, searched: list[str]) -> TraceSyncRunResult:
+def _trace_model(
+    call: Call, run: RunDiagnosis, run_id: str, searched: list[str], sources: dict[int, LogType]
+) -> TraceSyncRunResult:
     refs: dict[int, str] = {}
 
     def ref(log_type: LogType, row: Row) -> str:
@@ -160,20 +172,20 @@ def _trace_model(call: Call, run: RunDiagnosis, run_id: str, searched: list[str]
         return refs[id(row)]
 
     def ref_any(row: Row) -> str:
-        return ref(LogType(str(row.get("log_type", LogType.RAPID_BRIDGE.value))), row)
+        return ref(sources.get(id(row), LogType.RAPID_BRIDGE), row)
 
     diagnosis = run.diagnosis
     webhooks = run.webhooks
     facts = {name: getattr(run, name) for name in RunFacts.model_fields}
+    # Row texts (facts, summary, evidence, timeline cells) are cleaned and capped by the model's types.
     return TraceSyncRunResult(
         **{**facts, "sync_job_run_id": run.sync_job_run_id or run_id},
         diagnosis=DiagnosisModel(
             cause=diagnosis.cause.value if diagnosis.cause else None,
             next_step=diagnosis.next_step,
-            summary=clean_text(diagnosis.summary, 300),
+            summary=diagnosis.summary,
             evidence=[
-                EvidenceModel(text=clean_text(item.text, 300), refs=[ref_any(row) for row in item.rows])
-                for item in diagnosis.evidence
+                EvidenceModel(text=item.text, refs=[ref_any(row) for row in item.rows]) for item in diagnosis.evidence
             ],
             other_causes=[cause.value for cause in diagnosis.other_causes],
         ),
@@ -185,7 +197,7 @@ def _trace_model(call: Call, run: RunDiagnosis, run_id: str, searched: list[str]
                 entry.status,
                 entry.resource,
                 entry.num_records,
-                clean_text(entry.note, 160) if entry.note else None,
+                entry.note or None,
                 entry.is_error,
                 ref(entry.source, entry.row),
             ]
@@ -246,10 +258,11 @@ def _trace_text(result: TraceSyncRunResult) -> str:
             f"Timeline ({len(result.timeline)} entries{omitted}): time|source|event|status|resource|records|note|ref"
         )
         for time, source, event, status, resource, records, note, error, ref in result.timeline:
-            cells = [str(time or "")[:19].replace("T", " "), source, event, status, resource, records]
             text = ("ERROR " if error else "") + str(note or "")
             lines.append(
-                "|".join([*("" if cell is None else str(cell) for cell in cells), text.replace("|", "¦"), str(ref)])
+                table_line(
+                    [str(time or "")[:19].replace("T", " "), source, event, status, resource, records, text, ref]
+                )
             )
     deliveries = result.webhook_deliveries
     lines.append(

@@ -22,6 +22,7 @@ from truto_log_mcp.analysis.runs.results import (
     WebhookDeliveries,
 )
 from truto_log_mcp.analysis.templates import error_text
+from truto_log_mcp.render.table import clean_text
 from truto_log_mcp.rows import Row, parse_row_time
 from truto_log_mcp.rules import LogType
 
@@ -83,8 +84,8 @@ def chronological(rows: Sequence[Row]) -> list[Row]:
 
 
 def cap_note(text: str, limit: int = NOTE_CAP) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """A row's text quoted in a note or evidence: whitespace collapsed, cleaned and capped (``clean_text``)."""
+    return clean_text(" ".join(text.split()), limit)
 
 
 def first_field(rows: Sequence[Row], name: str) -> str | None:

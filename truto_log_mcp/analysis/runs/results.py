@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from truto_log_mcp.analysis.causes import Cause
+from truto_log_mcp.render.table import CellText
 from truto_log_mcp.rows import Row
 from truto_log_mcp.rules import LogType
 
@@ -83,25 +84,28 @@ class Diagnosis:
 
 
 class RunFacts(BaseModel):
-    """What is known of one run: ``trace_sync_run`` states it as it is (its output model extends this)."""
+    """What is known of one run: ``trace_sync_run`` states it as it is (its output model extends this).
 
-    sync_job_run_id: str | None
-    sync_job_id: str | None
-    integration: str | None
-    integrated_account_id: str | None
+    Its texts come from rows: ``CellText`` cleans and caps them when the output model is built
+    (``RunDiagnosis`` is built with ``model_construct``, so the analysis keeps them as they are)."""
+
+    sync_job_run_id: CellText | None
+    sync_job_id: CellText | None
+    integration: CellText | None
+    integrated_account_id: CellText | None
     outcome: str
     """One of ``RunOutcome``; typed as text so the output schema in tools/list stays small."""
-    started_at: str | None
-    ended_at: str | None
+    started_at: CellText | None
+    ended_at: CellText | None
     """The completed/failed event's time; None while the run has not ended."""
-    last_event_at: str | None
+    last_event_at: CellText | None
     duration_seconds: float | None
     """From started_at to ended_at (or to the last event while the run has not ended)."""
     records: int
     record_errors: int
     rate_limited_events: int
-    last_event: str | None
-    last_resource: str | None
+    last_event: CellText | None
+    last_resource: CellText | None
     """Where the run stopped (or is): the last event and the last resource it worked on."""
 
 

@@ -12,6 +12,8 @@ from typing import Annotated, Final
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 from pydantic.json_schema import SkipJsonSchema
 
+from truto_log_mcp.render.table import KeyText
+
 NONE_LABEL: Final = "(none)"
 """The group label of rows without the field."""
 OTHER_LABEL: Final = "(other)"
@@ -41,8 +43,8 @@ class Percentiles(BaseModel):
 class GroupStats(BaseModel):
     model_config = FROZEN
 
-    key: dict[str, str]
-    """Group field -> value; empty for the total."""
+    key: dict[str, KeyText]
+    """Group field -> value (row text: cleaned and capped, ``render.table.Shown``); empty for the total."""
     count: int
     errors: int
     error_rate: Rate
