@@ -18,6 +18,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from http.cookiejar import Cookie, CookieJar
 from typing import Any
 
 import anyio
@@ -89,16 +90,28 @@ class _StopBeforeDeadline(stop_base):
         return retry_state.upcoming_sleep >= self._deadline.remaining()
 
 
+class NoCookies(CookieJar):
+    """A cookie jar that keeps nothing.
+
+    The one HTTP client serves every caller (every token, in multi-user mode): a cookie the
+    upstream set for one caller's request would otherwise be sent with everyone's next requests.
+    The API authenticates by the bearer token alone, so no cookie is ever needed."""
+
+    def set_cookie(self, cookie: Cookie) -> None:
+        """Every way into a jar (``Set-Cookie`` answers, ``client.cookies[...] = ...``) ends here: keep nothing."""
+
+
 def shared_http_client(
     base_url: str, request_timeout_s: float, user_agent: str, transport: httpx2.AsyncBaseTransport | None = None
 ) -> httpx2.AsyncClient:
-    """The one HTTP client every call shares: explicit timeouts, bounded connections."""
+    """The one HTTP client every call shares: explicit timeouts, bounded connections, no cookies."""
     return httpx2.AsyncClient(
         base_url=base_url,
         transport=transport,
         timeout=httpx2.Timeout(request_timeout_s, connect=min(10.0, request_timeout_s)),
         limits=httpx2.Limits(max_connections=32, max_keepalive_connections=16),
         headers={"User-Agent": user_agent},
+        cookies=NoCookies(),
     )
 
 
