@@ -108,8 +108,15 @@ class Services:
             backoff_initial_s=settings.backoff_initial_s,
             backoff_max_s=settings.backoff_max_s,
         )
-        token = token if token is not None else settings.api_token
-        return TrutoClient(self.http, token, policy, self.rate_budget(token), redact=settings.redact)
+        reader = token if token is not None else settings.api_token
+        return TrutoClient(
+            self.http,
+            reader,
+            policy,
+            self.rate_budget(reader),
+            redact=settings.redact,
+            other_secrets=(settings.api_token,),
+        )
 
     def rate_budget(self, token: SecretStr | None) -> RateBudget:
         key = hashlib.sha256(token.get_secret_value().encode()).hexdigest() if token else ""

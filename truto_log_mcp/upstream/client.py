@@ -42,7 +42,7 @@ from truto_log_mcp.errors import (
     UpstreamError,
     UpstreamUnavailable,
 )
-from truto_log_mcp.redact import redact_row
+from truto_log_mcp.redact import RowRedactor
 from truto_log_mcp.upstream.ratelimit import RateBudget
 from truto_log_mcp.upstream.statuses import RETRYABLE_STATUSES, error_for_status
 
@@ -125,9 +125,15 @@ class TrutoClient:
         policy: RetryPolicy,
         rate: RateBudget | None = None,
         redact: bool = False,
+        other_secrets: Sequence[SecretStr | None] = (),
     ) -> None:
+        """``other_secrets``: tokens besides ``token`` that no row or error text may show (the server's own,
+        when a caller reads with theirs); ``redact``: also replace personal data in rows."""
         self._http = http
-        self._redact = redact
+        self._secrets = tuple(
+            secret.get_secret_value() for secret in (token, *other_secrets) if secret and secret.get_secret_value()
+        )
+        self._redactor = RowRedactor(self._secrets, personal=redact)
         self._token = token
         self._policy = policy
         self._rate = rate
@@ -202,25 +208,24 @@ class TrutoClient:
             (time.monotonic() - started) * 1000,
         )
         if response.status_code >= 400:
-            raise error_for_status(
-                response.status_code, _json_or_none(response), _retry_after(response), (self._token.get_secret_value(),)
-            )
-        return parse_page(response, self._redact)
+            raise error_for_status(response.status_code, _json_or_none(response), _retry_after(response), self._secrets)
+        return parse_page(response, self._redactor)
 
 
-def parse_page(response: httpx2.Response, redact: bool = False) -> Page:
-    """Check the body's shape and flatten rows; anything unexpected is ``MalformedResponse``."""
+def parse_page(response: httpx2.Response, redactor: RowRedactor | None = None) -> Page:
+    """Check the body's shape, flatten and redact rows; anything unexpected is ``MalformedResponse``."""
     try:
         body = response.json()
     except ValueError:
         raise MalformedResponse(f"Truto answered {response.status_code} with a body that is not JSON.") from None
     if not isinstance(body, dict) or not isinstance(body.get("result"), list):
         raise MalformedResponse("Truto's answer has no `result` list.")
+    redact = redactor is not None and redactor.needed(response.content)
     rows: list[dict[str, Any]] = []
     for row in body["result"]:
         if not isinstance(row, dict):
             raise MalformedResponse(f"Truto's `result` holds a {type(row).__name__}, not a log row object.")
-        rows.append(redact_row(flatten_row(row)) if redact else flatten_row(row))
+        rows.append(redactor.row(flatten_row(row)) if redactor is not None and redact else flatten_row(row))
     cursor = body.get("next_cursor")
     if cursor is not None and not isinstance(cursor, str):
         raise MalformedResponse("Truto's `next_cursor` is not a string.")
