@@ -87,6 +87,16 @@ class Settings(BaseSettings):
         ),
     )
 
+    max_token_budgets: int = Field(
+        4096,
+        ge=1,
+        le=1_000_000,
+        description=(
+            "Multi-user HTTP: distinct Truto tokens whose request budget is kept (about 2 KB each); past this, the "
+            "least recently used is forgotten. Bounds the memory that callers sending ever new tokens can take."
+        ),
+    )
+
     scan_concurrency: int = Field(8, ge=1, le=32, description="Sub-windows an analysis reads at once.")
     scan_max_rows: int = Field(
         50_000,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx2
 import pytest
+from pydantic import SecretStr
 
 from tests.helpers import sandbox_settings
 from truto_log_mcp.tools.context import Services
@@ -24,3 +25,24 @@ async def test_the_client_s_retry_policy_is_the_settings() -> None:
     assert policy == RetryPolicy(
         max_attempts=3, retry_after_cap_s=2.0, request_timeout_s=4.0, backoff_initial_s=0.01, backoff_max_s=0.02
     )
+
+
+def token(number: int) -> SecretStr:
+    return SecretStr(f"caller-token-{number:04d}")
+
+
+async def test_rate_budgets_are_kept_for_at_most_the_configured_number_of_tokens() -> None:
+    services = Services.create(sandbox_settings(multi_user=True, max_token_budgets=3), httpx2.AsyncClient)
+    for number in range(50):
+        services.rate_budget(token(number))
+    assert len(services.rate_budgets) == 3
+
+
+async def test_the_least_recently_used_token_s_budget_is_the_one_forgotten() -> None:
+    services = Services.create(sandbox_settings(multi_user=True, max_token_budgets=3), httpx2.AsyncClient)
+    first, second = services.rate_budget(token(1)), services.rate_budget(token(2))
+    services.rate_budget(token(3))
+    assert services.rate_budget(token(1)) is first
+    services.rate_budget(token(4))
+    assert services.rate_budget(token(1)) is first
+    assert services.rate_budget(token(2)) is not second

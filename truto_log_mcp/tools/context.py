@@ -10,6 +10,7 @@ a ``Call``.
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
@@ -61,8 +62,9 @@ class Services:
     _http: httpx2.AsyncClient | None = None
     _scans_running: dict[str, int] = field(default_factory=dict)
     """Analyses running per session key (see ``server.session_key``); idle keys are removed."""
-    rate_budgets: dict[str, RateBudget] = field(default_factory=dict)
-    """One request budget per token (keyed by the token's hash), shared by all its calls."""
+    rate_budgets: OrderedDict[str, RateBudget] = field(default_factory=OrderedDict)
+    """One request budget per token (keyed by the token's hash), shared by all its calls; least
+    recently used first, at most ``settings.max_token_budgets`` (see ``rate_budget``)."""
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     @classmethod
@@ -119,10 +121,18 @@ class Services:
         )
 
     def rate_budget(self, token: SecretStr | None) -> RateBudget:
+        """The token's budget. In multi-user mode every distinct token a caller sends gets one, so they
+        are bounded in number: past ``max_token_budgets``, the least recently used is forgotten (its
+        token, if it comes back, starts a fresh budget; calls already running keep theirs)."""
         key = hashlib.sha256(token.get_secret_value().encode()).hexdigest() if token else ""
-        if key not in self.rate_budgets:
-            self.rate_budgets[key] = RateBudget(self.settings.rate_budget, UPSTREAM_RATE_LIMIT[1])
-        return self.rate_budgets[key]
+        budget = self.rate_budgets.get(key)
+        if budget is None:
+            budget = self.rate_budgets[key] = RateBudget(self.settings.rate_budget, UPSTREAM_RATE_LIMIT[1])
+            while len(self.rate_budgets) > self.settings.max_token_budgets:
+                self.rate_budgets.popitem(last=False)
+        else:
+            self.rate_budgets.move_to_end(key)
+        return budget
 
     @asynccontextmanager
     async def scan_slot(self, session: str) -> AsyncIterator[None]:
