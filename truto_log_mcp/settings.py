@@ -117,12 +117,20 @@ class Settings(BaseSettings):
     )
 
     cursor_ttl_s: float = Field(3600.0, gt=0, description="Lifetime of cursor handles and row refs.")
-    max_cursors: int = Field(1000, ge=1, description="Cursor handles kept (least recently used evicted).")
-    max_refs: int = Field(5000, ge=1, description="Row refs kept for `get_log` (least recently used evicted).")
+    max_cursors: int = Field(
+        1000,
+        ge=1,
+        description="Cursor handles kept; when full, the owner holding the most loses its least recently used.",
+    )
+    max_refs: int = Field(
+        5000,
+        ge=1,
+        description="Row refs kept for `get_log`; when full, the owner holding the most loses its least recently used.",
+    )
     max_store_bytes: int = Field(
         32 * 1024 * 1024,
         ge=1024 * 1024,
-        description="Bytes of rows each handle store (cursors, refs) may hold (least recently used evicted).",
+        description="Bytes of rows each handle store (cursors, refs) may hold (evicted as for the count).",
     )
 
     search_page_budget: int = Field(
