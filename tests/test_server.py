@@ -150,6 +150,10 @@ INVALID_ARGUMENTS: list[tuple[dict[str, Any], str]] = [
     ({"log_type": "mcp", "limit": 0}, "`limit`"),
     ({"log_type": "mcp", "limit": 101}, "`limit`"),
     ({"log_type": "mcp", "lmit": 5}, "did you mean `limit`"),
+    ({"log_type": "mcp", "start": 10**400}, "outside the range"),
+    ({"log_type": "mcp", "start": "-1h", "end": -(10**400)}, "outside the range"),
+    ({"log_type": "unified_proxy_api", "match": {"duration": 10**400}}, "out of range"),
+    ({"log_type": "unified_proxy_api", "match": {"status": 10**5000}}, "not a status"),
 ]
 
 

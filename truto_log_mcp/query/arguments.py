@@ -50,6 +50,9 @@ def parse_status(value: Scalar) -> StatusCondition:
         raise InvalidArgument("`match.status` must be a code or a condition, not a boolean.")
     if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
         raise InvalidArgument(f"`match.status` {value!r} is not a status code; use a whole number like 429.")
+    if isinstance(value, int | float) and not 0 <= value < 1000:
+        # Checked before it becomes text: an integer of thousands of digits cannot be printed.
+        raise InvalidArgument("`match.status` is not a status code (100 to 599); use a whole number like 429.")
     text = str(int(value)) if isinstance(value, int | float) else value
     if found := _STATUS_CLASS.match(text):
         digit = int(found.group(1))
@@ -242,6 +245,8 @@ def _check_equality(log_type: LogType, key: str, value: Scalar) -> Scalar:
             number = float(value)
         except ValueError:
             raise InvalidArgument(f"`match.{key}` must be a number; got {str(value)[:40]!r}.") from None
+        except OverflowError:  # an integer of hundreds of digits (JSON allows it)
+            raise InvalidArgument(f"`match.{key}` is a number out of range for this field.") from None
         return int(number) if number.is_integer() else number
     if spec.kind == "boolean":
         if isinstance(value, bool):

@@ -49,6 +49,8 @@ from truto_log_mcp.upstream.statuses import RETRYABLE_STATUSES, error_for_status
 logger = logging.getLogger(__name__)
 
 LOG_PATH = "/log"
+MAX_CURSOR_CHARS = 4096
+"""The longest ``next_cursor`` accepted from the upstream (Truto's are a few hundred characters)."""
 
 
 class Deadline:
@@ -229,6 +231,11 @@ def parse_page(response: httpx2.Response, redactor: RowRedactor | None = None) -
     cursor = body.get("next_cursor")
     if cursor is not None and not isinstance(cursor, str):
         raise MalformedResponse("Truto's `next_cursor` is not a string.")
+    if cursor is not None and len(cursor) > MAX_CURSOR_CHARS:
+        # It goes back in the next request's URL (which has a length limit) and into cursor handles.
+        raise MalformedResponse(
+            f"Truto's `next_cursor` is {len(cursor):,} characters long; at most {MAX_CURSOR_CHARS:,} are accepted."
+        )
     return Page(rows=rows, next_cursor=cursor or None)
 
 
