@@ -21,7 +21,7 @@ from mcp_types import CallToolResult, InputRequiredResult, TextContent
 from mcp_types import Tool as MCPTool
 from pydantic import ValidationError
 
-from truto_log_mcp.errors import InvalidArgument, TrutoLogError
+from truto_log_mcp.errors import InvalidArgument, TrutoLogError, echo
 from truto_log_mcp.render.schema import compact_output_schema, compact_schema
 from truto_log_mcp.render.table import cap_text
 from truto_log_mcp.suggest import did_you_mean, listing
@@ -49,20 +49,21 @@ class TrutoLogServer(MCPServer[Services]):
                         block.text = cap_text(block.text, self.max_response_chars)
             return result
         except TrutoLogError as error:
-            return error_result(error)
+            return error_result(error, max_chars=self.max_response_chars)
         except ToolError as error:
             cause = domain_error(error.__cause__)
             if isinstance(cause, TrutoLogError):
-                return error_result(cause)
+                return error_result(cause, max_chars=self.max_response_chars)
             if isinstance(cause, ValidationError):
-                return error_result(invalid_argument_from(cause))
-            logger.error("Tool %r failed unexpectedly", name, exc_info=cause or error)
+                return error_result(invalid_argument_from(cause), max_chars=self.max_response_chars)
+            logger.error("Tool %r failed unexpectedly", echo(name), exc_info=cause or error)
             return error_result(
                 TrutoLogError(
-                    f"{name} hit an unexpected server error (logged on the server).",
+                    f"{echo(name)} hit an unexpected server error (logged on the server).",
                     "Retry once; if it repeats, simplify the arguments.",
                 ),
                 code="internal_error",
+                max_chars=self.max_response_chars,
             )
 
     async def list_tools(self) -> list[MCPTool]:
@@ -84,13 +85,13 @@ class TrutoLogServer(MCPServer[Services]):
         tool = tools.get(name)
         if tool is None:
             raise InvalidArgument(
-                f"There is no tool `{name[:60]}`.{did_you_mean(name, tools)} Tools: {listing(tools)}."
+                f"There is no tool `{echo(name)}`.{did_you_mean(name, tools)} Tools: {listing(tools)}."
             )
         allowed = tool.input_schema.get("properties", {})
         for argument in arguments:
             if argument not in allowed:
                 raise InvalidArgument(
-                    f"{name} has no argument `{argument[:60]}`.{did_you_mean(argument, allowed)} "
+                    f"{name} has no argument `{echo(argument)}`.{did_you_mean(argument, allowed)} "
                     f"Its arguments: {listing(allowed)}."
                 )
 
@@ -103,15 +104,19 @@ def domain_error(error: BaseException | None) -> BaseException | None:
     return error
 
 
-def error_result(error: TrutoLogError, code: str | None = None) -> CallToolResult:
+def error_result(error: TrutoLogError, code: str | None = None, max_chars: int | None = None) -> CallToolResult:
+    """The tool error of ``error``; its text cut at ``max_chars`` (the answer cap) like any answer's."""
     text = error.tool_text() if code is None else f"[{code}] {error.message} Next: {error.next_step}"
+    if max_chars is not None:
+        text = cap_text(text, max_chars)
     return CallToolResult(content=[TextContent(type="text", text=text)], is_error=True)
 
 
 def invalid_argument_from(error: ValidationError) -> InvalidArgument:
     problems = []
     for detail in error.errors()[:5]:
-        where = ".".join(str(part) for part in detail["loc"]) or "arguments"
+        # A location holds the caller's dict keys (`filters.<key>`): each part is cut like any echo.
+        where = ".".join(echo(str(part)) for part in detail["loc"]) or "arguments"
         hint = ""
         if detail["type"] == "literal_error" and isinstance(detail.get("input"), str):
             hint = did_you_mean(detail["input"], re.findall(r"'([^']*)'", str(detail.get("ctx", {}).get("expected"))))

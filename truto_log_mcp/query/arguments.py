@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from truto_log_mcp.errors import InvalidArgument
+from truto_log_mcp.errors import InvalidArgument, echo
 from truto_log_mcp.query.timeparse import Window, iso, resolve_window
 from truto_log_mcp.rules import FILTER_ALIASES, FILTER_ENUMS, RULES, LogType, LogTypeRules
 from truto_log_mcp.suggest import did_you_mean, listing
@@ -159,7 +159,7 @@ def check_filters(log_type: LogType, filters: Mapping[str, str]) -> tuple[tuple[
             if not hint and key in rules.field_names:
                 hint = f" `{key}` is a row field, not an upstream filter: put it in `match` instead."
             raise InvalidArgument(
-                f"`filters.{key}` is not a filter of {log_type.value}.{hint} "
+                f"`filters.{echo(key)}` is not a filter of {log_type.value}.{hint} "
                 f"Its filters are {listing(rules.filter_keys)}."
             )
         if not isinstance(value, str) or not value.strip():
@@ -235,7 +235,7 @@ def _check_equality(log_type: LogType, key: str, value: Scalar) -> Scalar:
     if spec is None:
         options = [*RULES[log_type].field_names, "status", "text"]
         raise InvalidArgument(
-            f"`match.{key[:60]}` is not a field of {log_type.value} rows.{did_you_mean(key, options)} "
+            f"`match.{echo(key)}` is not a field of {log_type.value} rows.{did_you_mean(key, options)} "
             "Use `status`, `text`, or a row field (describe_log_types lists them)."
         )
     if spec.kind in ("integer", "number"):

@@ -54,11 +54,11 @@ def parse_duration(text: str, argument: str = "since") -> timedelta:
     found = _DURATION.match(text)
     if not found:
         raise InvalidArgument(
-            f'`{argument}` must be a number and a unit (s, m, h, d, w), like "30m", "24h" or "7d"; got {text!r}.'
+            f'`{argument}` must be a number and a unit (s, m, h, d, w), like "30m", "24h" or "7d"; got {text[:40]!r}.'
         )
     duration = timedelta(seconds=int(found.group(1)) * _UNIT_SECONDS[found.group(2).lower()])
     if duration > _LONGEST_DURATION:
-        raise InvalidArgument(f'`{argument}` {text!r} is longer than logs go back; use at most "3650d".')
+        raise InvalidArgument(f'`{argument}` {text[:40]!r} is longer than logs go back; use at most "3650d".')
     return duration
 
 
