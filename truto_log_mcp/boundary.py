@@ -13,6 +13,7 @@ import logging
 import re
 import uuid
 from collections.abc import Mapping
+from contextvars import ContextVar
 from typing import Any
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -25,7 +26,7 @@ from truto_log_mcp.errors import InvalidArgument, TrutoLogError, echo
 from truto_log_mcp.render.schema import compact_output_schema, compact_schema
 from truto_log_mcp.render.table import cap_text
 from truto_log_mcp.suggest import did_you_mean, listing
-from truto_log_mcp.tools.context import Answer, Call, Caller, Services
+from truto_log_mcp.tools.context import Answer, Call, Caller, CallProgress, Services
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +43,17 @@ class TrutoLogServer(MCPServer[Services]):
     ) -> CallToolResult | InputRequiredResult:
         try:
             await self._check_arguments(name, arguments)
-            result = await super().call_tool(name, arguments, context)
+            progress = _call_progress(context)
+            if progress is None:
+                result = await super().call_tool(name, arguments, context)
+            else:
+                # Every tool, those added later too, gets its heartbeat here; ``call_of`` hands the
+                # same stream to the use case (a context variable: the tool runs inside this await).
+                reset = _PROGRESS.set(progress)
+                try:
+                    result = await progress.run(super().call_tool(name, arguments, context))
+                finally:
+                    _PROGRESS.reset(reset)
             if isinstance(result, CallToolResult):
                 for block in result.content:
                     if isinstance(block, TextContent):
@@ -133,10 +144,31 @@ def answer_result(answer: Answer) -> CallToolResult:
     )
 
 
+_PROGRESS: ContextVar[CallProgress | None] = ContextVar("truto_log_mcp_call_progress", default=None)
+"""The progress stream of the tool call running in this context (set by ``TrutoLogServer.call_tool``)."""
+
+
+def _call_progress(context: Context[Services, Any] | None) -> CallProgress | None:
+    """A progress stream with heartbeats for a call made by a client (None for a call without a request).
+
+    Always built: on the in-process transport a client's progress callback leaves no token in the
+    request's ``_meta``, and reporting to a client that did not ask is a no-op."""
+    if context is None:
+        return None
+    try:
+        services = context.request_context.lifespan_context
+    except ValueError:  # called outside a request
+        return None
+    return CallProgress(context.report_progress, services.settings.progress_interval_s)
+
+
 def call_of(ctx: Context[Services, Any]) -> Call:
     """The use cases' view of one MCP request: services, caller, session and progress."""
     services = ctx.request_context.lifespan_context
     caller = services.identify(ctx.headers)
+    stream = _PROGRESS.get()
+    if stream is not None:
+        return Call(services, caller, session_key(ctx, caller), stream.report)
 
     async def progress(done: float, total: float | None, message: str | None) -> None:
         await ctx.report_progress(done, total, message)

@@ -69,9 +69,9 @@ class Deadline:
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
-    max_attempts: int = 4
+    max_attempts: int = 3
     retry_after_cap_s: float = 15.0
-    request_timeout_s: float = 20.0
+    request_timeout_s: float = 10.0
     backoff_initial_s: float = 0.5
     backoff_max_s: float = 8.0
 
