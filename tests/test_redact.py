@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 import pytest
 from mcp import Client
 
 from tests.helpers import server_on
-from truto_log_mcp.redact import redact_row, redact_text
+from truto_log_mcp.redact import SECRET_MARK, RowRedactor, redact_row, redact_text
 from truto_log_mcp.rules import LogType
 from truto_log_mcp.sandbox import Sandbox
 
@@ -59,3 +60,37 @@ async def test_without_redact_rows_are_shown_as_they_are(client: Client, sandbox
     found = await client.call_tool("search_logs", {"log_type": "unified_proxy_api", "limit": 1, "fields": ["http_ip"]})
     assert isinstance(found.structured_content, dict)
     assert found.structured_content["rows"][0][1] == ip
+
+
+# ---- tokens: always redacted from rows ------------------------------------------------------------------------
+
+TOKEN = "tk/9f8e+7d6c5b4a=="
+TOKENS = RowRedactor([TOKEN])
+
+
+@pytest.mark.parametrize(
+    "form", [TOKEN, quote(TOKEN, safe=""), quote(TOKEN, safe="").lower(), quote_plus(TOKEN), quote(TOKEN)]
+)
+def test_a_token_is_redacted_as_it_is_and_percent_encoded(form: str) -> None:
+    assert TOKENS.text(f"GET /x?api_token={form}&page=2") == f"GET /x?api_token={SECRET_MARK}&page=2"
+
+
+def test_a_token_after_bearer_is_redacted() -> None:
+    assert TOKENS.text(f"Authorization: Bearer {TOKEN}") == f"Authorization: Bearer {SECRET_MARK}"
+
+
+def test_a_token_is_redacted_in_nested_values_and_keys() -> None:
+    row: dict[str, Any] = {"headers": {TOKEN: [f"Bearer {TOKEN}"]}, "duration": 5}
+    assert TOKENS.row(row) == {"headers": {SECRET_MARK: [f"Bearer {SECRET_MARK}"]}, "duration": 5}
+
+
+def test_a_token_shorter_than_any_real_one_is_not_redacted() -> None:
+    assert RowRedactor(["abc"]).text("abc def") == "abc def"
+
+
+def test_a_page_without_the_token_s_anchor_skips_the_row_pass() -> None:
+    assert not TOKENS.needed(b'{"result": [{"message": "tk/9f8e+7d6c5b4"}]}')
+
+
+def test_a_page_that_could_spell_the_token_in_json_escapes_gets_the_row_pass() -> None:
+    assert TOKENS.needed(b'{"result": [{"message": "tk/9f8e+7d6c5b4\\u0061=="}]}')

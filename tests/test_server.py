@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from tests.helpers import server_on, structured, text_of
+from tests.helpers import error_of, server_on, structured, text_of
 from truto_log_mcp.rules import LogType
 from truto_log_mcp.sandbox import Fault, Sandbox
 
@@ -150,6 +150,10 @@ INVALID_ARGUMENTS: list[tuple[dict[str, Any], str]] = [
     ({"log_type": "mcp", "limit": 0}, "`limit`"),
     ({"log_type": "mcp", "limit": 101}, "`limit`"),
     ({"log_type": "mcp", "lmit": 5}, "did you mean `limit`"),
+    ({"log_type": "mcp", "start": 10**400}, "outside the range"),
+    ({"log_type": "mcp", "start": "-1h", "end": -(10**400)}, "outside the range"),
+    ({"log_type": "unified_proxy_api", "match": {"duration": 10**400}}, "out of range"),
+    ({"log_type": "unified_proxy_api", "match": {"status": 10**5000}}, "not a status"),
 ]
 
 
@@ -162,6 +166,29 @@ async def test_invalid_arguments_are_refused_before_any_upstream_request(
     assert text_of(result).startswith("[invalid_argument]")
     assert hint.lower() in text_of(result).lower()
     assert sandbox.requests == []
+
+
+HUGE = "x" * 900_000
+"""A 900 KB argument name or value (an HTTP body may hold up to 1 MB)."""
+ECHOING_CALLS: list[tuple[str, dict[str, Any]]] = [
+    ("search_logs", {"log_type": "webhook", "filters": {HUGE: "a"}}),
+    ("search_logs", {"log_type": "webhook", "filters": {HUGE: 5}}),
+    ("search_logs", {"log_type": "webhook", "match": {HUGE: "a"}}),
+    ("search_logs", {"log_type": "unified_proxy_api", "match": {"duration": HUGE}}),
+    ("search_logs", {"log_type": "webhook", "start": HUGE}),
+    ("search_logs", {"log_type": "webhook", HUGE: 1}),
+    ("summarize_errors", {"filters": {HUGE: "a"}}),
+    ("log_stats", {"log_type": "webhook", "filters": {HUGE: "a"}}),
+    (HUGE, {}),
+]
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments"), ECHOING_CALLS, ids=[f"{tool[:20]}-{index}" for index, (tool, _) in enumerate(ECHOING_CALLS)]
+)
+async def test_an_error_echoes_a_huge_argument_only_cut(client: Client, tool: str, arguments: dict[str, Any]) -> None:
+    text = error_of(await client.call_tool(tool, arguments), "invalid_argument")
+    assert len(text) < 1000, text[:300]
 
 
 async def test_unknown_tool_is_refused_with_a_hint(client: Client) -> None:

@@ -13,6 +13,7 @@ import logging
 import re
 import uuid
 from collections.abc import Mapping
+from contextvars import ContextVar
 from typing import Any
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -21,11 +22,11 @@ from mcp_types import CallToolResult, InputRequiredResult, TextContent
 from mcp_types import Tool as MCPTool
 from pydantic import ValidationError
 
-from truto_log_mcp.errors import InvalidArgument, TrutoLogError
+from truto_log_mcp.errors import InvalidArgument, TrutoLogError, echo
 from truto_log_mcp.render.schema import compact_output_schema, compact_schema
 from truto_log_mcp.render.table import cap_text
 from truto_log_mcp.suggest import did_you_mean, listing
-from truto_log_mcp.tools.context import Answer, Call, Caller, Services
+from truto_log_mcp.tools.context import Answer, Call, Caller, CallProgress, Services
 
 logger = logging.getLogger(__name__)
 
@@ -42,27 +43,38 @@ class TrutoLogServer(MCPServer[Services]):
     ) -> CallToolResult | InputRequiredResult:
         try:
             await self._check_arguments(name, arguments)
-            result = await super().call_tool(name, arguments, context)
+            progress = _call_progress(context)
+            if progress is None:
+                result = await super().call_tool(name, arguments, context)
+            else:
+                # Every tool, those added later too, gets its heartbeat here; ``call_of`` hands the
+                # same stream to the use case (a context variable: the tool runs inside this await).
+                reset = _PROGRESS.set(progress)
+                try:
+                    result = await progress.run(super().call_tool(name, arguments, context))
+                finally:
+                    _PROGRESS.reset(reset)
             if isinstance(result, CallToolResult):
                 for block in result.content:
                     if isinstance(block, TextContent):
                         block.text = cap_text(block.text, self.max_response_chars)
             return result
         except TrutoLogError as error:
-            return error_result(error)
+            return error_result(error, max_chars=self.max_response_chars)
         except ToolError as error:
             cause = domain_error(error.__cause__)
             if isinstance(cause, TrutoLogError):
-                return error_result(cause)
+                return error_result(cause, max_chars=self.max_response_chars)
             if isinstance(cause, ValidationError):
-                return error_result(invalid_argument_from(cause))
-            logger.error("Tool %r failed unexpectedly", name, exc_info=cause or error)
+                return error_result(invalid_argument_from(cause), max_chars=self.max_response_chars)
+            logger.error("Tool %r failed unexpectedly", echo(name), exc_info=cause or error)
             return error_result(
                 TrutoLogError(
-                    f"{name} hit an unexpected server error (logged on the server).",
+                    f"{echo(name)} hit an unexpected server error (logged on the server).",
                     "Retry once; if it repeats, simplify the arguments.",
                 ),
                 code="internal_error",
+                max_chars=self.max_response_chars,
             )
 
     async def list_tools(self) -> list[MCPTool]:
@@ -84,13 +96,13 @@ class TrutoLogServer(MCPServer[Services]):
         tool = tools.get(name)
         if tool is None:
             raise InvalidArgument(
-                f"There is no tool `{name[:60]}`.{did_you_mean(name, tools)} Tools: {listing(tools)}."
+                f"There is no tool `{echo(name)}`.{did_you_mean(name, tools)} Tools: {listing(tools)}."
             )
         allowed = tool.input_schema.get("properties", {})
         for argument in arguments:
             if argument not in allowed:
                 raise InvalidArgument(
-                    f"{name} has no argument `{argument[:60]}`.{did_you_mean(argument, allowed)} "
+                    f"{name} has no argument `{echo(argument)}`.{did_you_mean(argument, allowed)} "
                     f"Its arguments: {listing(allowed)}."
                 )
 
@@ -103,15 +115,19 @@ def domain_error(error: BaseException | None) -> BaseException | None:
     return error
 
 
-def error_result(error: TrutoLogError, code: str | None = None) -> CallToolResult:
+def error_result(error: TrutoLogError, code: str | None = None, max_chars: int | None = None) -> CallToolResult:
+    """The tool error of ``error``; its text cut at ``max_chars`` (the answer cap) like any answer's."""
     text = error.tool_text() if code is None else f"[{code}] {error.message} Next: {error.next_step}"
+    if max_chars is not None:
+        text = cap_text(text, max_chars)
     return CallToolResult(content=[TextContent(type="text", text=text)], is_error=True)
 
 
 def invalid_argument_from(error: ValidationError) -> InvalidArgument:
     problems = []
     for detail in error.errors()[:5]:
-        where = ".".join(str(part) for part in detail["loc"]) or "arguments"
+        # A location holds the caller's dict keys (`filters.<key>`): each part is cut like any echo.
+        where = ".".join(echo(str(part)) for part in detail["loc"]) or "arguments"
         hint = ""
         if detail["type"] == "literal_error" and isinstance(detail.get("input"), str):
             hint = did_you_mean(detail["input"], re.findall(r"'([^']*)'", str(detail.get("ctx", {}).get("expected"))))
@@ -128,10 +144,31 @@ def answer_result(answer: Answer) -> CallToolResult:
     )
 
 
+_PROGRESS: ContextVar[CallProgress | None] = ContextVar("truto_log_mcp_call_progress", default=None)
+"""The progress stream of the tool call running in this context (set by ``TrutoLogServer.call_tool``)."""
+
+
+def _call_progress(context: Context[Services, Any] | None) -> CallProgress | None:
+    """A progress stream with heartbeats for a call made by a client (None for a call without a request).
+
+    Always built: on the in-process transport a client's progress callback leaves no token in the
+    request's ``_meta``, and reporting to a client that did not ask is a no-op."""
+    if context is None:
+        return None
+    try:
+        services = context.request_context.lifespan_context
+    except ValueError:  # called outside a request
+        return None
+    return CallProgress(context.report_progress, services.settings.progress_interval_s)
+
+
 def call_of(ctx: Context[Services, Any]) -> Call:
     """The use cases' view of one MCP request: services, caller, session and progress."""
     services = ctx.request_context.lifespan_context
     caller = services.identify(ctx.headers)
+    stream = _PROGRESS.get()
+    if stream is not None:
+        return Call(services, caller, session_key(ctx, caller), stream.report)
 
     async def progress(done: float, total: float | None, message: str | None) -> None:
         await ctx.report_progress(done, total, message)

@@ -42,6 +42,15 @@ class TrutoLogError(Exception):
         return text
 
 
+ECHO_CHARS = 60
+"""How much of an argument the caller sent an error text repeats (a name or value can be 1 MB)."""
+
+
+def echo(text: str, limit: int = ECHO_CHARS) -> str:
+    """An argument as an error text repeats it: at most ``limit`` characters, a cut marked with "…"."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class InvalidArgument(TrutoLogError):
     code = "invalid_argument"
 

@@ -50,12 +50,32 @@ class Settings(BaseSettings):
         "WARNING", description="stderr log level (`DEBUG` logs every upstream request, without the token)."
     )
 
-    request_timeout_s: float = Field(20.0, gt=0, le=300, description="Timeout of one HTTP request.")
+    # The time defaults fit inside the 60 s that many MCP clients wait for an answer (the official
+    # TypeScript SDK's default request timeout): a hung upstream is reported after about 30 s (3
+    # attempts of 10 s and two short back-offs; an analysis stops reading at 30 s), and no call runs
+    # past 40 s. tests/faults/test_deadlines.py checks these sums.
+    request_timeout_s: float = Field(10.0, gt=0, le=300, description="Timeout of one HTTP request.")
     call_deadline_s: float = Field(
-        60.0, gt=0, le=900, description="Overall deadline of one tool call: all requests, retries and waits."
+        40.0,
+        gt=0,
+        le=900,
+        description=(
+            "Overall deadline of one tool call: all requests, retries and waits. Keep it under your MCP client's "
+            "request timeout (60 s for many)."
+        ),
+    )
+    progress_interval_s: float = Field(
+        3.0,
+        gt=0,
+        le=60,
+        description=(
+            "Longest time a tool call goes without a progress notification (to clients that ask for them): a call "
+            "waiting on the upstream, a back-off or the rate budget still reports, so that clients that reset "
+            "their timeout on progress keep waiting."
+        ),
     )
     max_attempts: int = Field(
-        4,
+        3,
         ge=1,
         le=10,
         description=(
@@ -89,6 +109,16 @@ class Settings(BaseSettings):
         ),
     )
 
+    max_token_budgets: int = Field(
+        4096,
+        ge=1,
+        le=1_000_000,
+        description=(
+            "Multi-user HTTP: distinct Truto tokens whose request budget is kept (about 2 KB each); past this, the "
+            "least recently used is forgotten. Bounds the memory that callers sending ever new tokens can take."
+        ),
+    )
+
     scan_concurrency: int = Field(8, ge=1, le=32, description="Sub-windows an analysis reads at once.")
     scan_max_rows: int = Field(
         50_000,
@@ -96,7 +126,12 @@ class Settings(BaseSettings):
         le=200_000,
         description="Default row budget of an analysis (a call's `max_rows` may raise it to 200,000).",
     )
-    scan_max_seconds: float = Field(45.0, gt=0, le=600, description="Time budget of an analysis's scan.")
+    scan_max_seconds: float = Field(
+        30.0,
+        gt=0,
+        le=600,
+        description="Time budget of an analysis's scan (within the call deadline; what is not read is stated).",
+    )
 
     max_scans_per_session: int = Field(
         2,
@@ -109,12 +144,20 @@ class Settings(BaseSettings):
     )
 
     cursor_ttl_s: float = Field(3600.0, gt=0, description="Lifetime of cursor handles and row refs.")
-    max_cursors: int = Field(1000, ge=1, description="Cursor handles kept (least recently used evicted).")
-    max_refs: int = Field(5000, ge=1, description="Row refs kept for `get_log` (least recently used evicted).")
+    max_cursors: int = Field(
+        1000,
+        ge=1,
+        description="Cursor handles kept; when full, the owner holding the most loses its least recently used.",
+    )
+    max_refs: int = Field(
+        5000,
+        ge=1,
+        description="Row refs kept for `get_log`; when full, the owner holding the most loses its least recently used.",
+    )
     max_store_bytes: int = Field(
         32 * 1024 * 1024,
         ge=1024 * 1024,
-        description="Bytes of rows each handle store (cursors, refs) may hold (least recently used evicted).",
+        description="Bytes of rows each handle store (cursors, refs) may hold (evicted as for the count).",
     )
 
     search_page_budget: int = Field(

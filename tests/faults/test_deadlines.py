@@ -7,11 +7,12 @@ import time
 from typing import Any
 
 import anyio
+import httpx2
 import pytest
 from mcp import Client
 
 from tests.faults.matrix import FAST, UPSTREAM_CALLS, assert_next_call_answered, client_with, newest_webhook_timestamps
-from tests.helpers import error_of, sandbox_settings, structured
+from tests.helpers import error_of, sandbox_settings, structured, text_of
 from truto_log_mcp.sandbox import Fault, Sandbox
 from truto_log_mcp.server import TrutoLogServer, build_server
 from truto_log_mcp.settings import Settings
@@ -106,3 +107,59 @@ async def test_connection_refused_leaves_the_server_answering_every_next_call() 
                 text = error_of(await client.call_tool("search_logs", {"log_type": "webhook"}), "upstream_unavailable")
             assert "retry in a minute" in text
         assert not (await client.call_tool("describe_log_types", {})).is_error
+
+
+# ---- the default timings against the clients' own timeout ----------------------------------------------------
+
+CLIENT_TIMEOUT_S = 60.0
+"""The official TypeScript SDK's default request timeout (Claude Desktop and many clients): past it,
+the user sees a generic timeout instead of the server's error."""
+
+
+def hung_request_s(settings: Settings) -> float:
+    """The longest a read of a hung upstream takes before it is reported: every attempt times out, and
+    every back-off between them is as long as it can be (tenacity adds up to 1 s of jitter)."""
+    backoffs = sum(
+        min(settings.backoff_max_s, settings.backoff_initial_s * 2.0**retry + 1.0)
+        for retry in range(settings.max_attempts - 1)
+    )
+    return settings.max_attempts * settings.request_timeout_s + backoffs
+
+
+def test_the_default_call_deadline_ends_every_call_well_before_a_client_s_60_s_timeout() -> None:
+    assert Settings().call_deadline_s <= CLIENT_TIMEOUT_S - 15
+
+
+def test_the_default_timings_report_a_hung_upstream_in_about_30_s_inside_the_deadline() -> None:
+    settings = Settings()
+    assert hung_request_s(settings) <= 35 < settings.call_deadline_s
+    assert settings.scan_max_seconds <= 30
+
+
+SCALED_DEFAULTS: dict[str, Any] = {
+    "request_timeout_s": 0.5,
+    "backoff_initial_s": 0.025,
+    "backoff_max_s": 0.05,
+    "scan_max_seconds": 1.5,
+    "call_deadline_s": 2.5,
+    "max_attempts": Settings().max_attempts,
+}
+"""The defaults at a twentieth of their times (the back-off's fixed jitter capped; the deadline with room
+for a loaded test machine)."""
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments"), UPSTREAM_CALLS[::2] + UPSTREAM_CALLS[3:], ids=["search_logs", "log_stats", "trace_sync_run"]
+)
+async def test_a_hung_upstream_is_reported_with_its_code_before_the_call_deadline(
+    sandbox: Sandbox, tool: str, arguments: dict[str, Any]
+) -> None:
+    settings = sandbox_settings(**SCALED_DEFAULTS)
+    sandbox.faults.extend(Fault(hang_s=60) for _ in range(30))
+    async with Client(build_server(settings, httpx2.ASGITransport(app=sandbox.app))) as client:
+        started = time.monotonic()
+        with anyio.fail_after(5):
+            result = await client.call_tool(tool, arguments)
+        elapsed = time.monotonic() - started
+    assert text_of(result).startswith(("[deadline_exceeded]", "[upstream_unavailable]")), text_of(result)
+    assert elapsed <= hung_request_s(settings) + 0.4 < settings.call_deadline_s

@@ -41,6 +41,7 @@ WRONG_SHAPES = {
     "rows_not_objects": b'{"result": ["a", 1, null], "next_cursor": null}',
     "body_a_list": b'[{"timestamp": "2026-11-25T00:00:00Z"}]',
     "cursor_not_a_string": b'{"result": [], "next_cursor": 42}',
+    "cursor_of_5_mb": b'{"result": [], "next_cursor": "' + b"c" * 5_000_000 + b'"}',
 }
 
 

@@ -79,6 +79,13 @@ def test_parse_status_refuses_a_fractional_code() -> None:
         parse_status(429.7)
 
 
+@pytest.mark.parametrize("value", [10**400, -(10**400), 10**5000], ids=["1e400", "-1e400", "1e5000"])
+def test_parse_status_refuses_a_huge_integer_in_a_short_text(value: int) -> None:
+    with pytest.raises(InvalidArgument, match="not a status") as raised:
+        parse_status(value)
+    assert len(raised.value.tool_text()) < 300
+
+
 @pytest.mark.parametrize(
     ("spelled", "status", "accepted"),
     [
@@ -225,6 +232,12 @@ def test_match_equality_is_coerced_to_the_field_kind(
 def test_match_on_a_number_field_needs_a_number(value: Scalar) -> None:
     with pytest.raises(InvalidArgument, match="must be a number"):
         build_match(LogType.UNIFIED_PROXY_API, {"http_status_code": value}, {})
+
+
+@pytest.mark.parametrize("value", [10**400, -(10**400), 10**5000], ids=["1e400", "-1e400", "1e5000"])
+def test_match_on_a_number_field_refuses_an_integer_too_large_for_a_float(value: int) -> None:
+    with pytest.raises(InvalidArgument, match="out of range"):
+        build_match(LogType.UNIFIED_PROXY_API, {"duration": value}, {})
 
 
 @pytest.mark.parametrize("value", ["yes", "1", 1])

@@ -129,6 +129,13 @@ def test_epoch_out_of_range_is_invalid_argument(value: int | float) -> None:
         parse_instant(value, "start", NOW)
 
 
+@pytest.mark.parametrize("value", [10**400, -(10**400), 10**5000], ids=["1e400", "-1e400", "1e5000"])
+def test_an_integer_too_large_for_a_float_is_invalid_argument_in_a_short_text(value: int) -> None:
+    with pytest.raises(InvalidArgument, match="outside the range") as raised:
+        parse_instant(value, "start", NOW)
+    assert len(raised.value.tool_text()) < 200
+
+
 # --- iso() -------------------------------------------------------------------------------------
 
 

@@ -156,3 +156,45 @@ def test_an_expired_entry_gives_back_its_bytes() -> None:
     clock.now += 2
     assert sized.get(handle) is None
     assert sized.bytes == 0
+
+
+# ---- fair shares between owners: one owner's use cannot evict another's entries -------------------------------
+
+
+def test_an_owner_filling_the_store_evicts_its_own_entries_not_another_owner_s() -> None:
+    refs = store(max_items=10)
+    alice = [refs.put(f"a{number}", owner="alice") for number in range(3)]
+    for number in range(100):
+        refs.put(f"b{number}", owner="bob")
+    assert [refs.get(handle, owner="alice") for handle in alice] == ["a0", "a1", "a2"]
+    assert len(refs) == 10
+
+
+def test_an_owner_filling_the_bytes_evicts_its_own_entries_not_another_owner_s() -> None:
+    sized: HandleStore[str] = HandleStore("r", max_items=100, ttl_s=60.0, max_bytes=1000, size_of=len)
+    alice = sized.put("a" * 200, owner="alice")
+    for _ in range(20):
+        sized.put("b" * 300, owner="bob")
+    assert sized.get(alice, owner="alice") == "a" * 200
+    assert sized.bytes <= 1000
+
+
+def test_when_full_the_owner_holding_the_most_loses_its_least_recently_used_entry() -> None:
+    refs = store(max_items=6)
+    bob = [refs.put(f"b{number}", owner="bob") for number in range(2)]
+    alice = [refs.put(f"a{number}", owner="alice") for number in range(4)]
+    refs.put("c0", owner="carol")
+    assert refs.get(alice[0], owner="alice") is None
+    assert [refs.get(handle, owner="alice") for handle in alice[1:]] == ["a1", "a2", "a3"]
+    assert [refs.get(handle, owner="bob") for handle in bob] == ["b0", "b1"]
+
+
+def test_among_owners_holding_as_much_the_one_with_the_oldest_entry_loses_it() -> None:
+    refs = store(max_items=4)
+    alice_old = refs.put("a0", owner="alice")
+    bob = [refs.put(f"b{number}", owner="bob") for number in range(2)]
+    alice_new = refs.put("a1", owner="alice")
+    refs.put("c0", owner="carol")
+    assert refs.get(alice_old, owner="alice") is None
+    assert refs.get(alice_new, owner="alice") == "a1"
+    assert [refs.get(handle, owner="bob") for handle in bob] == ["b0", "b1"]

@@ -143,7 +143,9 @@ async def test_body_that_is_not_json_is_malformed(http: httpx2.AsyncClient, sand
         (b'{"result": [1, 2], "next_cursor": null}', "not a log row"),
         (b'[{"timestamp": "x"}]', "result"),
         (b'{"result": [], "next_cursor": 5}', "next_cursor"),
+        (b'{"result": [], "next_cursor": "' + b"c" * 5_000_000 + b'"}', "next_cursor"),
     ],
+    ids=["result_an_object", "rows_not_objects", "body_a_list", "cursor_not_a_string", "cursor_of_5_mb"],
 )
 async def test_wrong_shapes_are_malformed(
     http: httpx2.AsyncClient, sandbox: Sandbox, body: bytes, complaint: str

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from truto_log_mcp.errors import InvalidArgument
+from truto_log_mcp.errors import InvalidArgument, echo
 from truto_log_mcp.query.timeparse import Window, iso, resolve_window
 from truto_log_mcp.rules import FILTER_ALIASES, FILTER_ENUMS, RULES, LogType, LogTypeRules
 from truto_log_mcp.suggest import did_you_mean, listing
@@ -50,6 +50,9 @@ def parse_status(value: Scalar) -> StatusCondition:
         raise InvalidArgument("`match.status` must be a code or a condition, not a boolean.")
     if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
         raise InvalidArgument(f"`match.status` {value!r} is not a status code; use a whole number like 429.")
+    if isinstance(value, int | float) and not 0 <= value < 1000:
+        # Checked before it becomes text: an integer of thousands of digits cannot be printed.
+        raise InvalidArgument("`match.status` is not a status code (100 to 599); use a whole number like 429.")
     text = str(int(value)) if isinstance(value, int | float) else value
     if found := _STATUS_CLASS.match(text):
         digit = int(found.group(1))
@@ -156,7 +159,7 @@ def check_filters(log_type: LogType, filters: Mapping[str, str]) -> tuple[tuple[
             if not hint and key in rules.field_names:
                 hint = f" `{key}` is a row field, not an upstream filter: put it in `match` instead."
             raise InvalidArgument(
-                f"`filters.{key}` is not a filter of {log_type.value}.{hint} "
+                f"`filters.{echo(key)}` is not a filter of {log_type.value}.{hint} "
                 f"Its filters are {listing(rules.filter_keys)}."
             )
         if not isinstance(value, str) or not value.strip():
@@ -232,7 +235,7 @@ def _check_equality(log_type: LogType, key: str, value: Scalar) -> Scalar:
     if spec is None:
         options = [*RULES[log_type].field_names, "status", "text"]
         raise InvalidArgument(
-            f"`match.{key[:60]}` is not a field of {log_type.value} rows.{did_you_mean(key, options)} "
+            f"`match.{echo(key)}` is not a field of {log_type.value} rows.{did_you_mean(key, options)} "
             "Use `status`, `text`, or a row field (describe_log_types lists them)."
         )
     if spec.kind in ("integer", "number"):
@@ -242,6 +245,8 @@ def _check_equality(log_type: LogType, key: str, value: Scalar) -> Scalar:
             number = float(value)
         except ValueError:
             raise InvalidArgument(f"`match.{key}` must be a number; got {str(value)[:40]!r}.") from None
+        except OverflowError:  # an integer of hundreds of digits (JSON allows it)
+            raise InvalidArgument(f"`match.{key}` is a number out of range for this field.") from None
         return int(number) if number.is_integer() else number
     if spec.kind == "boolean":
         if isinstance(value, bool):

@@ -54,11 +54,11 @@ def parse_duration(text: str, argument: str = "since") -> timedelta:
     found = _DURATION.match(text)
     if not found:
         raise InvalidArgument(
-            f'`{argument}` must be a number and a unit (s, m, h, d, w), like "30m", "24h" or "7d"; got {text!r}.'
+            f'`{argument}` must be a number and a unit (s, m, h, d, w), like "30m", "24h" or "7d"; got {text[:40]!r}.'
         )
     duration = timedelta(seconds=int(found.group(1)) * _UNIT_SECONDS[found.group(2).lower()])
     if duration > _LONGEST_DURATION:
-        raise InvalidArgument(f'`{argument}` {text!r} is longer than logs go back; use at most "3650d".')
+        raise InvalidArgument(f'`{argument}` {text[:40]!r} is longer than logs go back; use at most "3650d".')
     return duration
 
 
@@ -67,14 +67,14 @@ def parse_instant(value: str | int | float, argument: str, now: datetime) -> dat
     if isinstance(value, bool):
         raise InvalidArgument(f"`{argument}` must be a time, not a boolean.")
     if isinstance(value, int | float):
-        return _from_epoch(float(value), argument)
+        return _from_epoch(value, argument)
     text = value.strip()
     if text.lower() == "now":
         return now
     if relative := _RELATIVE.match(text):
         return now - parse_duration(f"{relative.group(1)}{relative.group(2)}", argument)
     if _EPOCH.match(text):
-        return _from_epoch(float(text), argument)
+        return _from_epoch(text, argument)
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
@@ -101,12 +101,23 @@ def _within_log_dates(moment: datetime, argument: str) -> datetime:
     return utc
 
 
-def _from_epoch(number: float, argument: str) -> datetime:
-    seconds = number / 1000 if number >= _EPOCH_MS_THRESHOLD else number
+def _from_epoch(number: int | float | str, argument: str) -> datetime:
     try:
+        # Inside the try: an integer of 400 digits (JSON allows it) does not fit a float.
+        value = float(number)
+        seconds = value / 1000 if value >= _EPOCH_MS_THRESHOLD else value
         return _within_log_dates(datetime.fromtimestamp(seconds, tz=UTC), argument)
     except (OverflowError, OSError, ValueError):
-        raise InvalidArgument(f"`{argument}` is outside the range of dates: {number!r}.") from None
+        raise InvalidArgument(f"`{argument}` is outside the range of dates: {_short_number(number)}.") from None
+
+
+def _short_number(number: int | float | str) -> str:
+    """A number as the caller sent it, cut: a huge integer is neither echoed whole nor converted to text
+    (Python refuses to print integers of more than 4,300 digits)."""
+    if isinstance(number, int) and not -(10**20) < number < 10**20:
+        sign = "a negative" if number < 0 else "an"
+        return f"{sign} integer of about {int(abs(number).bit_length() * 0.30103) + 1} digits"
+    return repr(number)[:40]
 
 
 def _to_millisecond(moment: datetime) -> datetime:

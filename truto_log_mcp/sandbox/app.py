@@ -96,6 +96,9 @@ class Sandbox:
             response = await self._respond(request, record)
         except ApiError as error:
             response = error_response(error.status, error.message, error.retry_after)
+        if record.fault is not None and record.fault.headers:
+            for name, value in record.fault.headers.items():
+                response.headers.append(name, value)
         record.status = response.status_code
         return response
 

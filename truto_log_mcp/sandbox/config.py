@@ -27,12 +27,14 @@ class Fault:
       ``retry_after`` is set).
     - ``body``: send these raw bytes as ``application/json`` (status 200, or ``status`` if set):
       for malformed or wrongly shaped answers.
+    - ``headers``: extra response headers (``Set-Cookie``, ...) on whatever the request is answered.
     """
 
     status: int | None = None
     retry_after: float | None = None
     hang_s: float | None = None
     body: bytes | None = None
+    headers: dict[str, str] | None = None
 
 
 @dataclass(slots=True)

@@ -3,8 +3,14 @@
 A handle is a prefix (``c`` for cursors, ``r`` for refs), this process's instance tag and a
 sequence number in base 36: short (rows stay cheap to print), and never reused by a process, so
 an old handle can expire but can never come to mean a different row or query. Stores are bounded in count and in
-bytes (least recently used evicted) and in age (TTL), and every entry is bound to an owner (the principal that
-created it): another owner's lookup of the same handle finds nothing, exactly like an expired one.
+bytes and in age (TTL), and every entry is bound to an owner (the principal that created it): another owner's
+lookup of the same handle finds nothing, exactly like an expired one.
+
+Owners share a store fairly. When it is full (in count or in bytes), the owner holding the most (in that
+measure) loses its least recently used entry; among owners holding as much, the one whose least recently
+used entry is oldest. So one user's searches evict their own refs and cursors first, never those of a user
+who holds less: of N owners, each keeps at least about 1/N of the store. With one owner (stdio, or one
+shared token) this is plain least-recently-used eviction.
 
 The instance tag (4 base-36 characters, random per process) matters with several replicas behind a
 load balancer: a handle that reaches a replica that did not issue it is recognised as foreign
@@ -18,7 +24,7 @@ import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -30,6 +36,16 @@ class _Entry(Generic[T]):
     value: T
     expires_at: float
     size: int
+    used: int
+    """When it was last put or read, in this store's order of uses (a counter)."""
+
+
+@dataclass(slots=True)
+class _Holding:
+    """What one owner holds: its handles, least recently used first, and their bytes."""
+
+    handles: OrderedDict[str, None] = field(default_factory=OrderedDict)
+    bytes: int = 0
 
 
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -58,7 +74,9 @@ class HandleStore(Generic[T]):
         self._max_items = max_items
         self._ttl_s = ttl_s
         self._clock = clock
-        self._entries: OrderedDict[str, _Entry[T]] = OrderedDict()
+        self._entries: dict[str, _Entry[T]] = {}
+        self._owners: dict[str, _Holding] = {}
+        self._uses = itertools.count()
         self._max_bytes = max_bytes
         self._size_of = size_of
         self.bytes = 0
@@ -70,16 +88,49 @@ class HandleStore(Generic[T]):
     def put(self, value: T, owner: str = "") -> str:
         handle = self._new_handle()
         size = self._size_of(value) if self._size_of is not None else 0
-        self._entries[handle] = _Entry(owner, value, self._clock() + self._ttl_s, size)
+        self._entries[handle] = _Entry(owner, value, self._clock() + self._ttl_s, size, next(self._uses))
+        holding = self._owners.setdefault(owner, _Holding())
+        holding.handles[handle] = None
+        holding.bytes += size
         self.bytes += size
-        while len(self._entries) > self._max_items or (
-            self._max_bytes is not None and self.bytes > self._max_bytes and len(self._entries) > 1
-        ):
-            self._drop(next(iter(self._entries)))
+        self._evict(keep=handle)
         return handle
 
+    def _evict(self, keep: str) -> None:
+        """Back within the bounds, never dropping ``keep`` (the entry just put, even when it alone is too big)."""
+        while True:
+            if len(self._entries) > self._max_items:
+                by_bytes = False
+            elif self._max_bytes is not None and self.bytes > self._max_bytes:
+                by_bytes = True
+            else:
+                return
+            victim = self._heaviest_owners_oldest(by_bytes, keep)
+            if victim is None:
+                return
+            self._drop(victim)
+
+    def _heaviest_owners_oldest(self, by_bytes: bool, keep: str) -> str | None:
+        """The least recently used entry of the owner holding the most (ties: the older such entry)."""
+        chosen: tuple[int, int] | None = None
+        victim: str | None = None
+        for holding in self._owners.values():
+            oldest = next(iter(holding.handles))
+            if oldest == keep:
+                continue  # ``keep`` is its owner's newest: the owner holds nothing else
+            rank = (holding.bytes if by_bytes else len(holding.handles), -self._entries[oldest].used)
+            if chosen is None or rank > chosen:
+                chosen, victim = rank, oldest
+        return victim
+
     def _drop(self, handle: str) -> None:
-        self.bytes -= self._entries.pop(handle).size
+        entry = self._entries.pop(handle)
+        holding = self._owners[entry.owner]
+        del holding.handles[handle]
+        holding.bytes -= entry.size
+        if not holding.handles:
+            del self._owners[entry.owner]
+        self.bytes -= entry.size
 
     def issued_here(self, handle: str) -> bool:
         """Whether this store's process issued the handle (its prefix and instance tag match)."""
@@ -92,7 +143,8 @@ class HandleStore(Generic[T]):
         if entry.expires_at <= self._clock():
             self._drop(handle)
             return None
-        self._entries.move_to_end(handle)
+        entry.used = next(self._uses)
+        self._owners[owner].handles.move_to_end(handle)
         return entry.value
 
     def _new_handle(self) -> str:

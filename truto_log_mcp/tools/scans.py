@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import anyio
 from pydantic import BaseModel, Field
 
-from truto_log_mcp.errors import AuthFailed, InvalidArgument, UpstreamError, UpstreamRejected
+from truto_log_mcp.errors import AuthFailed, InvalidArgument, UpstreamError, UpstreamRejected, echo
 from truto_log_mcp.query.arguments import Match, check_filters
 from truto_log_mcp.query.timeparse import Window, resolve_window
 from truto_log_mcp.rows import Row, RowSink
@@ -56,7 +56,7 @@ def plan_scans(
         requests.append(ScanRequest(log_type, window, check_filters(log_type, filters)))
     if not requests:
         raise InvalidArgument(
-            f"No log type accepts the filters {listing(filters)}.",
+            f"No log type accepts the filters {listing(echo(key) for key in filters)}.",
             "Drop a filter or pick a log type (describe_log_types lists each type's filters).",
         )
     return ScanPlan(tuple(requests), budget, tuple(skipped))

@@ -86,7 +86,9 @@ async def _trace(call: Call, run_id: str, window: Window | None) -> Answer:
             client,
             ScanRequest(LogType.RAPID_BRIDGE, window, run_filter),
             runs,
-            budget=ScanBudget(max_rows=RUN_ROWS_CAP, max_pages=RUN_PAGE_BUDGET),
+            budget=ScanBudget(
+                max_rows=RUN_ROWS_CAP, max_pages=RUN_PAGE_BUDGET, max_seconds=services.settings.scan_max_seconds
+            ),
             concurrency=services.settings.scan_concurrency,
             deadline=deadline,
             on_progress=call.scan_progress(),
@@ -125,7 +127,7 @@ async def _trace(call: Call, run_id: str, window: Window | None) -> Answer:
                     client,
                     request,
                     sink,
-                    budget=ScanBudget(max_rows=20_000),
+                    budget=ScanBudget(max_rows=20_000, max_seconds=services.settings.scan_max_seconds),
                     concurrency=max(1, services.settings.scan_concurrency // 2),
                     deadline=deadline,
                 )

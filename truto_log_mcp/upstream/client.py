@@ -18,6 +18,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from http.cookiejar import Cookie, CookieJar
 from typing import Any
 
 import anyio
@@ -41,13 +42,15 @@ from truto_log_mcp.errors import (
     UpstreamError,
     UpstreamUnavailable,
 )
-from truto_log_mcp.redact import redact_row
+from truto_log_mcp.redact import RowRedactor
 from truto_log_mcp.upstream.ratelimit import RateBudget
 from truto_log_mcp.upstream.statuses import RETRYABLE_STATUSES, error_for_status
 
 logger = logging.getLogger(__name__)
 
 LOG_PATH = "/log"
+MAX_CURSOR_CHARS = 4096
+"""The longest ``next_cursor`` accepted from the upstream (Truto's are a few hundred characters)."""
 
 
 class Deadline:
@@ -66,9 +69,9 @@ class Deadline:
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
-    max_attempts: int = 4
+    max_attempts: int = 3
     retry_after_cap_s: float = 15.0
-    request_timeout_s: float = 20.0
+    request_timeout_s: float = 10.0
     backoff_initial_s: float = 0.5
     backoff_max_s: float = 8.0
 
@@ -89,16 +92,28 @@ class _StopBeforeDeadline(stop_base):
         return retry_state.upcoming_sleep >= self._deadline.remaining()
 
 
+class NoCookies(CookieJar):
+    """A cookie jar that keeps nothing.
+
+    The one HTTP client serves every caller (every token, in multi-user mode): a cookie the
+    upstream set for one caller's request would otherwise be sent with everyone's next requests.
+    The API authenticates by the bearer token alone, so no cookie is ever needed."""
+
+    def set_cookie(self, cookie: Cookie) -> None:
+        """Every way into a jar (``Set-Cookie`` answers, ``client.cookies[...] = ...``) ends here: keep nothing."""
+
+
 def shared_http_client(
     base_url: str, request_timeout_s: float, user_agent: str, transport: httpx2.AsyncBaseTransport | None = None
 ) -> httpx2.AsyncClient:
-    """The one HTTP client every call shares: explicit timeouts, bounded connections."""
+    """The one HTTP client every call shares: explicit timeouts, bounded connections, no cookies."""
     return httpx2.AsyncClient(
         base_url=base_url,
         transport=transport,
         timeout=httpx2.Timeout(request_timeout_s, connect=min(10.0, request_timeout_s)),
         limits=httpx2.Limits(max_connections=32, max_keepalive_connections=16),
         headers={"User-Agent": user_agent},
+        cookies=NoCookies(),
     )
 
 
@@ -112,9 +127,15 @@ class TrutoClient:
         policy: RetryPolicy,
         rate: RateBudget | None = None,
         redact: bool = False,
+        other_secrets: Sequence[SecretStr | None] = (),
     ) -> None:
+        """``other_secrets``: tokens besides ``token`` that no row or error text may show (the server's own,
+        when a caller reads with theirs); ``redact``: also replace personal data in rows."""
         self._http = http
-        self._redact = redact
+        self._secrets = tuple(
+            secret.get_secret_value() for secret in (token, *other_secrets) if secret and secret.get_secret_value()
+        )
+        self._redactor = RowRedactor(self._secrets, personal=redact)
         self._token = token
         self._policy = policy
         self._rate = rate
@@ -189,28 +210,32 @@ class TrutoClient:
             (time.monotonic() - started) * 1000,
         )
         if response.status_code >= 400:
-            raise error_for_status(
-                response.status_code, _json_or_none(response), _retry_after(response), (self._token.get_secret_value(),)
-            )
-        return parse_page(response, self._redact)
+            raise error_for_status(response.status_code, _json_or_none(response), _retry_after(response), self._secrets)
+        return parse_page(response, self._redactor)
 
 
-def parse_page(response: httpx2.Response, redact: bool = False) -> Page:
-    """Check the body's shape and flatten rows; anything unexpected is ``MalformedResponse``."""
+def parse_page(response: httpx2.Response, redactor: RowRedactor | None = None) -> Page:
+    """Check the body's shape, flatten and redact rows; anything unexpected is ``MalformedResponse``."""
     try:
         body = response.json()
     except ValueError:
         raise MalformedResponse(f"Truto answered {response.status_code} with a body that is not JSON.") from None
     if not isinstance(body, dict) or not isinstance(body.get("result"), list):
         raise MalformedResponse("Truto's answer has no `result` list.")
+    redact = redactor is not None and redactor.needed(response.content)
     rows: list[dict[str, Any]] = []
     for row in body["result"]:
         if not isinstance(row, dict):
             raise MalformedResponse(f"Truto's `result` holds a {type(row).__name__}, not a log row object.")
-        rows.append(redact_row(flatten_row(row)) if redact else flatten_row(row))
+        rows.append(redactor.row(flatten_row(row)) if redactor is not None and redact else flatten_row(row))
     cursor = body.get("next_cursor")
     if cursor is not None and not isinstance(cursor, str):
         raise MalformedResponse("Truto's `next_cursor` is not a string.")
+    if cursor is not None and len(cursor) > MAX_CURSOR_CHARS:
+        # It goes back in the next request's URL (which has a length limit) and into cursor handles.
+        raise MalformedResponse(
+            f"Truto's `next_cursor` is {len(cursor):,} characters long; at most {MAX_CURSOR_CHARS:,} are accepted."
+        )
     return Page(rows=rows, next_cursor=cursor or None)
 
 

@@ -21,7 +21,8 @@ SHORTEST_PIECE = timedelta(minutes=1)
 class ScanBudget:
     max_rows: int = 50_000
     max_pages: int = 600
-    max_seconds: float = 50.0
+    max_seconds: float = 30.0
+    """A scan's own time limit (``TRUTO_SCAN_MAX_SECONDS``), inside the call's deadline."""
 
 
 @dataclass(frozen=True, slots=True)
