@@ -62,6 +62,7 @@ CALLS: list[tuple[str, dict[str, Any]]] = [
     ("summarize_errors", {"top": 3}),
     ("log_stats", {"log_type": "webhook", "group_by": ["event"], "bucket": "6h", "compare_previous": True}),
     ("trace_sync_run", {"sync_job_run_id": STORIES["delivery_failure"].ids["sync_job_run_id"]}),
+    ("list_sync_runs", {"outcome": "undelivered"}),
 ]
 
 

@@ -6,7 +6,7 @@ would otherwise break. Bounds stop oversized input before any work is done.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -60,3 +60,17 @@ ComparePrevious = Annotated[bool, Field(description="Also compare with the previ
 SyncJobRunId = Annotated[
     str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$", description="The run's id.")
 ]
+
+# list_sync_runs
+_Id = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+SyncJobId = Annotated[str | None, _Id, Field(description="Only this sync job's runs (full id).")]
+Integration = Annotated[str | None, Field(min_length=1, max_length=64, description='Only this integration: "hubspot".')]
+IntegratedAccountId = Annotated[str | None, _Id, Field(description="Only this integrated account's runs (full id).")]
+RunOutcome = Annotated[
+    Literal["completed", "failed", "running", "stuck", "undelivered"] | None,
+    Field(
+        description="Only these runs. stuck: no end and no progress for 5 min; "
+        "undelivered: completed runs whose records were not all delivered."
+    ),
+]
+RunsLimit = Annotated[int | None, Field(ge=1, le=100, description="Runs to show (default 20; a cursor keeps its own).")]
