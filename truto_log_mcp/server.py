@@ -66,7 +66,7 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
         limit: a.Limit = 20,
         cursor: a.Cursor = None,
     ) -> Annotated[CallToolResult, SearchLogsResult]:
-        """Search one Truto log type; returns a compact table (newest first) with refs and a cursor."""
+        """Search one Truto log type: a compact table of rows, newest first, with refs and a cursor."""
         return answer_result(
             await search_logs(
                 call_of(ctx),
@@ -84,7 +84,7 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
 
     @server.tool(name="get_log", annotations=LOCAL_READ_ONLY, structured_output=True)
     async def get_log_tool(ctx: Ctx, ref: a.Ref) -> Annotated[CallToolResult, GetLogResult]:
-        """Open one log row whole (every field) by the `ref` a search result gave it."""
+        """One log row whole (every field), by the `ref` an answer gave it."""
         return answer_result(get_log(call_of(ctx), ref))
 
     @server.tool(name="describe_log_types", annotations=LOCAL_READ_ONLY, structured_output=True)
@@ -106,7 +106,7 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
     ) -> Annotated[CallToolResult, SummarizeErrorsResult]:
         """Group the errors of a window by cause: counts, first/last seen, who is affected, next step.
 
-        Reads every row of the window (default 24h), concurrently."""
+        Reads every row of the window (default 24h)."""
         from truto_log_mcp.tools.summarize_errors import summarize_errors
 
         return answer_result(
@@ -183,9 +183,9 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
         limit: a.RunsLimit = None,
         cursor: a.Cursor = None,
     ) -> Annotated[CallToolResult, ListSyncRunsResult]:
-        """Sync runs started in a window, newest first: outcome, records, first error, undelivered records.
+        """Sync runs started in a window (default 24h), newest first, with outcome, records, first error, undelivered.
 
-        Totals per outcome. Reads every rapid_bridge row of the window (default 24h)."""
+        Totals per outcome."""
         from truto_log_mcp.tools.list_sync_runs import list_sync_runs
 
         answer = await list_sync_runs(
