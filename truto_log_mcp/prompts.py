@@ -42,7 +42,8 @@ def investigate_sync_run(sync_job_run_id: str) -> str:
         f'1. Call trace_sync_run with {{"sync_job_run_id": "{sync_job_run_id}"}}.\n'
         "2. Report the outcome, how long it ran, where it stopped (resource, records so far), and the diagnosis "
         "with its evidence. Rate limiting resumes by itself: no action. Auth errors: the end user must reconnect.\n"
-        "3. If the run was not found, say where it looked and suggest a wider window."
+        "3. If the run was not found, say where it looked; list_sync_runs (filtered by integration or job) "
+        "shows the runs that did happen, with their full ids."
     )
 
 

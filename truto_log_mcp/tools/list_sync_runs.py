@@ -132,7 +132,7 @@ def _notes(
     began_before: int, not_kept: int, coverages: Sequence[ScanCoverage], read: Window, window: Window
 ) -> list[str]:
     notes = []
-    if read.end > window.end:
+    if read.end - window.end >= timedelta(seconds=1):  # not the milliseconds between "now" and its rounding
         notes.append(f"Rows were read up to {iso(read.end)}: runs started near the window's end show how they ended.")
     if began_before:
         notes.append(f"{began_before} run(s) that began before the window (seen by later events) are not listed.")
@@ -188,9 +188,11 @@ def _text(result: ListSyncRunsResult, read_lines: Sequence[str]) -> str:
     ]
     which = f"{result.outcome} " if result.outcome else ""
     last = result.offset + len(result.runs)
-    span = f"{result.offset + 1}-{last} of {result.matched}" if result.runs else f"none of {result.matched}"
     more = f'more: cursor="{result.next_cursor}"' if result.next_cursor else "no more runs"
-    lines.append(f"{which}runs {span}, newest first; {more}.")
+    if result.runs:
+        lines.append(f"{which}runs {result.offset + 1}-{last} of {result.matched}, newest first; {more}.")
+    else:
+        lines.append(f"No {which}runs{' on this page' if result.matched else ''}.")
     jobs: dict[str, tuple[str | None, str | None]] = {}
     if result.runs:
         lines.append("run|job|integration|started|took|outcome|records|first error; delivery; last event")
@@ -221,5 +223,6 @@ def _text(result: ListSyncRunsResult, read_lines: Sequence[str]) -> str:
         )
     lines.append("Read: " + "; ".join(line.removeprefix("- ") for line in read_lines) + ".")
     lines += result.notes
-    lines.append("Next: trace_sync_run(sync_job_run_id) gives one run's timeline and diagnosis.")
+    if result.runs:
+        lines.append("Next: trace_sync_run(sync_job_run_id) gives one run's timeline and diagnosis.")
     return "\n".join(lines)

@@ -192,7 +192,10 @@ class RunView(Protocol):
     Two things provide it: ``RunRows`` (every row of the run: ``trace_sync_run``) and
     ``catalog.RunTally`` (a fixed-size tally folded from the rows: ``list_sync_runs``). The rules
     below take either, which is what makes the two tools agree on every run. Rows are chronological
-    (time, then lifecycle order); ``last``, ``terminal`` and ``start`` are rows of the run."""
+    (time, then lifecycle order). ``terminal``: the last completed/failed event (or row with status
+    failed); ``start``: the first started event, else the first created one, else the first row;
+    ``idle``: the time since the newest row (None without a readable timestamp); ``failed_targets``:
+    the delivery targets any row reports failed; ``last_resource``: where the run stopped (or is)."""
 
     @property
     def stuck_after(self) -> timedelta: ...
@@ -203,30 +206,21 @@ class RunView(Protocol):
     @property
     def last(self) -> Row | None: ...
     @property
-    def terminal(self) -> Row | None:
-        """The last completed/failed event (or row with status failed)."""
-
+    def terminal(self) -> Row | None: ...
     @property
-    def start(self) -> Row | None:
-        """The first started event, else the first created event, else the first row."""
-
+    def start(self) -> Row | None: ...
     @property
-    def idle(self) -> timedelta | None:
-        """Time since the newest run row (None when it has no readable timestamp)."""
-
+    def idle(self) -> timedelta | None: ...
     @property
     def batches(self) -> Batches: ...
     @property
-    def failed_targets(self) -> frozenset[str]:
-        """Delivery targets any row of the run reports failed (``failed_targets``)."""
-
+    def failed_targets(self) -> frozenset[str]: ...
     @property
     def record_errors(self) -> int: ...
     @property
     def rate_limited_events(self) -> int: ...
     @property
-    def last_resource(self) -> str | None:
-        """The resource of the last row that names one: where the run stopped (or is)."""
+    def last_resource(self) -> str | None: ...
 
 
 def is_terminal(row: Row) -> bool:
