@@ -38,8 +38,9 @@ from truto_log_mcp.rules import LogType
 
 STUCK_AFTER: Final = timedelta(minutes=5)
 """No end event and no progress for longer than this: stuck (DOMAIN.md)."""
-MAX_RUNS: Final = 50_000
-"""Runs one catalog tallies at most; rows of further runs are counted, not tallied."""
+MAX_RUNS: Final = 20_000
+"""Runs one catalog tallies at most (a tally is about 3 KB: 60 MB at most); rows of further runs are
+counted, not tallied, and the listing says it is partial."""
 ERROR_CAP: Final = 100
 """Characters of a run's first error in the listing."""
 _SET_CAP: Final = 32
