@@ -94,7 +94,7 @@ done
 inspect() { HOME="$WORK/home" mcp-inspector --cli --format json -q "$@"; }
 inspector_version="$(HOME="$WORK/home" mcp-inspector --version)"
 SEARCH='{"log_type":"webhook","since":"24h","limit":3}'
-TOOLS_OK='sorted(t["name"] for t in data["result"]["tools"]) == sorted(["search_logs", "get_log", "describe_log_types", "summarize_errors", "trace_sync_run", "log_stats"])'
+TOOLS_OK='sorted(t["name"] for t in data["result"]["tools"]) == sorted(["search_logs", "get_log", "describe_log_types", "summarize_errors", "trace_sync_run", "list_sync_runs", "log_stats"])'
 SEARCH_OK='data["result"]["isError"] is False and len(data["result"]["structuredContent"]["rows"]) == 3 and data["result"]["structuredContent"]["columns"][0] == "ref"'
 
 inspect "$SERVER" serve --demo --method tools/list >"$WORK/inspector-stdio-tools.json" || die "inspector tools/list over stdio"
@@ -102,7 +102,7 @@ check_json "$WORK/inspector-stdio-tools.json" "$TOOLS_OK"
 inspect "$SERVER" serve --demo --method tools/call --tool-name search_logs --tool-args-json "$SEARCH" \
     >"$WORK/inspector-stdio-search.json" || die "inspector search_logs over stdio"
 check_json "$WORK/inspector-stdio-search.json" "$SEARCH_OK"
-say "inspector $inspector_version stdio: tools/list (6 tools), search_logs (3 rows): PASS"
+say "inspector $inspector_version stdio: tools/list (7 tools), search_logs (3 rows): PASS"
 
 inspect "$TEAM_URL" --header "Authorization: Bearer $BEARER" --method tools/list \
     >"$WORK/inspector-http-tools.json" || die "inspector tools/list over HTTP"
@@ -114,7 +114,7 @@ if inspect "$TEAM_URL" --stored-auth-only --method tools/list >"$WORK/inspector-
     die "inspector without the bearer token was served"
 fi
 grep -q "unauthorized" "$WORK/inspector-http-noauth.json" || die "inspector without the bearer token: not a 401"
-say "inspector $inspector_version http: tools/list (6 tools), search_logs (3 rows) with the bearer token, refused without: PASS"
+say "inspector $inspector_version http: tools/list (7 tools), search_logs (3 rows) with the bearer token, refused without: PASS"
 
 # ---- 3. TypeScript SDK client (stdio and HTTP) -----------------------------------------------
 (cd "$INTEROP" && tsc --noEmit -p .) || die "tsc --noEmit in interop/"

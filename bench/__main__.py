@@ -11,12 +11,13 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import load, memory, scan_speed, startup, tokens, tools_list
+from bench import load, memory, run_listing, scan_speed, startup, tokens, tools_list
 from bench.common import BenchResult
 
 BENCHMARKS: dict[str, Callable[[], BenchResult]] = {
     "tokens": tokens.run,
     "tools_list": tools_list.run,
+    "run_listing": run_listing.run,
     "startup": startup.run,
     "load": load.run,
     "scan_speed": scan_speed.run,

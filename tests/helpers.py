@@ -58,6 +58,21 @@ def error_of(result: CallToolResult, code: str) -> str:
     return text
 
 
+def numbers_of(value: Any, path: str = "") -> dict[str, list[float]]:
+    """Every number in a structured answer (booleans are not numbers), by path with list positions as
+    ``*``, in order: so a test can state the truth of each one and miss none."""
+    found: dict[str, list[float]] = {}
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return found
+    if isinstance(value, int | float):
+        return {path: [value]}
+    items = value.items() if isinstance(value, dict) else (("*", item) for item in value)
+    for key, item in items:
+        for inner, numbers in numbers_of(item, f"{path}.{key}" if path else str(key)).items():
+            found.setdefault(inner, []).extend(numbers)
+    return found
+
+
 # ---- the server on the sandbox --------------------------------------------------------------------------------
 
 

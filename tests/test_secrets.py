@@ -50,6 +50,7 @@ UPSTREAM_CALLS: list[tuple[str, dict[str, Any]]] = [
     ("summarize_errors", {"log_type": "webhook", "since": "3d"}),
     ("log_stats", {"log_type": "webhook", "since": "3d", "group_by": ["event"]}),
     ("trace_sync_run", {"sync_job_run_id": RUN_ID}),
+    ("list_sync_runs", {"since": "3d"}),
 ]
 UPSTREAM_IDS = [tool for tool, _ in UPSTREAM_CALLS]
 

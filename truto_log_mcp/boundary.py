@@ -9,6 +9,7 @@ text starts with the stable ``[code]``; anything unexpected is logged and answer
 
 from __future__ import annotations
 
+import inspect
 import logging
 import re
 import uuid
@@ -23,7 +24,7 @@ from mcp_types import Tool as MCPTool
 from pydantic import ValidationError
 
 from truto_log_mcp.errors import InvalidArgument, TrutoLogError, echo
-from truto_log_mcp.render.schema import compact_output_schema, compact_schema
+from truto_log_mcp.render.schema import lean_input_schema, lean_output_schema
 from truto_log_mcp.render.table import cap_text
 from truto_log_mcp.suggest import did_you_mean, listing
 from truto_log_mcp.tools.context import Answer, Call, Caller, CallProgress, Services
@@ -78,13 +79,14 @@ class TrutoLogServer(MCPServer[Services]):
             )
 
     async def list_tools(self) -> list[MCPTool]:
-        """The tools with compact schemas (see ``schema``): ``tools/list`` is read into every conversation."""
+        """The tools with lean schemas (see ``render.schema``): ``tools/list`` is read into every conversation."""
         if self._listed is None:
             self._listed = [
                 tool.model_copy(
                     update={
-                        "input_schema": compact_schema(tool.input_schema, keep_descriptions=True),
-                        "output_schema": (compact_output_schema(tool.output_schema) if tool.output_schema else None),
+                        "description": inspect.cleandoc(tool.description or ""),
+                        "input_schema": lean_input_schema(tool.input_schema),
+                        "output_schema": lean_output_schema(tool.output_schema) if tool.output_schema else None,
                     }
                 )
                 for tool in await super().list_tools()

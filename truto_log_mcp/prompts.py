@@ -12,6 +12,8 @@ Truto's integration logs (GET /log), for debugging integrations in few calls.
 - "What is failing?": summarize_errors (all log types at once, default last 24h): error groups by cause \
 with counts, first/last seen, who is affected and the next step.
 - "Why did sync run X fail?": trace_sync_run(sync_job_run_id): timeline, outcome, diagnosis, evidence.
+- "Is the X sync healthy?", "which syncs failed last night?": list_sync_runs (filter by integration, \
+sync_job_id, integrated_account_id, outcome): one line per run, totals per outcome.
 - "Is X slower / failing more?": log_stats with group_by, bucket, compare_previous.
 - Rows: search_logs (compact table, newest first; `filters` go upstream, `match` applies after fetching); \
 get_log(ref) opens one row whole. describe_log_types lists types, fields and filters.
@@ -40,7 +42,22 @@ def investigate_sync_run(sync_job_run_id: str) -> str:
         f'1. Call trace_sync_run with {{"sync_job_run_id": "{sync_job_run_id}"}}.\n'
         "2. Report the outcome, how long it ran, where it stopped (resource, records so far), and the diagnosis "
         "with its evidence. Rate limiting resumes by itself: no action. Auth errors: the end user must reconnect.\n"
-        "3. If the run was not found, say where it looked and suggest a wider window."
+        "3. If the run was not found, say where it looked; list_sync_runs (filtered by integration or job) "
+        "shows the runs that did happen, with their full ids."
+    )
+
+
+def check_sync_health(integration: str = "", since: str = "24h") -> str:
+    """Check sync health: which runs completed, failed, hang or did not deliver, and why."""
+    scope = f" of the {integration} integration" if integration else ""
+    filters = f', "integration": "{integration}"' if integration else ""
+    return (
+        f"Check the health of the sync jobs{scope} over the last {since}.\n"
+        f'1. Call list_sync_runs with {{"since": "{since}"{filters}}}: totals per outcome and one line per run.\n'
+        "2. Healthy means every run completed and delivered its records, and none is stuck. Report the totals, "
+        "then the failed, stuck and undelivered runs with their first errors.\n"
+        "3. For the most recent failed or stuck run, call trace_sync_run with its sync_job_run_id and report "
+        "the diagnosis and next step. Say what was covered (window, complete or partial)."
     )
 
 

@@ -17,6 +17,7 @@ from mcp_types import CallToolResult, ToolAnnotations
 from truto_log_mcp.boundary import TrutoLogServer, answer_result, call_of
 from truto_log_mcp.prompts import (
     INSTRUCTIONS,
+    check_sync_health,
     debug_mcp_tool_calls,
     debug_webhook_delivery,
     investigate_sync_run,
@@ -28,7 +29,12 @@ from truto_log_mcp.tools import arguments as a
 from truto_log_mcp.tools.context import Services, serving
 from truto_log_mcp.tools.describe_log_types import DescribeLogTypesResult, describe_log_types
 from truto_log_mcp.tools.get_log import GetLogResult, get_log
-from truto_log_mcp.tools.results import LogStatsResult, SummarizeErrorsResult, TraceSyncRunResult
+from truto_log_mcp.tools.results import (
+    ListSyncRunsResult,
+    LogStatsResult,
+    SummarizeErrorsResult,
+    TraceSyncRunResult,
+)
 from truto_log_mcp.tools.search_logs import SearchLogsResult, search_logs
 from truto_log_mcp.version import __version__
 
@@ -60,7 +66,7 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
         limit: a.Limit = 20,
         cursor: a.Cursor = None,
     ) -> Annotated[CallToolResult, SearchLogsResult]:
-        """Search one Truto log type; returns a compact table (newest first) with refs and a cursor."""
+        """Search one Truto log type: a compact table of rows, newest first, with refs and a cursor."""
         return answer_result(
             await search_logs(
                 call_of(ctx),
@@ -78,7 +84,7 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
 
     @server.tool(name="get_log", annotations=LOCAL_READ_ONLY, structured_output=True)
     async def get_log_tool(ctx: Ctx, ref: a.Ref) -> Annotated[CallToolResult, GetLogResult]:
-        """Open one log row whole (every field) by the `ref` a search result gave it."""
+        """One log row whole (every field), by the `ref` an answer gave it."""
         return answer_result(get_log(call_of(ctx), ref))
 
     @server.tool(name="describe_log_types", annotations=LOCAL_READ_ONLY, structured_output=True)
@@ -100,7 +106,7 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
     ) -> Annotated[CallToolResult, SummarizeErrorsResult]:
         """Group the errors of a window by cause: counts, first/last seen, who is affected, next step.
 
-        Reads every row of the window (default 24h), concurrently."""
+        Reads every row of the window (default 24h)."""
         from truto_log_mcp.tools.summarize_errors import summarize_errors
 
         return answer_result(
@@ -164,7 +170,40 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
         answer = await trace_sync_run(call_of(ctx), sync_job_run_id=sync_job_run_id, since=since, start=start, end=end)
         return answer_result(answer)
 
-    for prompt in (triage_errors, investigate_sync_run, debug_webhook_delivery, debug_mcp_tool_calls):
+    @server.tool(name="list_sync_runs", annotations=READ_ONLY, structured_output=True)
+    async def list_sync_runs_tool(
+        ctx: Ctx,
+        since: a.Since = None,
+        start: a.Start = None,
+        end: a.End = None,
+        sync_job_id: a.SyncJobId = None,
+        integration: a.Integration = None,
+        integrated_account_id: a.IntegratedAccountId = None,
+        outcome: a.RunOutcome = None,
+        limit: a.RunsLimit = None,
+        cursor: a.Cursor = None,
+    ) -> Annotated[CallToolResult, ListSyncRunsResult]:
+        """Sync runs started in a window (default 24h), newest first, with outcome, records, first error, undelivered.
+
+        Totals per outcome."""
+        from truto_log_mcp.tools.list_sync_runs import list_sync_runs
+
+        answer = await list_sync_runs(
+            call_of(ctx),
+            since=since,
+            start=start,
+            end=end,
+            sync_job_id=sync_job_id,
+            integration=integration,
+            integrated_account_id=integrated_account_id,
+            outcome=outcome,
+            limit=limit,
+            cursor=cursor,
+        )
+        return answer_result(answer)
+
+    prompts = (triage_errors, investigate_sync_run, check_sync_health, debug_webhook_delivery, debug_mcp_tool_calls)
+    for prompt in prompts:
         server.prompt(description=(prompt.__doc__ or "").strip())(prompt)
 
     @server.resource(

@@ -162,8 +162,24 @@ def test_completed_run_whose_records_were_not_delivered_is_delivery() -> None:
     result = diagnose_run(rows, [delivery(21, 413, "failed")], [], LONG_AFTER)
     assert result.outcome == "completed"
     assert result.diagnosis.cause is Cause.DELIVERY
-    assert "250 records fetched but not delivered (webhook_successful false)" in result.diagnosis.summary
+    assert "delivery failed (webhook_successful false) for some of the 250 records" in result.diagnosis.summary
     assert Cause.WEBHOOK_ENDPOINT in result.diagnosis.other_causes
+
+
+def test_undelivered_records_are_counted_once_when_batches_and_the_end_event_are_flagged() -> None:
+    # 4 batches of 50 flagged, and the completed event (num_records = the run's 200) flagged too.
+    batches = [record(5 + i, 50, webhook_successful=False) for i in range(4)]
+    done = completed(20, num_records=200, webhook_successful=False, logs=["Webhook delivery failed: 413 from x"])
+    result = diagnose_run([*opening(), *batches, done], [], [], LONG_AFTER)
+    assert result.records == 200
+    assert "200 of 200 records not delivered (4 of 4 batches, webhook_successful false)" in result.diagnosis.summary
+
+
+def test_only_the_flagged_batches_count_as_undelivered() -> None:
+    rows = [*opening(), record(5, 100), record(6, 100, datastore_successful=False), record(7, 98), completed(9)]
+    result = diagnose_run(rows, [], [], LONG_AFTER)
+    assert result.diagnosis.cause is Cause.DELIVERY
+    assert "100 of 298 records not delivered (1 of 3 batches, datastore_successful false)" in result.diagnosis.summary
 
 
 def test_running_run_without_progress_for_longer_than_the_threshold_is_stuck() -> None:

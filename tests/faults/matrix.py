@@ -32,6 +32,7 @@ UPSTREAM_CALLS: list[tuple[str, dict[str, Any]]] = [
     ("summarize_errors", {"log_type": "webhook", "since": "24h"}),
     ("log_stats", {"log_type": "webhook", "since": "24h"}),
     ("trace_sync_run", {"sync_job_run_id": RUN_ID}),
+    ("list_sync_runs", {}),
 ]
 """One call of every tool that reads the upstream (each a single scan: faults hit it predictably)."""
 

@@ -33,12 +33,24 @@ TOOL_ARGUMENTS: Mapping[str, tuple[str, ...]] = {
         "max_rows",
     ),
     "trace_sync_run": ("sync_job_run_id", "since", "start", "end"),
+    "list_sync_runs": (
+        "since",
+        "start",
+        "end",
+        "sync_job_id",
+        "integration",
+        "integrated_account_id",
+        "outcome",
+        "limit",
+        "cursor",
+    ),
 }
 TOOLS = tuple(TOOL_ARGUMENTS)
 
 ALL_FIELDS = sorted({name for rules in RULES.values() for name in rules.field_names})
 ALL_FILTER_KEYS = sorted({key for keys in DOMAIN_FILTER_KEYS.values() for key in keys})
 STORY_IDS = sorted({value for story in STORIES.values() for value in story.ids.values()})
+RUN_OUTCOMES = ("completed", "failed", "running", "stuck", "undelivered")
 RUN_IDS = sorted(story.ids["sync_job_run_id"] for story in STORIES.values() if "sync_job_run_id" in story.ids)
 
 NASTY_TEXT = st.sampled_from(
@@ -215,6 +227,10 @@ PLAUSIBLE: Mapping[str, st.SearchStrategy[Any]] = {
     "bucket": DURATIONS,
     "compare_previous": st.booleans() | JSON_VALUES,
     "sync_job_run_id": RUN_ID_VALUES,
+    "sync_job_id": RUN_ID_VALUES | st.sampled_from(STORY_IDS),
+    "integrated_account_id": RUN_ID_VALUES | st.sampled_from(STORY_IDS),
+    "integration": st.sampled_from(["hubspot", "salesforce", "HubSpot", "bamboohr", ""]) | ANY_TEXT,
+    "outcome": st.sampled_from([*RUN_OUTCOMES, "stopped", "rate_limited", "FAILED", ""]) | ANY_TEXT,
 }
 
 
@@ -278,6 +294,20 @@ def _valid_match(draw: st.DrawFn, log_type: str) -> dict[str, Any]:
 
 
 @st.composite
+def _valid_run_listing(draw: st.DrawFn) -> dict[str, Any]:
+    arguments: dict[str, Any] = draw(_valid_time(analysis=True))
+    story = draw(st.sampled_from(sorted(STORIES)))
+    for key in ("sync_job_id", "integration", "integrated_account_id"):
+        if key in STORIES[story].ids and draw(st.booleans()):
+            arguments[key] = STORIES[story].ids[key]
+    if draw(st.booleans()):
+        arguments["outcome"] = draw(st.sampled_from(RUN_OUTCOMES))
+    if draw(st.booleans()):
+        arguments["limit"] = draw(st.integers(1, 100))
+    return arguments
+
+
+@st.composite
 def valid_arguments(draw: st.DrawFn, tool: str) -> dict[str, Any]:
     """Arguments that obey the tools' documented rules: each call should answer a result."""
     if tool == "describe_log_types":
@@ -287,6 +317,8 @@ def valid_arguments(draw: st.DrawFn, tool: str) -> dict[str, Any]:
     if tool == "trace_sync_run":
         arguments: dict[str, Any] = {"sync_job_run_id": draw(st.sampled_from(RUN_IDS) | st.uuids().map(str))}
         return {**arguments, **draw(_valid_time(analysis=True))}
+    if tool == "list_sync_runs":
+        return draw(_valid_run_listing())
     log_type = draw(st.sampled_from(LOG_TYPES))
     fields = sorted(RULES[LogType(log_type)].field_names)
     arguments = {"log_type": log_type, **draw(_valid_time(analysis=tool != "search_logs"))}

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
+import pytest
+from mcp import Client
+
+from tests.helpers import server_on
+from tests.tools.run_stories import planted_runs
 from tests.tools.scenario import NOW, planted
 from truto_log_mcp.sandbox import Sandbox, SandboxConfig
 
@@ -11,3 +17,12 @@ from truto_log_mcp.sandbox import Sandbox, SandboxConfig
 @pytest.fixture
 def scenario() -> Sandbox:
     return Sandbox(SandboxConfig(now=NOW, generate=False, extra_rows=planted(), rate_limit=None))
+
+
+@pytest.fixture
+async def runs_client() -> AsyncIterator[Client]:
+    """A client on a sandbox holding only the planted run stories (``run_stories``), planted just now."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    sandbox = Sandbox(SandboxConfig(now=now, generate=False, extra_rows=planted_runs(now), rate_limit=None))
+    async with Client(server_on(sandbox)) as client:
+        yield client

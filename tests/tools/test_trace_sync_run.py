@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 from mcp import Client
 
-from tests.helpers import server_on, structured, text_of
+from tests.helpers import numbers_of, server_on, structured, text_of
+from tests.tools.run_stories import STORIES as RUN_STORIES
 from tests.tools.scenario import NOW, stamp
 from truto_log_mcp.rules import LogType
 from truto_log_mcp.sandbox import STORIES, Sandbox, SandboxConfig
-
-pytestmark = pytest.mark.anyio
-
 
 pytestmark = pytest.mark.anyio
 
@@ -84,3 +83,40 @@ async def test_a_rows_own_log_type_field_does_not_decide_where_its_ref_points() 
         row = structured(await client.call_tool("get_log", {"ref": ref}))
     assert trace["outcome"] == "failed"
     assert row["log_type"] == "rapid_bridge"
+
+
+# ---- every number against the planted truth -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(RUN_STORIES))
+async def test_every_number_of_a_trace_is_the_planted_truth(runs_client: Client, name: str) -> None:
+    story = RUN_STORIES[name]
+    truth = story.truth
+    trace = structured(await runs_client.call_tool("trace_sync_run", {"sync_job_run_id": story.run_id}))
+    deliveries = {f"webhook_deliveries.{key}": [value] for key, value in truth.deliveries.items()}
+    assert numbers_of(trace) == {
+        "duration_seconds": [truth.duration_seconds],
+        "records": [truth.records],
+        "record_errors": [truth.record_errors],
+        "rate_limited_events": [truth.rate_limited_events],
+        "timeline.*.*": list(truth.timeline_records),
+        "timeline_omitted": [0],
+        **deliveries,
+        "cron_trigger.count": [1],
+        "cron_trigger.errors": [0],
+    }
+    assert (trace["outcome"], trace["last_event"], trace["last_resource"]) == (
+        truth.state,
+        truth.last_event,
+        truth.last_resource,
+    )
+
+
+async def test_the_diagnosis_counts_undelivered_records_once(runs_client: Client) -> None:
+    story = RUN_STORIES["undelivered"]
+    result = await runs_client.call_tool("trace_sync_run", {"sync_job_run_id": story.run_id})
+    trace = structured(result)
+    assert trace["records"] == 200
+    assert trace["diagnosis"]["cause"] == "delivery"
+    assert "200 of 200 records not delivered (4 of 4 batches" in trace["diagnosis"]["summary"]
+    assert not re.search(r"\b400 records", text_of(result))

@@ -1,11 +1,18 @@
-"""Compact JSON schemas for ``tools/list``: the same constraints in fewer tokens.
+"""Compact JSON schemas for ``tools/list``: what a model and a client need, in fewer tokens.
 
 The SDK's pydantic schemas spend most of their size on things no client validates with: a
 ``title`` on every property and model, ``"default": null``, and ``anyOf [X, null]`` wrappers.
-``tools/list`` is read into the assistant's context on every conversation, so the server lists
-schemas with those removed (and, for output schemas, without descriptions: the model reads the
-text answer; programs read the structure). Types, enums, bounds, patterns and required fields
-are kept exactly.
+``tools/list`` is read into the assistant's context on every conversation, so the server lists:
+
+- input schemas (``lean_input_schema``) with the argument descriptions, types, enums, numeric
+  bounds, item counts, defaults and required fields: the meanings and the rules a model would
+  otherwise break. Left out: ``null`` as a value of an optional argument (a model leaves it out
+  instead), and the length caps and patterns that only stop oversized or malformed text
+  (``maxLength``, ``minLength``, ``maxProperties``, ``pattern``): the server still enforces each and
+  names the argument;
+- output schemas (``lean_output_schema``) as their top-level properties with their types (an
+  array's item type when it is a scalar): what a client checks and reads first. The model reads
+  the text answer; the nesting is documented in docs/tools.md.
 """
 
 from __future__ import annotations
@@ -104,3 +111,65 @@ def _merge_nullable(node: dict[str, Any]) -> dict[str, Any]:
 
 def _bare_type(option: Any) -> bool:
     return isinstance(option, dict) and set(option) == {"type"} and isinstance(option["type"], str)
+
+
+_SERVER_SIDE_CAPS = frozenset({"maxLength", "minLength", "maxProperties", "pattern"})
+
+
+def lean_input_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """A tool's input schema as the model reads it (see the module docstring)."""
+    compacted = compact_schema(schema, keep_descriptions=True)
+    required = set(compacted.get("required", ()))
+    properties = compacted.get("properties", {})
+    for name, spec in properties.items():
+        properties[name] = _without_caps(spec if name in required else _not_null(spec))
+    return compacted
+
+
+def _not_null(spec: dict[str, Any]) -> dict[str, Any]:
+    types = spec.get("type")
+    if not isinstance(types, list) or "null" not in types:
+        return spec
+    kept = [kind for kind in types if kind != "null"]
+    lean = {**spec, "type": kept[0] if len(kept) == 1 else kept}
+    if "enum" in spec:
+        lean["enum"] = [value for value in spec["enum"] if value is not None]
+    return lean
+
+
+def _without_caps(node: Any) -> Any:
+    if isinstance(node, dict):
+        lean = {key: _without_caps(value) for key, value in node.items() if key not in _SERVER_SIDE_CAPS}
+        types = lean.get("type")
+        if isinstance(types, list) and "number" in types and "integer" in types:
+            lean["type"] = [kind for kind in types if kind != "integer"]  # a number may be an integer
+        return lean
+    if isinstance(node, list):
+        return [_without_caps(item) for item in node]
+    return node
+
+
+def lean_output_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """A tool's output schema as its top-level properties and their types (see the module docstring)."""
+    compacted = compact_output_schema(schema)
+    definitions: dict[str, Any] = compacted.get("$defs", {})
+    properties = {name: _type_only(spec, definitions) for name, spec in compacted.get("properties", {}).items()}
+    return {"type": "object", "properties": properties}
+
+
+def _type_only(spec: dict[str, Any], definitions: dict[str, Any]) -> dict[str, Any]:
+    types: list[str] = []
+    for option in spec.get("anyOf", [spec]):
+        if isinstance(option.get("$ref"), str):
+            option = definitions.get(option["$ref"].rsplit("/", 1)[-1], {})
+        kind = option.get("type", "object" if "properties" in option else None)
+        for one in kind if isinstance(kind, list) else [kind]:
+            if one is not None and one not in types:
+                types.append(one)
+    if not types:
+        return {}  # any JSON value
+    lean: dict[str, Any] = {"type": types[0] if len(types) == 1 else types}
+    items = spec.get("items")
+    if "array" in types and isinstance(items, dict) and isinstance(items.get("type"), str) and len(items) == 1:
+        lean["items"] = {"type": items["type"]}
+    return lean

@@ -6,7 +6,7 @@ would otherwise break. Bounds stop oversized input before any work is done.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -14,10 +14,10 @@ from truto_log_mcp.rules import LogTypeName
 
 Name = Annotated[str, Field(max_length=64)]
 
-LogTypeArg = Annotated[LogTypeName, Field(description="Log type.")]
-Since = Annotated[str | None, Field(max_length=20, description='Look back from now: "30m", "24h", "7d".')]
-Start = Annotated[str | int | None, Field(description='ISO 8601, "-2h", "now" or epoch s/ms.')]
-End = Annotated[str | int | None, Field(description="As `start`; default now.")]
+LogTypeArg = Annotated[LogTypeName, Field()]  # its name and enum say it all
+Since = Annotated[str | None, Field(max_length=20, description='Back from now: "30m", "24h", "7d".')]
+Start = Annotated[str | int | None, Field(description='ISO 8601, "-2h", "now", epoch s/ms.')]
+End = Annotated[str | int | None, Field(description="Default now.")]
 Filters = Annotated[
     dict[str, str] | None,
     Field(max_length=12, description='Sent upstream, e.g. {"integration":"hubspot"}.'),
@@ -34,7 +34,7 @@ MaxRows = Annotated[int | None, Field(ge=100, le=200_000, description="Row budge
 # search_logs
 SearchLogType = Annotated[LogTypeName | None, Field(description="Log type; required unless `cursor` is given.")]
 Fields = Annotated[
-    list[Name] | None, Field(max_length=40, description="Columns to show (default: per-type debugging columns).")
+    list[Name] | None, Field(max_length=40, description="Columns (default: per-type debugging columns).")
 ]
 Limit = Annotated[int, Field(ge=1, le=100, description="Rows to return.")]
 Cursor = Annotated[str | None, Field(max_length=64, description="`next_cursor` of an earlier result: continues it.")]
@@ -60,3 +60,14 @@ ComparePrevious = Annotated[bool, Field(description="Also compare with the previ
 SyncJobRunId = Annotated[
     str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$", description="The run's id.")
 ]
+
+# list_sync_runs
+_Id = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+SyncJobId = Annotated[str | None, _Id, Field(description="A sync job's full id.")]
+Integration = Annotated[str | None, Field(min_length=1, max_length=64, description='e.g. "hubspot".')]
+IntegratedAccountId = Annotated[str | None, _Id, Field(description="An integrated account's full id.")]
+RunOutcome = Annotated[
+    Literal["completed", "failed", "running", "stuck", "undelivered"] | None,
+    Field(description="stuck: no progress for 5 min, no end; undelivered: completed, records not all delivered."),
+]
+RunsLimit = Annotated[int | None, Field(ge=1, le=100, description="Runs to show (default 15).")]

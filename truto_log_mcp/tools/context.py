@@ -23,6 +23,7 @@ import anyio
 import httpx2
 from pydantic import BaseModel, SecretStr
 
+from truto_log_mcp.analysis.runs.results import ListingRest
 from truto_log_mcp.errors import AuthFailed, Busy
 from truto_log_mcp.render.table import (
     compact_json,
@@ -63,7 +64,8 @@ class Services:
     http_factory: Callable[[], httpx2.AsyncClient]
     """Builds the one shared HTTP client on first use: building it (TLS context, certificates)
     costs ~100 ms that need not delay the MCP handshake."""
-    cursors: HandleStore[SearchState]
+    cursors: HandleStore[SearchState | ListingRest]
+    """Continuations of search_logs (a search's state) and of list_sync_runs (a listing's rest)."""
     refs: HandleStore[StoredRow]
     _http: httpx2.AsyncClient | None = None
     _scans_running: dict[str, int] = field(default_factory=dict)

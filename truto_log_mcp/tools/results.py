@@ -10,7 +10,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from truto_log_mcp.analysis.runs.results import RunFacts
+from truto_log_mcp.analysis.runs.results import ListedRun, RunFacts
 from truto_log_mcp.analysis.stats.results import BucketStats, GroupStats
 from truto_log_mcp.render.table import LABEL_CAP, CellText, KeyText, NoteText, Shown
 from truto_log_mcp.tools.scans import ScanCoverageModel
@@ -104,4 +104,18 @@ class TraceSyncRunResult(RunFacts):
     webhook_deliveries: dict[str, int] = Field(description="count, accepted, unanswered, and rejected per status.")
     cron_trigger: dict[str, CellText | int | bool | None]
     searched: list[str] = Field(description="Where the server looked (log type, filter, window, pages).")
+    notes: list[str] = Field(default_factory=list)
+
+
+class ListSyncRunsResult(BaseModel):
+    window: str = Field(description="The runs started in this window.")
+    filters: dict[str, str]
+    outcome: str | None
+    as_of: str = Field(description="The moment running and stuck were judged from.")
+    totals: dict[str, int] = Field(description="Runs per outcome; undelivered: completed runs also counted there.")
+    matched: int = Field(description="Runs of the `outcome` asked (all runs without it).")
+    offset: int = Field(description="Matched runs shown by earlier pages of this listing.")
+    runs: list[ListedRun] = Field(description="Newest first.")
+    next_cursor: str | None
+    coverage: list[ScanCoverageModel]
     notes: list[str] = Field(default_factory=list)

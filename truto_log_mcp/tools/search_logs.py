@@ -8,10 +8,11 @@ cursor store). Every row gets a ref for ``get_log``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
+from truto_log_mcp.analysis.runs.results import ListingRest
 from truto_log_mcp.errors import CursorExpired, InvalidArgument
 from truto_log_mcp.query.arguments import LogQuery, Scalar, build_search, parse_log_type
 from truto_log_mcp.render.table import CELL_CAP, Table, compact_json, structured_value
@@ -69,7 +70,7 @@ async def search_logs(
         "fields": fields,
     }
     if cursor is not None:
-        state = continue_state(call, cursor)
+        state = continue_state(call, cursor, SearchState)
         check_same_query(state, arguments)
     else:
         if log_type is None:
@@ -168,8 +169,11 @@ def _search_notes(
     return notes
 
 
-def continue_state(call: Call, cursor: str) -> SearchState:
-    """The search a cursor continues, if it is this caller's and still kept."""
+Kept = TypeVar("Kept", SearchState, ListingRest)
+
+
+def continue_state(call: Call, cursor: str, kind: type[Kept]) -> Kept:
+    """What a cursor continues (a search, or a run listing: ``kind``), if it is this caller's and still kept."""
     services = call.services
     state = services.cursors.get(cursor, call.caller.principal)
     if state is None and not services.cursors.issued_here(cursor):
@@ -181,6 +185,11 @@ def continue_state(call: Call, cursor: str) -> SearchState:
             f"Cursor {cursor[:16]!r} is unknown or expired "
             f"(cursors live {services.settings.cursor_ttl_s / 60:.0f} min, the newest "
             f"{services.settings.max_cursors} are kept)."
+        )
+    if not isinstance(state, kind):
+        raise InvalidArgument(
+            f"Cursor {cursor[:16]!r} continues another tool's answer.",
+            "Pass it to the tool that returned it, or call this one without `cursor`.",
         )
     return state
 

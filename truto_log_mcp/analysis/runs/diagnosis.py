@@ -11,9 +11,8 @@ from truto_log_mcp.analysis.causes import (
     Cause,
     as_int,
     is_error,
-    is_false,
     is_true,
-    undelivered_records,
+    log_lines,
 )
 from truto_log_mcp.analysis.runs.facts import (
     EVIDENCE_ROWS,
@@ -23,18 +22,20 @@ from truto_log_mcp.analysis.runs.facts import (
     cap_note,
     chronological,
     cron_summary,
-    duration_between,
     event_of,
+    failed_targets,
     first_field,
+    is_terminal,
     last_resource_of,
     minutes_text,
     outcome_of,
     records_of,
     retry_after_s,
     row_cause,
+    run_facts,
     stamp_of,
-    start_row,
     text_field,
+    undelivered_of,
     webhook_summary,
 )
 from truto_log_mcp.analysis.runs.results import (
@@ -44,7 +45,7 @@ from truto_log_mcp.analysis.runs.results import (
     RunOutcome,
 )
 from truto_log_mcp.analysis.runs.timeline import build_timeline, cap_timeline
-from truto_log_mcp.analysis.templates import error_text
+from truto_log_mcp.analysis.templates import looks_like_error
 from truto_log_mcp.rows import Row
 from truto_log_mcp.rules import LogType
 
@@ -149,22 +150,25 @@ def _diagnose_failed(run: RunRows, terminal: Row) -> Diagnosis:
 
 
 def _delivery_evidence(run: RunRows) -> list[Evidence]:
-    undelivered = [row for row in run.rows if undelivered_records(row)]
-    if not undelivered:
+    """Counted as ``records_of`` counts: flagged batches, never the end event's total on top of them."""
+    undelivered = undelivered_of(run)
+    if undelivered is None:
         return []
-    flags = sorted(
-        {
-            flag
-            for row in undelivered
-            for flag in ("webhook_successful", "datastore_successful")
-            if is_false(row.get(flag))
-        }
-    )
-    records = sum(as_int(row.get("num_records")) or 0 for row in undelivered)
-    texts = {cap_note(error_text(LogType.RAPID_BRIDGE, row)) for row in undelivered}
-    detail = f": {sorted(texts)[0]}" if texts else ""
-    text = f"{records} records fetched but not delivered ({', '.join(f'{flag} false' for flag in flags)}){detail}"
-    return [Evidence(text, tuple(undelivered[:EVIDENCE_ROWS]))]
+    flagged = [row for row in run.rows if failed_targets(row)]
+    flags = ", ".join(f"{target}_successful false" for target in undelivered.targets)
+    records = records_of(run)
+    if undelivered.records is not None:
+        text = (
+            f"{undelivered.records} of {records} records not delivered "
+            f"({undelivered.batches} of {run.batches.count} batches, {flags})"
+        )
+    else:
+        text = f"delivery failed ({flags}) for some of the {records} records fetched; the rows do not say which"
+    # Why, when the logs say it (the end event's "413 Payload Too Large"); a batch row's logs only say "Fetched N".
+    explained = [row for row in flagged if is_terminal(row)] + flagged
+    said = [line for row in explained for line in log_lines(row) if looks_like_error(line)]
+    detail = f": {cap_note(said[0])}" if said else ""
+    return [Evidence(text + detail, tuple(flagged[:EVIDENCE_ROWS]))]
 
 
 def _diagnose_completed(run: RunRows) -> Diagnosis:
@@ -274,23 +278,14 @@ def diagnose_run(
     else:
         outcome = "never_started" if job_id is not None else "not_found"
     timeline, omitted = cap_timeline(build_timeline(run.rows, run.webhook_rows, run.cron_rows))
-    started, terminal, last = start_row(run), run.terminal, run.last
     context = [*run.rows, *run.cron_rows]
+    facts = {**run_facts(run), "outcome": outcome}
     return RunDiagnosis.model_construct(
         sync_job_run_id=first_field(run.rows, "sync_job_run_id") or sync_job_run_id,
         sync_job_id=job_id,
         integration=first_field(context, "integration"),
         integrated_account_id=first_field(context, "integrated_account_id"),
-        outcome=outcome,
-        started_at=stamp_of(started) if started is not None else None,
-        ended_at=stamp_of(terminal) if terminal is not None else None,
-        last_event_at=stamp_of(last) if last is not None else None,
-        duration_seconds=duration_between(started, terminal or last),
-        records=records_of(run),
-        record_errors=len(run.with_event("record_error")),
-        rate_limited_events=len(run.with_event("rate_limited")),
-        last_event=event_of(last) if last is not None else None,
-        last_resource=last_resource_of(run.rows),
+        **facts,
         timeline=tuple(timeline),
         timeline_omitted=omitted,
         webhooks=webhook_summary(run.webhook_rows),

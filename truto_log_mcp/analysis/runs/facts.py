@@ -6,15 +6,17 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Final
+from typing import Any, Final, Protocol
 
 from truto_log_mcp.analysis.causes import (
     Cause,
     as_int,
     classify,
     is_error,
+    is_false,
     is_true,
     log_lines,
+    undelivered_records,
 )
 from truto_log_mcp.analysis.runs.results import (
     CronTrigger,
@@ -79,8 +81,16 @@ def text_field(row: Row, name: str) -> str | None:
     return None if value is None or value == "" else str(value)
 
 
+OrderKey = tuple[datetime, int]
+
+
+def order_key(row: Row) -> OrderKey:
+    """A run's rows in order: by time, then by lifecycle (created before started before records ...)."""
+    return time_of(row), EVENT_ORDER.get(event_of(row) or "", 3)
+
+
 def chronological(rows: Sequence[Row]) -> list[Row]:
-    return sorted(rows, key=lambda row: (time_of(row), EVENT_ORDER.get(event_of(row) or "", 3)))
+    return sorted(rows, key=order_key)
 
 
 def cap_note(text: str, limit: int = NOTE_CAP) -> str:
@@ -132,6 +142,91 @@ def row_cause(row: Row) -> tuple[Cause, str]:
 
 # ---- the facts of one run --------------------------------------------------------------------
 
+DELIVERY_FLAGS: Final = (("webhook_successful", "webhook"), ("datastore_successful", "datastore"))
+"""The rapid_bridge flags that report a delivery, and the target each names."""
+
+
+def failed_targets(row: Row) -> frozenset[str]:
+    """The delivery targets a row reports failed (its flags false, on a row that carries records)."""
+    if not undelivered_records(row):
+        return frozenset()
+    return frozenset(target for flag, target in DELIVERY_FLAGS if is_false(row.get(flag)))
+
+
+@dataclass(frozen=True, slots=True)
+class Batches:
+    """A run's ``record`` events (one a batch): how many, their records, and those reported undelivered."""
+
+    count: int = 0
+    records: int = 0
+    undelivered: int = 0
+    undelivered_records: int = 0
+
+    def plus(self, row: Row) -> Batches:
+        """These batches and ``row`` (a ``record`` event)."""
+        records = as_int(row.get("num_records")) or 0
+        failed = bool(failed_targets(row))
+        return Batches(
+            self.count + 1,
+            self.records + records,
+            self.undelivered + failed,
+            self.undelivered_records + (records if failed else 0),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Undelivered:
+    """A run whose rows report records not delivered (DOMAIN.md: ``num_records > 0`` with a flag false)."""
+
+    targets: tuple[str, ...]
+    """``webhook`` and/or ``datastore``: the flags that were false."""
+    batches: int
+    """``record`` events flagged undelivered (0 when only the run's end event is)."""
+    records: int | None
+    """Records of those batches; None when no batch is flagged: the end event then says that delivery
+    failed but not for which records, and its ``num_records`` (the run's total) must not be added in."""
+
+
+class RunView(Protocol):
+    """What the outcome, record, delivery and time rules read of one run.
+
+    Two things provide it: ``RunRows`` (every row of the run: ``trace_sync_run``) and
+    ``catalog.RunTally`` (a fixed-size tally folded from the rows: ``list_sync_runs``). The rules
+    below take either, which is what makes the two tools agree on every run. Rows are chronological
+    (time, then lifecycle order). ``terminal``: the last completed/failed event (or row with status
+    failed); ``start``: the first started event, else the first created one, else the first row;
+    ``idle``: the time since the newest row (None without a readable timestamp); ``failed_targets``:
+    the delivery targets any row reports failed; ``last_resource``: where the run stopped (or is)."""
+
+    @property
+    def stuck_after(self) -> timedelta: ...
+    @property
+    def events(self) -> set[str]: ...
+    @property
+    def statuses(self) -> set[str]: ...
+    @property
+    def last(self) -> Row | None: ...
+    @property
+    def terminal(self) -> Row | None: ...
+    @property
+    def start(self) -> Row | None: ...
+    @property
+    def idle(self) -> timedelta | None: ...
+    @property
+    def batches(self) -> Batches: ...
+    @property
+    def failed_targets(self) -> frozenset[str]: ...
+    @property
+    def record_errors(self) -> int: ...
+    @property
+    def rate_limited_events(self) -> int: ...
+    @property
+    def last_resource(self) -> str | None: ...
+
+
+def is_terminal(row: Row) -> bool:
+    return event_of(row) in ("completed", "failed") or row.get("status") == "failed"
+
 
 @dataclass(frozen=True, slots=True)
 class RunRows:
@@ -154,7 +249,7 @@ class RunRows:
 
     @property
     def terminal(self) -> Row | None:
-        ends = [row for row in self.rows if event_of(row) in ("completed", "failed") or row.get("status") == "failed"]
+        ends = [row for row in self.rows if is_terminal(row)]
         return ends[-1] if ends else None
 
     @property
@@ -162,14 +257,44 @@ class RunRows:
         return self.rows[-1] if self.rows else None
 
     @property
+    def start(self) -> Row | None:
+        for event in ("started", "created"):
+            rows = self.with_event(event)
+            if rows:
+                return rows[0]
+        return self.rows[0] if self.rows else None
+
+    @property
     def idle(self) -> timedelta | None:
-        """Time since the newest run row (None when it has no readable timestamp)."""
         last = self.last
         moment = parse_row_time(last.get("timestamp")) if last is not None else None
         return None if moment is None else self.now - moment
 
+    @property
+    def batches(self) -> Batches:
+        batches = Batches()
+        for row in self.with_event("record"):
+            batches = batches.plus(row)
+        return batches
 
-def outcome_of(run: RunRows) -> RunOutcome:
+    @property
+    def failed_targets(self) -> frozenset[str]:
+        return frozenset(target for row in self.rows for target in failed_targets(row))
+
+    @property
+    def record_errors(self) -> int:
+        return len(self.with_event("record_error"))
+
+    @property
+    def rate_limited_events(self) -> int:
+        return len(self.with_event("rate_limited"))
+
+    @property
+    def last_resource(self) -> str | None:
+        return last_resource_of(self.rows)
+
+
+def outcome_of(run: RunView) -> RunOutcome:
     events, statuses = run.events, run.statuses
     if "failed" in events or "failed" in statuses:
         return "failed"
@@ -189,20 +314,41 @@ def outcome_of(run: RunRows) -> RunOutcome:
     return "stuck" if idle is not None and idle > run.stuck_after else "running"
 
 
-def records_of(run: RunRows) -> int:
-    batches = run.with_event("record")
-    if batches:
-        return sum(as_int(row.get("num_records")) or 0 for row in batches)
+def records_of(run: RunView) -> int:
+    """The sum of the ``record`` events' ``num_records`` (each reports one batch); without any, the
+    ``num_records`` of the end event (which reports the run's total: never added to the batches)."""
+    batches = run.batches
+    if batches.count:
+        return batches.records
     terminal = run.terminal
     return (as_int(terminal.get("num_records")) or 0) if terminal is not None else 0
 
 
-def start_row(run: RunRows) -> Row | None:
-    for event in ("started", "created"):
-        rows = run.with_event(event)
-        if rows:
-            return rows[0]
-    return run.rows[0] if run.rows else None
+def undelivered_of(run: RunView) -> Undelivered | None:
+    """Whether the run's rows report records not delivered, to which targets, and how many records."""
+    targets = run.failed_targets
+    if not targets:
+        return None
+    batches = run.batches
+    records = batches.undelivered_records if batches.undelivered else None
+    return Undelivered(tuple(sorted(targets)), batches.undelivered, records)
+
+
+def run_facts(run: RunView) -> dict[str, Any]:
+    """The ``RunFacts`` fields read from a run's rows (the ids excepted), one rule for both tools."""
+    started, terminal, last = run.start, run.terminal, run.last
+    return {
+        "outcome": outcome_of(run),
+        "started_at": stamp_of(started) if started is not None else None,
+        "ended_at": stamp_of(terminal) if terminal is not None else None,
+        "last_event_at": stamp_of(last) if last is not None else None,
+        "duration_seconds": duration_between(started, terminal or last),
+        "records": records_of(run),
+        "record_errors": run.record_errors,
+        "rate_limited_events": run.rate_limited_events,
+        "last_event": event_of(last) if last is not None else None,
+        "last_resource": run.last_resource,
+    }
 
 
 def duration_between(start: Row | None, end: Row | None) -> float | None:

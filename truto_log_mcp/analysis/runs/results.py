@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from truto_log_mcp.analysis.causes import Cause
 from truto_log_mcp.render.table import CellText
@@ -122,3 +122,29 @@ class RunDiagnosis(RunFacts):
     webhooks: WebhookDeliveries
     cron: CronTrigger
     diagnosis: Diagnosis
+
+
+class ListedRun(RunFacts):
+    """One run as ``list_sync_runs`` lists it: the facts ``trace_sync_run`` states of it (same rules), with
+    ``outcome`` coarsened to the listing's classes and ``trace_sync_run``'s outcome kept as ``state``."""
+
+    sync_job_run_id: str
+    outcome: str = Field(description="completed, failed, running or stuck.")
+    state: str = Field(description="trace_sync_run's outcome, e.g. rate_limited, never_started, stopped.")
+    first_error: str | None = Field(description="The first record_error/failed text of the run.")
+    undelivered_to: list[str] = Field(description="webhook/datastore: delivery targets its rows report failed.")
+    undelivered_records: int | None = Field(description="Records of the batches reported undelivered.")
+
+
+@dataclass(frozen=True, slots=True)
+class ListingRest:
+    """What a ``list_sync_runs`` cursor keeps: the listing's query (its arguments as given), its summary
+    (window, totals, coverage: as of the first call) and the runs not yet shown, so that the next page
+    needs no upstream request."""
+
+    arguments: tuple[tuple[str, str], ...]
+    summary: dict[str, Any]
+    pending: tuple[dict[str, Any], ...]
+    """The runs still to show, newest first, as ``ListedRun`` dumps (the cursor store sizes them)."""
+    shown: int
+    limit: int

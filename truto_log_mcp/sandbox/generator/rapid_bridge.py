@@ -119,6 +119,8 @@ class SyncRunEvents:
             n = 100 if page < pages - 1 else self.gen.between(1, 100)
         progress.total += n
         progress.delivery_failed |= rejected
+        # The rejected batch reports its own failed delivery, as the completed event reports the run's.
+        flags: dict[str, Any] = {"webhook_successful": False} if rejected else {}
         self._event(
             run,
             progress.at,
@@ -132,6 +134,7 @@ class SyncRunEvents:
             num_records=n,
             resource=resource,
             deliver_status=413 if rejected else None,
+            **flags,
         )
 
     def _complete(self, run: SyncRun, progress: _Progress, began: int) -> None:

@@ -169,7 +169,8 @@ STORIES: Final[dict[str, Story]] = {
         Story(
             "delivery_failure",
             "A Pipedrive sync run that completed with num_records > 0 but webhook_successful false: one record "
-            "batch was rejected by the customer's endpoint with 413.",
+            "batch (100 records) was rejected by the customer's endpoint with 413, and that batch's record event "
+            "says webhook_successful false too.",
             (LogType.RAPID_BRIDGE, LogType.WEBHOOK),
             {
                 "sync_job_run_id": RUN_DELIVERY_FAILED,
