@@ -290,3 +290,29 @@ async def test_no_answer_exceeds_the_response_size_cap(sandbox: Sandbox) -> None
         )
     assert len(text_of(result)) < 10_200
     assert "[cut: this answer was" in text_of(result)
+
+
+async def test_a_continued_search_keeps_its_own_limit_and_fields(sandbox: Sandbox) -> None:
+    async with Client(server_on(sandbox)) as client:
+        first = structured(
+            await client.call_tool("search_logs", {"log_type": "webhook", "limit": 2, "fields": ["timestamp", "event"]})
+        )
+        more = await client.call_tool("search_logs", {"cursor": first["next_cursor"]})
+        wider = await client.call_tool("search_logs", {"cursor": structured(more)["next_cursor"], "limit": 5})
+        after = structured(await client.call_tool("search_logs", {"cursor": structured(wider)["next_cursor"]}))
+    assert len(structured(more)["rows"]) == 2
+    assert structured(more)["columns"] == ["ref", "timestamp", "event"]
+    assert len(structured(wider)["rows"]) == 5
+    assert len(after["rows"]) == 5  # the last limit given is the search's from then on
+
+
+async def test_a_page_served_from_rows_already_read_says_so(sandbox: Sandbox) -> None:
+    async with Client(server_on(sandbox)) as client:
+        first = structured(
+            await client.call_tool("search_logs", {"log_type": "webhook", "limit": 2, "match": {"status": ">=100"}})
+        )
+        more = await client.call_tool("search_logs", {"cursor": first["next_cursor"]})
+    headline = text_of(more).splitlines()[0]
+    assert structured(more)["coverage"]["pages"] == 0 and len(structured(more)["rows"]) == 2
+    assert "scanned 0 rows" not in headline
+    assert "rows kept from the search's previous read (no upstream request)" in headline

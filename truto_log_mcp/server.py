@@ -63,7 +63,7 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
         filters: a.Filters = None,
         match: a.Match = None,
         fields: a.Fields = None,
-        limit: a.Limit = 20,
+        limit: a.Limit = None,
         cursor: a.Cursor = None,
     ) -> Annotated[CallToolResult, SearchLogsResult]:
         """Search one Truto log type: a compact table of rows, newest first, with refs and a cursor."""

@@ -36,7 +36,7 @@ SearchLogType = Annotated[LogTypeName | None, Field(description="Log type; requi
 Fields = Annotated[
     list[Name] | None, Field(max_length=40, description="Columns (default: per-type debugging columns).")
 ]
-Limit = Annotated[int, Field(ge=1, le=100, description="Rows to return.")]
+Limit = Annotated[int | None, Field(ge=1, le=100, description="Rows to return (default 20; a cursor: its own).")]
 Cursor = Annotated[str | None, Field(max_length=64, description="`next_cursor` of an earlier result: continues it.")]
 
 # get_log

@@ -8,6 +8,7 @@ cursor store). Every row gets a ref for ``get_log``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field
@@ -55,7 +56,7 @@ async def search_logs(
     filters: Mapping[str, str] | None,
     match: Mapping[str, Scalar] | None,
     fields: Sequence[str] | None,
-    limit: int,
+    limit: int | None,
     cursor: str | None,
 ) -> Answer:
     """A page of rows that pass ``match``, newest first, and a cursor that continues exactly this query."""
@@ -86,12 +87,16 @@ async def search_logs(
             now=services.clock(),
         )
         state = SearchState(query=query, arguments=fingerprint(arguments))
+    if limit is not None:
+        state = replace(state, limit=limit)
 
     async def on_page(pages: int, rows: int) -> None:
         if call.progress is not None:
             await call.progress(pages, settings.search_page_budget, f"{rows} rows scanned")
 
-    batch = await search_batch(call.client(), state, limit, settings.search_page_budget, services.deadline(), on_page)
+    batch = await search_batch(
+        call.client(), state, state.limit, settings.search_page_budget, services.deadline(), on_page
+    )
     query = state.query
     columns = list(query.fields or query.rules.default_columns)
     refs = [call.keep_row(query.log_type, row) for row in batch.rows]
@@ -138,7 +143,12 @@ def _search_headline(query: LogQuery, shown: int, coverage: Coverage, next_curso
         parts.append("filters " + ",".join(f"{key}={value}" for key, value in query.filters))
     if not query.match.is_empty:
         parts.append("match " + compact_json(query.match.describe()))
-    parts.append(f"scanned {coverage.rows_scanned} rows in {coverage.pages} page{'s' if coverage.pages != 1 else ''}")
+    if coverage.pages or not shown:
+        parts.append(
+            f"scanned {coverage.rows_scanned} rows in {coverage.pages} page{'s' if coverage.pages != 1 else ''}"
+        )
+    else:
+        parts.append("rows kept from the search's previous read (no upstream request)")
     parts.append(f'more: cursor="{next_cursor}"' if next_cursor else "no more rows")
     return "; ".join(parts) + "."
 

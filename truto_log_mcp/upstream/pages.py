@@ -33,6 +33,8 @@ class SearchState:
     """Totals over the whole search so far (all calls that continued it)."""
     arguments: tuple[tuple[str, str], ...] = ()
     """The query-defining tool arguments as first given (a cursor call may resend them unchanged)."""
+    limit: int = 20
+    """Rows per page the search was last asked for: a continuation keeps it unless given another."""
 
     @property
     def has_more(self) -> bool:
@@ -107,6 +109,7 @@ async def search_batch(
             rows_scanned=state.rows_scanned + scanned,
             pages=state.pages + pages,
             arguments=state.arguments,
+            limit=state.limit,
         ),
         rows_scanned=scanned,
         pages=pages,
