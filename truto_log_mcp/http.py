@@ -17,6 +17,9 @@ shared deployment needs and the SDK leaves to the application:
 - ``/healthz`` answers ``{"ok": true, "version": ...}`` without authentication: enough for a load
   balancer's probe, and nothing about the token, the upstream or the users.
 
+Below the gate, ``connections.py`` bounds what anyone who reaches the port can hold before the gate even
+sees a request: client connections (below the file limit) and the time to send a request's headers.
+
 ``check_deployment`` refuses configurations that would expose the server: a non-loopback bind
 without a bearer token (multi-user mode alone is not authentication: the Truto token a client sends
 is only checked by Truto when a tool reads logs, so anyone could open sessions, list tools, tie up
@@ -88,6 +91,8 @@ class HttpOptions:
     max_body_bytes: int = 1024 * 1024
     max_sessions: int = 256
     session_idle_s: float = 1800.0
+    max_connections: int = 1000
+    header_timeout_s: float = 10.0
 
     @classmethod
     def from_settings(
@@ -114,6 +119,8 @@ class HttpOptions:
             max_body_bytes=settings.mcp_max_body_bytes,
             max_sessions=settings.mcp_max_sessions,
             session_idle_s=settings.mcp_session_idle_s,
+            max_connections=settings.mcp_max_connections,
+            header_timeout_s=settings.mcp_header_timeout_s,
         )
 
     def url(self, port: int | None = None) -> str:
@@ -299,12 +306,13 @@ def build_app(server: MCPServer[Any], options: HttpOptions) -> HttpGate:
     return HttpGate(inner, options, security)
 
 
-def describe(options: HttpOptions, port: int) -> str:
+def describe(options: HttpOptions, port: int, connections: int) -> str:
     """The startup line (stderr): where, and how it is protected; never a secret."""
     parts = [
         "auth: bearer token" if options.bearer_token else "auth: none (loopback only)",
         "users: multi-user (x-truto-api-token)" if options.multi_user else "users: one Truto token",
         "stateless" if options.stateless else f"sessions: up to {options.max_sessions}",
+        f"connections: up to {connections}",
         f"health: {HEALTH_PATH}",
     ]
     return f"truto-log-mcp: serving MCP over streamable HTTP at {options.url(port)} ({'; '.join(parts)})"
@@ -313,15 +321,20 @@ def describe(options: HttpOptions, port: int) -> str:
 def serve_http(server: MCPServer[Any], options: HttpOptions, log_level: str = "WARNING") -> int:
     """Serve until interrupted (SIGINT/SIGTERM: graceful shutdown). Call ``check_deployment`` first.
 
-    ``port`` 0 picks a free port; the startup line on stderr says which."""
+    ``port`` 0 picks a free port; the startup line on stderr says which. Uvicorn serves HTTP/1.1 behind
+    ``connections``: connections bounded below the file limit, a deadline for each request's headers."""
     import uvicorn
+
+    from truto_log_mcp.connections import ConnectionGuard, GuardedListener, connection_limit, guarded_protocol
 
     # sse_starlette logs every chunk it sends at DEBUG: answers full of rows (customer data) in the log.
     logging.getLogger("sse_starlette").setLevel(max(logging.INFO, logging.getLogger().getEffectiveLevel()))
+    guard = ConnectionGuard(connection_limit(options.max_connections), options.header_timeout_s)
     config = uvicorn.Config(
         build_app(server, options),
         host=options.host,
         port=options.port,
+        http=guarded_protocol(guard),
         log_config=None,  # our logging: stderr, TRUTO_LOG_LEVEL
         log_level=log_level.lower(),
         access_log=log_level == "DEBUG",
@@ -330,21 +343,21 @@ def serve_http(server: MCPServer[Any], options: HttpOptions, log_level: str = "W
         lifespan="on",
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )
-    sock = config.bind_socket()
+    sock = GuardedListener(config.bind_socket(), guard)
     try:
-        started = anyio.run(_serve, uvicorn.Server(config), sock, options)
+        started = anyio.run(_serve, uvicorn.Server(config), sock, options, guard.limit)
     finally:
         sock.close()
     return 0 if started else 1
 
 
-async def _serve(server: Any, sock: socket.socket, options: HttpOptions) -> bool:
+async def _serve(server: Any, sock: socket.socket, options: HttpOptions, connections: int) -> bool:
     """Run uvicorn on the bound socket; announce the URL on stderr once it accepts requests."""
 
     async def announce() -> None:
         while not server.started:
             await anyio.sleep(0.02)
-        print(describe(options, int(sock.getsockname()[1])), file=sys.stderr, flush=True)
+        print(describe(options, int(sock.getsockname()[1]), connections), file=sys.stderr, flush=True)
 
     async with anyio.create_task_group() as group:
         group.start_soon(announce)

@@ -165,6 +165,25 @@ class Settings(BaseSettings):
     mcp_session_idle_s: float = Field(
         1800.0, gt=0, le=86_400, description="HTTP: an MCP session without requests for this long is closed."
     )
+    mcp_max_connections: int = Field(
+        1000,
+        ge=16,
+        le=100_000,
+        description=(
+            "HTTP: client connections open at once, lowered to fit the process's file limit (`ulimit -n`) with "
+            "room for its other files. At the limit the connection that has waited longest without sending a "
+            "request is closed for the new one; requests in progress are never closed."
+        ),
+    )
+    mcp_header_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        le=120,
+        description=(
+            "HTTP: a connection must send a request's headers within this many seconds of opening (or of its "
+            "last response), however many bytes it trickles; else it is closed."
+        ),
+    )
     mcp_stateless: bool = Field(
         False, description="HTTP (`--stateless`): no MCP sessions, for replicas behind a load balancer."
     )
