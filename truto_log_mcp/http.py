@@ -34,8 +34,10 @@ import hmac
 import ipaddress
 import json
 import logging
+import math
 import re
 import sys
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
@@ -65,8 +67,10 @@ HEALTH_PATH: Final = "/healthz"
 WELL_KNOWN: Final = "/.well-known/"
 MIN_BEARER_CHARS: Final = 32
 """Shortest bearer token accepted: ``secrets.token_urlsafe(32)`` gives 43 characters."""
+MIN_BEARER_BITS: Final = 64
+"""Fewest bits a bearer token's own character frequencies must show (see ``guessable``)."""
 REALM: Final = "truto-log-mcp"
-LOOPBACK_HOSTS: Final = ("127.0.0.1:*", "localhost:*", "[::1]:*")
+LOOPBACK_HOSTS: Final = ("127.0.0.1", "localhost", "[::1]")
 LOOPBACK_ORIGINS: Final = ("http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*")
 GRACEFUL_SHUTDOWN_S: Final = 5
 TOKEN_HINT: Final = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
@@ -147,6 +151,22 @@ def is_wildcard(host: str) -> bool:
     return host == "" or (address is not None and address.is_unspecified)
 
 
+def guessable(token: str) -> str | None:
+    """Why a (long enough) bearer token looks chosen rather than random, or None.
+
+    Two cheap signs, both far from what a random token shows: a short pattern repeated, and fewer bits than
+    ``MIN_BEARER_BITS`` by the token's own character frequencies (32 random hex digits, the weakest random
+    token of the accepted length, estimate 85 or more; ``"a" * 32`` estimates 0)."""
+    for period in range(1, len(token) // 2 + 1):
+        if token == (token[:period] * (len(token) // period + 1))[: len(token)]:
+            return f"it repeats a pattern of {period} character{'s' if period > 1 else ''}"
+    counts = Counter(token).values()
+    bits = -len(token) * sum(count / len(token) * math.log2(count / len(token)) for count in counts)
+    if bits < MIN_BEARER_BITS:
+        return f"its characters carry about {bits:.0f} bits (a random token carries {MIN_BEARER_BITS} or more)"
+    return None
+
+
 def check_deployment(options: HttpOptions) -> list[str]:
     """Refuse (``DeploymentError``) what would expose the server; return warnings worth printing."""
     warnings: list[str] = []
@@ -156,6 +176,9 @@ def check_deployment(options: HttpOptions) -> list[str]:
             f"TRUTO_MCP_BEARER_TOKEN is too short ({len(token.strip())} characters; at least {MIN_BEARER_CHARS}). "
             f"Generate one with: {TOKEN_HINT}"
         )
+    weakness = guessable(token.strip()) if token is not None else None
+    if weakness is not None:
+        raise DeploymentError(f"TRUTO_MCP_BEARER_TOKEN looks guessable: {weakness}. Generate one with: {TOKEN_HINT}")
     if not is_loopback(options.host):
         if token is None:
             raise DeploymentError(
@@ -179,21 +202,25 @@ def check_deployment(options: HttpOptions) -> list[str]:
 
 
 def _with_any_port(values: Iterable[str]) -> list[str]:
-    """``name`` also allows ``name:*`` (a Host or Origin with an explicit port)."""
+    """``name`` also allows ``name:*`` (a Host or Origin with an explicit port), and ``name:80`` or
+    ``name:443`` also allows ``name``: behind a proxy on a default port the Host header has no port."""
     expanded: list[str] = []
     for value in values:
         value = value.strip().rstrip("/")
         if not value:
             continue
         expanded.append(value)
-        if not re.search(r":(\d+|\*)$", value) or value.endswith("]"):
+        port = re.search(r":(\d+|\*)$", value) if not value.endswith("]") else None
+        if port is None:
             expanded.append(f"{value}:*")
+        elif port.group(1) in ("80", "443"):
+            expanded.append(value[: port.start()])
     return list(dict.fromkeys(expanded))
 
 
 def security_settings(options: HttpOptions) -> TransportSecuritySettings:
     """DNS-rebinding protection, always on: loopback names, the bind address and the configured names."""
-    hosts = list(LOOPBACK_HOSTS)
+    hosts = _with_any_port(LOOPBACK_HOSTS)
     origins = list(LOOPBACK_ORIGINS)
     if not is_loopback(options.host) and not is_wildcard(options.host):
         bound = f"[{options.host}]" if ":" in options.host else options.host
@@ -318,6 +345,20 @@ def describe(options: HttpOptions, port: int, connections: int) -> str:
     return f"truto-log-mcp: serving MCP over streamable HTTP at {options.url(port)} ({'; '.join(parts)})"
 
 
+class QueryRedacted(logging.Filter):
+    """Uvicorn's access log (on at DEBUG) prints each request's path with its query string: a client that puts a
+    token in the URL (``?access_token=...``, refused with 401) would put it in the log. The query string is
+    replaced: this server reads nothing from it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                f"{arg.partition('?')[0]}?[query redacted]" if isinstance(arg, str) and "?" in arg else arg
+                for arg in record.args
+            )
+        return True
+
+
 def serve_http(server: MCPServer[Any], options: HttpOptions, log_level: str = "WARNING") -> int:
     """Serve until interrupted (SIGINT/SIGTERM: graceful shutdown). Call ``check_deployment`` first.
 
@@ -329,6 +370,9 @@ def serve_http(server: MCPServer[Any], options: HttpOptions, log_level: str = "W
 
     # sse_starlette logs every chunk it sends at DEBUG: answers full of rows (customer data) in the log.
     logging.getLogger("sse_starlette").setLevel(max(logging.INFO, logging.getLogger().getEffectiveLevel()))
+    access_log = logging.getLogger("uvicorn.access")
+    if not any(isinstance(existing, QueryRedacted) for existing in access_log.filters):
+        access_log.addFilter(QueryRedacted())
     guard = ConnectionGuard(connection_limit(options.max_connections), options.header_timeout_s)
     config = uvicorn.Config(
         build_app(server, options),

@@ -30,9 +30,10 @@ def servers(truto: Truto) -> Iterator[Servers]:
             "TRUTO_BASE_URL": truto.url,
             "TRUTO_LOG_LEVEL": "DEBUG",
             "TRUTO_MAX_ATTEMPTS": "1",
+            "TRUTO_MCP_ALLOWED_HOSTS": "logs.example.com",
         }
         started = [
-            start(["--multi-user"], team_env, logs),
+            start(["--multi-user", "--allowed-host", "proxy.example.com:443"], team_env, logs),
             start(["--demo"], {"TRUTO_MCP_MAX_SESSIONS": "2"}, logs),
             start(["--demo", "--stateless"], {}, logs),
             start(["--demo", "--stateless"], {}, logs),
