@@ -106,6 +106,17 @@ class Settings(BaseSettings):
         ),
     )
 
+    max_scans_per_principal: int = Field(
+        8,
+        ge=1,
+        le=256,
+        description=(
+            "HTTP: analyses one principal may run at once without an MCP session (protocol 2026-07-28, or "
+            "`--stateless`): per Truto token in multi-user mode, for the whole team otherwise; one more answers "
+            "`[busy]`."
+        ),
+    )
+
     cursor_ttl_s: float = Field(3600.0, gt=0, description="Lifetime of cursor handles and row refs.")
     max_cursors: int = Field(1000, ge=1, description="Cursor handles kept (least recently used evicted).")
     max_refs: int = Field(5000, ge=1, description="Row refs kept for `get_log` (least recently used evicted).")

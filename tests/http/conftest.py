@@ -31,6 +31,7 @@ def servers(truto: Truto) -> Iterator[Servers]:
             "TRUTO_LOG_LEVEL": "DEBUG",
             "TRUTO_MAX_ATTEMPTS": "1",
             "TRUTO_MCP_ALLOWED_HOSTS": "logs.example.com",
+            "TRUTO_MAX_SCANS_PER_PRINCIPAL": "2",
         }
         started = [
             start(["--multi-user", "--allowed-host", "proxy.example.com:443"], team_env, logs),
