@@ -17,8 +17,10 @@ shared deployment needs and the SDK leaves to the application:
 - ``/healthz`` answers ``{"ok": true, "version": ...}`` without authentication: enough for a load
   balancer's probe, and nothing about the token, the upstream or the users.
 
-Below the gate, ``connections.py`` bounds what anyone who reaches the port can hold before the gate even
-sees a request: client connections (below the file limit) and the time to send a request's headers.
+Behind the gate, ``sessions.py`` bounds the request that opens an MCP session (what the session keeps of
+its client) and, in multi-user mode, each user's sessions. Below it, ``connections.py`` bounds what anyone
+who reaches the port can hold before the gate even sees a request: client connections (below the file
+limit) and the time to send a request's headers.
 
 ``check_deployment`` refuses configurations that would expose the server: a non-loopback bind
 without a bearer token (multi-user mode alone is not authentication: the Truto token a client sends
@@ -52,6 +54,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from truto_log_mcp.sessions import SessionLedger, SessionQuota
 from truto_log_mcp.settings import TOKEN_HEADER, Settings
 from truto_log_mcp.version import __version__
 
@@ -94,7 +97,8 @@ class HttpOptions:
     allowed_origins: tuple[str, ...] = ()
     max_body_bytes: int = 1024 * 1024
     max_sessions: int = 256
-    session_idle_s: float = 1800.0
+    max_sessions_per_principal: int = 16
+    session_idle_s: float = 300.0
     max_connections: int = 1000
     header_timeout_s: float = 10.0
 
@@ -122,6 +126,7 @@ class HttpOptions:
             allowed_origins=tuple(dict.fromkeys([*settings.mcp_allowed_origins, *allowed_origins])),
             max_body_bytes=settings.mcp_max_body_bytes,
             max_sessions=settings.mcp_max_sessions,
+            max_sessions_per_principal=settings.mcp_max_sessions_per_principal,
             session_idle_s=settings.mcp_session_idle_s,
             max_connections=settings.mcp_max_connections,
             header_timeout_s=settings.mcp_header_timeout_s,
@@ -330,7 +335,13 @@ def build_app(server: MCPServer[Any], options: HttpOptions) -> HttpGate:
         transport_security=security,
         host=options.host,
     )
-    return HttpGate(inner, options, security)
+    # One shared identity (single-token mode) has the server-wide session cap; users have their own.
+    per_user = options.multi_user and not options.stateless
+    ledger = SessionLedger(options.max_sessions_per_principal, options.session_idle_s) if per_user else None
+    sessions = SessionQuota(
+        inner, MCP_PATH, options.stateless, ledger, lambda headers: principal_of(headers, options.multi_user)
+    )
+    return HttpGate(sessions, options, security)
 
 
 def describe(options: HttpOptions, port: int, connections: int) -> str:
@@ -338,7 +349,10 @@ def describe(options: HttpOptions, port: int, connections: int) -> str:
     parts = [
         "auth: bearer token" if options.bearer_token else "auth: none (loopback only)",
         "users: multi-user (x-truto-api-token)" if options.multi_user else "users: one Truto token",
-        "stateless" if options.stateless else f"sessions: up to {options.max_sessions}",
+        "stateless"
+        if options.stateless
+        else f"sessions: up to {options.max_sessions}"
+        + (f", {options.max_sessions_per_principal} per user" if options.multi_user else ""),
         f"connections: up to {connections}",
         f"health: {HEALTH_PATH}",
     ]

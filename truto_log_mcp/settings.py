@@ -173,8 +173,23 @@ class Settings(BaseSettings):
     mcp_max_sessions: int = Field(
         256, ge=1, le=100_000, description="HTTP: MCP sessions open at once; one more answers 503 until one ends."
     )
+    mcp_max_sessions_per_principal: int = Field(
+        16,
+        ge=1,
+        le=100_000,
+        description=(
+            "HTTP, multi-user mode: MCP sessions one user (Truto token) may hold at once; one more answers 429 "
+            "until one ends. With one shared token, `TRUTO_MCP_MAX_SESSIONS` is the only cap."
+        ),
+    )
     mcp_session_idle_s: float = Field(
-        1800.0, gt=0, le=86_400, description="HTTP: an MCP session without requests for this long is closed."
+        300.0,
+        gt=0,
+        le=86_400,
+        description=(
+            "HTTP: an MCP session with no request in flight for this long is closed (a connected client keeps a "
+            "GET stream open, so this counts only for clients gone without closing theirs)."
+        ),
     )
     mcp_max_connections: int = Field(
         1000,

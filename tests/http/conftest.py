@@ -36,12 +36,13 @@ def servers(truto: Truto) -> Iterator[Servers]:
         started = [
             start(["--multi-user", "--allowed-host", "proxy.example.com:443"], team_env, logs),
             start(["--demo"], {"TRUTO_MCP_MAX_SESSIONS": "2"}, logs),
+            start(["--demo", "--multi-user"], {"TRUTO_MCP_MAX_SESSIONS_PER_PRINCIPAL": "2"}, logs),
             start(["--demo", "--stateless"], {}, logs),
             start(["--demo", "--stateless"], {}, logs),
         ]
         try:
-            team, limits, *replicas = (wait_ready(served) for served in started)
-            yield Servers(team, limits, replicas, logs)
+            team, limits, sessions, *replicas = (wait_ready(served) for served in started)
+            yield Servers(team, limits, sessions, replicas, logs)
         finally:
             for served in started:
                 stop(served)

@@ -141,6 +141,8 @@ class Servers:
     """Multi-user with a bearer token; reads logs from ``truto`` with each client's token."""
     limits: Served
     """--demo with room for 2 MCP sessions."""
+    sessions: Served
+    """--demo --multi-user with room for 2 MCP sessions per principal."""
     replicas: list[Served]
     """Two --stateless --demo replicas, as behind a load balancer."""
     logs: Path
