@@ -12,7 +12,6 @@ from __future__ import annotations
 import inspect
 import logging
 import re
-import uuid
 from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import Any
@@ -21,13 +20,14 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, InputRequiredResult, TextContent
 from mcp_types import Tool as MCPTool
+from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from pydantic import ValidationError
 
 from truto_log_mcp.errors import InvalidArgument, TrutoLogError, echo
 from truto_log_mcp.render.schema import lean_input_schema, lean_output_schema
 from truto_log_mcp.render.table import cap_text
 from truto_log_mcp.suggest import did_you_mean, listing
-from truto_log_mcp.tools.context import Answer, Call, Caller, CallProgress, Services
+from truto_log_mcp.tools.context import Answer, Call, Caller, CallProgress, Services, principal_key
 
 logger = logging.getLogger(__name__)
 
@@ -179,14 +179,24 @@ def call_of(ctx: Context[Services, Any]) -> Call:
 
 
 def session_key(ctx: Context[Services, Any], caller: Caller) -> str:
-    """The MCP session of a request (HTTP: its Mcp-Session-Id), else its caller: stdio is one session,
-    and sessionless requests count per principal in multi-user mode."""
-    headers = ctx.headers or {}
-    session = next((value for key, value in headers.items() if key.lower() == "mcp-session-id"), None)
-    if session:
+    """What a request's analyses count against: the MCP session the SDK served it in, else its principal.
+
+    On stdio the one session. Over HTTP, a request on the session protocol reached a tool only because the SDK
+    found its ``Mcp-Session-Id`` among the open sessions, opened with the same credential: the header names a
+    verified session. Without sessions (protocol 2026-07-28, or ``--stateless``) the SDK ignores that header,
+    so a client could send a new one with every call: the principal's cap applies instead (the Truto token's
+    hash in multi-user mode, else the one shared identity)."""
+    headers = ctx.headers
+    if headers is None:
+        return f"caller:{caller.principal}"
+    lowered = {key.lower(): value for key, value in headers.items()}
+    session = lowered.get("mcp-session-id")
+    stateless = ctx.request_context.lifespan_context.settings.mcp_stateless
+    # The SDK routes a request to its sessions by the protocol-version header: absent or a handshake version.
+    in_sessions = (
+        ctx.protocol_version in HANDSHAKE_PROTOCOL_VERSIONS
+        and lowered.get("mcp-protocol-version", ctx.protocol_version) in HANDSHAKE_PROTOCOL_VERSIONS
+    )
+    if session and in_sessions and not stateless:
         return f"session:{session}"
-    if ctx.headers is not None and not caller.principal:
-        # A sessionless HTTP request of the server-wide token: one of many independent clients,
-        # not one conversation; only the rate budget bounds it.
-        return f"request:{uuid.uuid4().hex}"
-    return f"caller:{caller.principal}"
+    return principal_key(caller.principal)

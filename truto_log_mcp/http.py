@@ -17,6 +17,11 @@ shared deployment needs and the SDK leaves to the application:
 - ``/healthz`` answers ``{"ok": true, "version": ...}`` without authentication: enough for a load
   balancer's probe, and nothing about the token, the upstream or the users.
 
+Behind the gate, ``sessions.py`` bounds the request that opens an MCP session (what the session keeps of
+its client) and, in multi-user mode, each user's sessions. Below it, ``connections.py`` bounds what anyone
+who reaches the port can hold before the gate even sees a request: client connections (below the file
+limit) and the time to send a request's headers.
+
 ``check_deployment`` refuses configurations that would expose the server: a non-loopback bind
 without a bearer token (multi-user mode alone is not authentication: the Truto token a client sends
 is only checked by Truto when a tool reads logs, so anyone could open sessions, list tools, tie up
@@ -31,8 +36,10 @@ import hmac
 import ipaddress
 import json
 import logging
+import math
 import re
 import sys
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
@@ -47,6 +54,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from truto_log_mcp.sessions import SessionLedger, SessionQuota
 from truto_log_mcp.settings import TOKEN_HEADER, Settings
 from truto_log_mcp.version import __version__
 
@@ -62,8 +70,10 @@ HEALTH_PATH: Final = "/healthz"
 WELL_KNOWN: Final = "/.well-known/"
 MIN_BEARER_CHARS: Final = 32
 """Shortest bearer token accepted: ``secrets.token_urlsafe(32)`` gives 43 characters."""
+MIN_BEARER_BITS: Final = 64
+"""Fewest bits a bearer token's own character frequencies must show (see ``guessable``)."""
 REALM: Final = "truto-log-mcp"
-LOOPBACK_HOSTS: Final = ("127.0.0.1:*", "localhost:*", "[::1]:*")
+LOOPBACK_HOSTS: Final = ("127.0.0.1", "localhost", "[::1]")
 LOOPBACK_ORIGINS: Final = ("http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*")
 GRACEFUL_SHUTDOWN_S: Final = 5
 TOKEN_HINT: Final = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
@@ -87,7 +97,10 @@ class HttpOptions:
     allowed_origins: tuple[str, ...] = ()
     max_body_bytes: int = 1024 * 1024
     max_sessions: int = 256
-    session_idle_s: float = 1800.0
+    max_sessions_per_principal: int = 16
+    session_idle_s: float = 300.0
+    max_connections: int = 1000
+    header_timeout_s: float = 10.0
 
     @classmethod
     def from_settings(
@@ -113,7 +126,10 @@ class HttpOptions:
             allowed_origins=tuple(dict.fromkeys([*settings.mcp_allowed_origins, *allowed_origins])),
             max_body_bytes=settings.mcp_max_body_bytes,
             max_sessions=settings.mcp_max_sessions,
+            max_sessions_per_principal=settings.mcp_max_sessions_per_principal,
             session_idle_s=settings.mcp_session_idle_s,
+            max_connections=settings.mcp_max_connections,
+            header_timeout_s=settings.mcp_header_timeout_s,
         )
 
     def url(self, port: int | None = None) -> str:
@@ -140,6 +156,22 @@ def is_wildcard(host: str) -> bool:
     return host == "" or (address is not None and address.is_unspecified)
 
 
+def guessable(token: str) -> str | None:
+    """Why a (long enough) bearer token looks chosen rather than random, or None.
+
+    Two cheap signs, both far from what a random token shows: a short pattern repeated, and fewer bits than
+    ``MIN_BEARER_BITS`` by the token's own character frequencies (32 random hex digits, the weakest random
+    token of the accepted length, estimate 85 or more; ``"a" * 32`` estimates 0)."""
+    for period in range(1, len(token) // 2 + 1):
+        if token == (token[:period] * (len(token) // period + 1))[: len(token)]:
+            return f"it repeats a pattern of {period} character{'s' if period > 1 else ''}"
+    counts = Counter(token).values()
+    bits = -len(token) * sum(count / len(token) * math.log2(count / len(token)) for count in counts)
+    if bits < MIN_BEARER_BITS:
+        return f"its characters carry about {bits:.0f} bits (a random token carries {MIN_BEARER_BITS} or more)"
+    return None
+
+
 def check_deployment(options: HttpOptions) -> list[str]:
     """Refuse (``DeploymentError``) what would expose the server; return warnings worth printing."""
     warnings: list[str] = []
@@ -149,6 +181,9 @@ def check_deployment(options: HttpOptions) -> list[str]:
             f"TRUTO_MCP_BEARER_TOKEN is too short ({len(token.strip())} characters; at least {MIN_BEARER_CHARS}). "
             f"Generate one with: {TOKEN_HINT}"
         )
+    weakness = guessable(token.strip()) if token is not None else None
+    if weakness is not None:
+        raise DeploymentError(f"TRUTO_MCP_BEARER_TOKEN looks guessable: {weakness}. Generate one with: {TOKEN_HINT}")
     if not is_loopback(options.host):
         if token is None:
             raise DeploymentError(
@@ -172,21 +207,25 @@ def check_deployment(options: HttpOptions) -> list[str]:
 
 
 def _with_any_port(values: Iterable[str]) -> list[str]:
-    """``name`` also allows ``name:*`` (a Host or Origin with an explicit port)."""
+    """``name`` also allows ``name:*`` (a Host or Origin with an explicit port), and ``name:80`` or
+    ``name:443`` also allows ``name``: behind a proxy on a default port the Host header has no port."""
     expanded: list[str] = []
     for value in values:
         value = value.strip().rstrip("/")
         if not value:
             continue
         expanded.append(value)
-        if not re.search(r":(\d+|\*)$", value) or value.endswith("]"):
+        port = re.search(r":(\d+|\*)$", value) if not value.endswith("]") else None
+        if port is None:
             expanded.append(f"{value}:*")
+        elif port.group(1) in ("80", "443"):
+            expanded.append(value[: port.start()])
     return list(dict.fromkeys(expanded))
 
 
 def security_settings(options: HttpOptions) -> TransportSecuritySettings:
     """DNS-rebinding protection, always on: loopback names, the bind address and the configured names."""
-    hosts = list(LOOPBACK_HOSTS)
+    hosts = _with_any_port(LOOPBACK_HOSTS)
     origins = list(LOOPBACK_ORIGINS)
     if not is_loopback(options.host) and not is_wildcard(options.host):
         bound = f"[{options.host}]" if ":" in options.host else options.host
@@ -296,32 +335,64 @@ def build_app(server: MCPServer[Any], options: HttpOptions) -> HttpGate:
         transport_security=security,
         host=options.host,
     )
-    return HttpGate(inner, options, security)
+    # One shared identity (single-token mode) has the server-wide session cap; users have their own.
+    per_user = options.multi_user and not options.stateless
+    ledger = SessionLedger(options.max_sessions_per_principal, options.session_idle_s) if per_user else None
+    sessions = SessionQuota(
+        inner, MCP_PATH, options.stateless, ledger, lambda headers: principal_of(headers, options.multi_user)
+    )
+    return HttpGate(sessions, options, security)
 
 
-def describe(options: HttpOptions, port: int) -> str:
+def describe(options: HttpOptions, port: int, connections: int) -> str:
     """The startup line (stderr): where, and how it is protected; never a secret."""
     parts = [
         "auth: bearer token" if options.bearer_token else "auth: none (loopback only)",
         "users: multi-user (x-truto-api-token)" if options.multi_user else "users: one Truto token",
-        "stateless" if options.stateless else f"sessions: up to {options.max_sessions}",
+        "stateless"
+        if options.stateless
+        else f"sessions: up to {options.max_sessions}"
+        + (f", {options.max_sessions_per_principal} per user" if options.multi_user else ""),
+        f"connections: up to {connections}",
         f"health: {HEALTH_PATH}",
     ]
     return f"truto-log-mcp: serving MCP over streamable HTTP at {options.url(port)} ({'; '.join(parts)})"
 
 
+class QueryRedacted(logging.Filter):
+    """Uvicorn's access log (on at DEBUG) prints each request's path with its query string: a client that puts a
+    token in the URL (``?access_token=...``, refused with 401) would put it in the log. The query string is
+    replaced: this server reads nothing from it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                f"{arg.partition('?')[0]}?[query redacted]" if isinstance(arg, str) and "?" in arg else arg
+                for arg in record.args
+            )
+        return True
+
+
 def serve_http(server: MCPServer[Any], options: HttpOptions, log_level: str = "WARNING") -> int:
     """Serve until interrupted (SIGINT/SIGTERM: graceful shutdown). Call ``check_deployment`` first.
 
-    ``port`` 0 picks a free port; the startup line on stderr says which."""
+    ``port`` 0 picks a free port; the startup line on stderr says which. Uvicorn serves HTTP/1.1 behind
+    ``connections``: connections bounded below the file limit, a deadline for each request's headers."""
     import uvicorn
+
+    from truto_log_mcp.connections import ConnectionGuard, GuardedListener, connection_limit, guarded_protocol
 
     # sse_starlette logs every chunk it sends at DEBUG: answers full of rows (customer data) in the log.
     logging.getLogger("sse_starlette").setLevel(max(logging.INFO, logging.getLogger().getEffectiveLevel()))
+    access_log = logging.getLogger("uvicorn.access")
+    if not any(isinstance(existing, QueryRedacted) for existing in access_log.filters):
+        access_log.addFilter(QueryRedacted())
+    guard = ConnectionGuard(connection_limit(options.max_connections), options.header_timeout_s)
     config = uvicorn.Config(
         build_app(server, options),
         host=options.host,
         port=options.port,
+        http=guarded_protocol(guard),
         log_config=None,  # our logging: stderr, TRUTO_LOG_LEVEL
         log_level=log_level.lower(),
         access_log=log_level == "DEBUG",
@@ -330,21 +401,21 @@ def serve_http(server: MCPServer[Any], options: HttpOptions, log_level: str = "W
         lifespan="on",
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )
-    sock = config.bind_socket()
+    sock = GuardedListener(config.bind_socket(), guard)
     try:
-        started = anyio.run(_serve, uvicorn.Server(config), sock, options)
+        started = anyio.run(_serve, uvicorn.Server(config), sock, options, guard.limit)
     finally:
         sock.close()
     return 0 if started else 1
 
 
-async def _serve(server: Any, sock: socket.socket, options: HttpOptions) -> bool:
+async def _serve(server: Any, sock: socket.socket, options: HttpOptions, connections: int) -> bool:
     """Run uvicorn on the bound socket; announce the URL on stderr once it accepts requests."""
 
     async def announce() -> None:
         while not server.started:
             await anyio.sleep(0.02)
-        print(describe(options, int(sock.getsockname()[1])), file=sys.stderr, flush=True)
+        print(describe(options, int(sock.getsockname()[1]), connections), file=sys.stderr, flush=True)
 
     async with anyio.create_task_group() as group:
         group.start_soon(announce)

@@ -143,6 +143,17 @@ class Settings(BaseSettings):
         ),
     )
 
+    max_scans_per_principal: int = Field(
+        8,
+        ge=1,
+        le=256,
+        description=(
+            "HTTP: analyses one principal may run at once without an MCP session (protocol 2026-07-28, or "
+            "`--stateless`): per Truto token in multi-user mode, for the whole team otherwise; one more answers "
+            "`[busy]`."
+        ),
+    )
+
     cursor_ttl_s: float = Field(3600.0, gt=0, description="Lifetime of cursor handles and row refs.")
     max_cursors: int = Field(
         1000,
@@ -207,8 +218,42 @@ class Settings(BaseSettings):
     mcp_max_sessions: int = Field(
         256, ge=1, le=100_000, description="HTTP: MCP sessions open at once; one more answers 503 until one ends."
     )
+    mcp_max_sessions_per_principal: int = Field(
+        16,
+        ge=1,
+        le=100_000,
+        description=(
+            "HTTP, multi-user mode: MCP sessions one user (Truto token) may hold at once; one more answers 429 "
+            "until one ends. With one shared token, `TRUTO_MCP_MAX_SESSIONS` is the only cap."
+        ),
+    )
     mcp_session_idle_s: float = Field(
-        1800.0, gt=0, le=86_400, description="HTTP: an MCP session without requests for this long is closed."
+        300.0,
+        gt=0,
+        le=86_400,
+        description=(
+            "HTTP: an MCP session with no request in flight for this long is closed (a connected client keeps a "
+            "GET stream open, so this counts only for clients gone without closing theirs)."
+        ),
+    )
+    mcp_max_connections: int = Field(
+        1000,
+        ge=16,
+        le=100_000,
+        description=(
+            "HTTP: client connections open at once, lowered to fit the process's file limit (`ulimit -n`) with "
+            "room for its other files. At the limit the connection that has waited longest without sending a "
+            "request is closed for the new one; requests in progress are never closed."
+        ),
+    )
+    mcp_header_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        le=120,
+        description=(
+            "HTTP: a connection must send a request's headers within this many seconds of opening (or of its "
+            "last response), however many bytes it trickles; else it is closed."
+        ),
     )
     mcp_stateless: bool = Field(
         False, description="HTTP (`--stateless`): no MCP sessions, for replicas behind a load balancer."

@@ -30,16 +30,19 @@ def servers(truto: Truto) -> Iterator[Servers]:
             "TRUTO_BASE_URL": truto.url,
             "TRUTO_LOG_LEVEL": "DEBUG",
             "TRUTO_MAX_ATTEMPTS": "1",
+            "TRUTO_MCP_ALLOWED_HOSTS": "logs.example.com",
+            "TRUTO_MAX_SCANS_PER_PRINCIPAL": "2",
         }
         started = [
-            start(["--multi-user"], team_env, logs),
+            start(["--multi-user", "--allowed-host", "proxy.example.com:443"], team_env, logs),
             start(["--demo"], {"TRUTO_MCP_MAX_SESSIONS": "2"}, logs),
+            start(["--demo", "--multi-user"], {"TRUTO_MCP_MAX_SESSIONS_PER_PRINCIPAL": "2"}, logs),
             start(["--demo", "--stateless"], {}, logs),
             start(["--demo", "--stateless"], {}, logs),
         ]
         try:
-            team, limits, *replicas = (wait_ready(served) for served in started)
-            yield Servers(team, limits, replicas, logs)
+            team, limits, sessions, *replicas = (wait_ready(served) for served in started)
+            yield Servers(team, limits, sessions, replicas, logs)
         finally:
             for served in started:
                 stop(served)

@@ -100,12 +100,14 @@ class Served:
         return self.log.read_text(errors="replace")
 
 
-def start(args: list[str], env: dict[str, str], logs: Path) -> Served:
+def start(args: list[str], env: dict[str, str], logs: Path, python: list[str] | None = None) -> Served:
+    """``python`` replaces ``python -m truto_log_mcp`` (e.g. with a lowered file limit: ``slowloris.limited_files``)."""
     log = Path(tempfile.mkstemp(dir=logs, suffix=".log")[1])
     full_env = {"PATH": os.environ.get("PATH", ""), **env}
+    command = python or [sys.executable, "-m", "truto_log_mcp"]
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "truto_log_mcp", "serve", "--transport", "http", "--port", "0", *args],
+            [*command, "serve", "--transport", "http", "--port", "0", *args],
             env=full_env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
@@ -139,6 +141,8 @@ class Servers:
     """Multi-user with a bearer token; reads logs from ``truto`` with each client's token."""
     limits: Served
     """--demo with room for 2 MCP sessions."""
+    sessions: Served
+    """--demo --multi-user with room for 2 MCP sessions per principal."""
     replicas: list[Served]
     """Two --stateless --demo replicas, as behind a load balancer."""
     logs: Path

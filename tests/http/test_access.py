@@ -54,6 +54,13 @@ async def test_foreign_host_and_origin_are_refused(servers: Servers) -> None:
     assert local.status_code == 200
 
 
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "[::1]", "logs.example.com", "proxy.example.com"])
+async def test_an_allowed_name_matches_a_host_header_without_a_port(servers: Servers, host: str) -> None:
+    # Behind a proxy on port 80 or 443 the Host header carries no port. The team server allows
+    # logs.example.com (no port) and proxy.example.com:443 besides the loopback names.
+    assert (await post(servers.team.url, INITIALIZE, {**auth(user=ALICE), "Host": host})).status_code == 200
+
+
 async def test_request_bodies_over_one_mib_are_refused_with_413(servers: Servers) -> None:
     url = servers.team.url
     big = {"jsonrpc": "2.0", "id": 1, "method": "ping", "params": {"pad": "x" * (1024 * 1024)}}

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
+from collections.abc import Callable
 
 import pytest
+from pydantic import SecretStr
 
 from tests.http.deployment import BEARER
 from truto_log_mcp.cli import main as cli_main
-from truto_log_mcp.http import HttpOptions, is_loopback, security_settings
+from truto_log_mcp.http import HttpOptions, check_deployment, is_loopback, security_settings
 
 
 def test_non_loopback_bind_without_a_bearer_token_exits_2() -> None:
@@ -35,6 +38,10 @@ def test_non_loopback_bind_without_a_bearer_token_exits_2() -> None:
         (["--host", "::"], {"TRUTO_MCP_BEARER_TOKEN": BEARER}, "without allowed host names"),
         ([], {"TRUTO_MCP_BEARER_TOKEN": "short"}, "too short"),
         (["--host", "localhost"], {"TRUTO_MCP_BEARER_TOKEN": " " * 40 + "x"}, "too short"),
+        ([], {"TRUTO_MCP_BEARER_TOKEN": "a" * 32}, "guessable"),
+        ([], {"TRUTO_MCP_BEARER_TOKEN": "ab" * 20}, "guessable"),
+        ([], {"TRUTO_MCP_BEARER_TOKEN": "team-password-123" * 2}, "guessable"),
+        ([], {"TRUTO_MCP_BEARER_TOKEN": "0000000000000000000000000000000000000001"}, "guessable"),
     ],
 )
 def test_exposing_configurations_are_refused(
@@ -46,6 +53,15 @@ def test_exposing_configurations_are_refused(
     error = capsys.readouterr().err
     assert says in error
     assert BEARER not in error
+
+
+@pytest.mark.parametrize(
+    ("generate", "size"), [(secrets.token_hex, 16), (secrets.token_urlsafe, 24), (secrets.token_urlsafe, 32)]
+)
+def test_random_bearer_tokens_are_accepted(generate: Callable[[int], str], size: int) -> None:
+    # token_hex(16), 32 hex digits (openssl rand -hex 16): the fewest bits a random token of the accepted length has
+    for _ in range(500):
+        assert check_deployment(HttpOptions(bearer_token=SecretStr(generate(size)))) == []
 
 
 def test_http_flags_are_refused_on_stdio(capsys: pytest.CaptureFixture[str]) -> None:

@@ -194,6 +194,8 @@ def serve(
 
     if multi_user:
         settings = settings.model_copy(update={"multi_user": True})
+    if stateless:  # the tools read it too: no request has a verified MCP session (boundary.session_key)
+        settings = settings.model_copy(update={"mcp_stateless": True})
     options = HttpOptions.from_settings(
         settings,
         host,

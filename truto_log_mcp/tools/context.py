@@ -38,6 +38,14 @@ from truto_log_mcp.upstream.ratelimit import RateBudget
 
 logger = logging.getLogger(__name__)
 
+PRINCIPAL_KEY = "principal:"
+"""Prefix of the analysis-slot key of a request without an MCP session: its principal's cap applies."""
+
+
+def principal_key(principal: str) -> str:
+    """The analysis-slot key of a principal's requests without an MCP session (``""``: the shared identity)."""
+    return f"{PRINCIPAL_KEY}{principal}"
+
 
 @dataclass(frozen=True, slots=True)
 class Caller:
@@ -69,7 +77,7 @@ class Services:
     refs: HandleStore[StoredRow]
     _http: httpx2.AsyncClient | None = None
     _scans_running: dict[str, int] = field(default_factory=dict)
-    """Analyses running per session key (see ``server.session_key``); idle keys are removed."""
+    """Analyses running per session key (see ``boundary.session_key``); idle keys are removed."""
     rate_budgets: OrderedDict[str, RateBudget] = field(default_factory=OrderedDict)
     """One request budget per token (keyed by the token's hash), shared by all its calls; least
     recently used first, at most ``settings.max_token_budgets`` (see ``rate_budget``)."""
@@ -144,10 +152,18 @@ class Services:
 
     @asynccontextmanager
     async def scan_slot(self, session: str) -> AsyncIterator[None]:
-        """One of the session's ``max_scans_per_session`` concurrent analyses, or ``Busy`` at once."""
+        """One of the session's ``max_scans_per_session`` concurrent analyses (a principal's
+        ``max_scans_per_principal`` when it has no MCP session: see ``principal_key``), or ``Busy`` at once."""
         running = self._scans_running.get(session, 0)
-        if running >= self.settings.max_scans_per_session:
-            raise Busy(f"This session already runs {running} analyses (the limit).")
+        if not session.startswith(PRINCIPAL_KEY):
+            if running >= self.settings.max_scans_per_session:
+                raise Busy(f"This session already runs {running} analyses (the limit).")
+        elif running >= self.settings.max_scans_per_principal:
+            whose = "your Truto token" if session != PRINCIPAL_KEY else "this server's shared token"
+            raise Busy(
+                f"{running} analyses without an MCP session already run for {whose} (the limit).",
+                "Wait for one of them to finish, then call again.",
+            )
         self._scans_running[session] = running + 1
         try:
             yield
@@ -289,7 +305,8 @@ class Call:
     services: Services
     caller: Caller = ANONYMOUS
     session: str = ""
-    """The key that counts this call's analyses against ``max_scans_per_session``."""
+    """The key that counts this call's analyses: its MCP session's (``max_scans_per_session``), or its
+    principal's without one (``principal_key``, ``max_scans_per_principal``)."""
     progress: Progress | None = None
 
     def client(self) -> TrutoClient:
