@@ -2,31 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
+from tests.analysis.error_rows import API, HOOK, api_row
 from truto_log_mcp.analysis.causes import Cause
 from truto_log_mcp.analysis.grouping import DISTINCT_CAP, OTHER, ErrorSummarizer
-from truto_log_mcp.rows import Row
 from truto_log_mcp.rules import LogType
-
-API = LogType.UNIFIED_PROXY_API
-RB = LogType.RAPID_BRIDGE
-HOOK = LogType.WEBHOOK
-
-
-def api_row(status: int = 502, stamp: str = "2026-05-16T06:00:00.000Z", **fields: Any) -> Row:
-    return {
-        "timestamp": stamp,
-        "http_status_code": status,
-        "integration": "salesforce",
-        "resource": "contacts",
-        "integrated_account_id": "acc-1",
-        "logs": [f"Provider error: Salesforce responded {status}"],
-        **fields,
-    }
-
 
 # ---- ErrorSummarizer: totals and groups --------------------------------------------------------
 
