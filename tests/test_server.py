@@ -316,3 +316,21 @@ async def test_a_page_served_from_rows_already_read_says_so(sandbox: Sandbox) ->
     assert structured(more)["coverage"]["pages"] == 0 and len(structured(more)["rows"]) == 2
     assert "scanned 0 rows" not in headline
     assert "rows kept from the search's previous read (no upstream request)" in headline
+
+
+async def test_a_number_as_a_filter_value_says_values_are_text_and_where_a_status_goes(sandbox: Sandbox) -> None:
+    async with Client(server_on(sandbox)) as client:
+        result = await client.call_tool(
+            "search_logs", {"log_type": "unified_proxy_api", "filters": {"http_status_code": 500}}
+        )
+    said = error_of(result, "invalid_argument")
+    assert 'Filter values are text, e.g. "500".' in said
+    assert '`match: {"status": "5xx"}`' in said
+    assert "Fix these arguments as described in the tool's schema." not in said
+    assert not sandbox.requests
+
+
+async def test_a_part_of_a_log_type_s_name_is_suggested(sandbox: Sandbox) -> None:
+    async with Client(server_on(sandbox)) as client:
+        result = await client.call_tool("search_logs", {"log_type": "proxy"})
+    assert "Did you mean `unified_proxy_api`?" in error_of(result, "invalid_argument")

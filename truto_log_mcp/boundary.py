@@ -10,6 +10,7 @@ text starts with the stable ``[code]``; anything unexpected is logged and answer
 from __future__ import annotations
 
 import inspect
+import json
 import logging
 import re
 from collections.abc import Mapping
@@ -24,6 +25,7 @@ from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from pydantic import ValidationError
 
 from truto_log_mcp.errors import InvalidArgument, TrutoLogError, echo
+from truto_log_mcp.query.arguments import filter_key_hint
 from truto_log_mcp.render.schema import lean_input_schema, lean_output_schema
 from truto_log_mcp.render.table import cap_text
 from truto_log_mcp.suggest import did_you_mean, listing
@@ -133,9 +135,16 @@ def invalid_argument_from(error: ValidationError) -> InvalidArgument:
         hint = ""
         if detail["type"] == "literal_error" and isinstance(detail.get("input"), str):
             hint = did_you_mean(detail["input"], re.findall(r"'([^']*)'", str(detail.get("ctx", {}).get("expected"))))
+        location = detail["loc"]
+        if len(location) == 2 and location[0] == "filters" and detail["type"] == "string_type":
+            hint = f" Filter values are text, e.g. {json.dumps(str(detail.get('input'))[:60])}." + filter_key_hint(
+                str(location[1])
+            )
         problems.append(f"`{where}`: {detail['msg']}.{hint}")
     return InvalidArgument(
-        "Invalid arguments: " + " ".join(problems), "Fix these arguments as described in the tool's schema."
+        "Invalid arguments: " + " ".join(problems),
+        "Call again with these arguments corrected as said; describe_log_types lists the log types, "
+        "their fields and the filters each accepts.",
     )
 
 

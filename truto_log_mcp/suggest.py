@@ -13,7 +13,12 @@ def did_you_mean(word: str, options: Iterable[str]) -> str:
     """A sentence suggesting the closest option, or '' when nothing is close."""
     if len(word) > _LONGEST_WORD:
         return ""
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    candidates = list(options)
+    close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
+    if not close and len(word) >= 3:
+        # A part of a compound name ("proxy" for `unified_proxy_api`) is no close match by edit distance.
+        lowered = word.lower()
+        close = [option for option in candidates if lowered in option.lower().replace("-", "_").split("_")][:1]
     return f" Did you mean `{close[0]}`?" if close else ""
 
 

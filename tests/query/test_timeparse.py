@@ -183,10 +183,14 @@ def test_end_alone_is_refused() -> None:
     assert "since" in raised.value.next_step
 
 
-@pytest.mark.parametrize(("start", "end"), [("-2h", None), (None, "now"), ("-2h", "now")])
-def test_since_with_start_or_end_is_refused(start: str | None, end: str | None) -> None:
-    with pytest.raises(InvalidArgument, match="either `since` or `start`/`end`"):
+@pytest.mark.parametrize(("start", "end"), [("-2h", None), ("-2h", "now")])
+def test_since_with_start_is_refused(start: str | None, end: str | None) -> None:
+    with pytest.raises(InvalidArgument, match="not both"):
         resolve_window("1h", start, end, NOW)
+
+
+def test_since_with_end_is_the_span_before_end() -> None:
+    assert resolve_window("2h", None, "-1h", NOW) == Window(NOW - timedelta(hours=3), NOW - timedelta(hours=1))
 
 
 def test_end_before_start_is_refused() -> None:

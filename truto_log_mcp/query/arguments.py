@@ -149,6 +149,17 @@ def parse_log_type(value: str) -> LogType:
         ) from None
 
 
+def filter_key_hint(key: str) -> str:
+    """What to do with a `filters` key that no log type accepts: a row field is matched after fetching."""
+    if any(key in rules.filter_keys for rules in RULES.values()):
+        return ""
+    if any(rules.status_field == key for rules in RULES.values()):
+        return f' `{echo(key)}` is no upstream filter: match it after fetching, e.g. `match: {{"status": "5xx"}}`.'
+    if any(key in rules.field_names for rules in RULES.values()):
+        return f" `{echo(key)}` is no upstream filter but a row field: put it in `match`."
+    return ""
+
+
 def check_filters(log_type: LogType, filters: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     """The upstream ``log_type_filter``: only the keys this log type accepts, enum values checked."""
     rules = RULES[log_type]

@@ -147,10 +147,15 @@ def resolve_window(
 
     ``enforce_month=False`` is for scans that split long windows into month-sized chunks themselves.
     """
-    if since is not None and (start is not None or end is not None):
-        raise InvalidArgument("Give either `since` or `start`/`end`, not both.")
+    if since is not None and start is not None:
+        raise InvalidArgument(
+            "Give `since` (a span back from `end`, default now) or `start` (with `end`), not both.",
+            "Drop `start`, or drop `since` and give `start`/`end`.",
+        )
     if since is not None:
-        window = Window(now - parse_duration(since), now)
+        # `since` with `end`: the span before `end` (the schema says so), e.g. the 24h before midnight.
+        until = parse_instant(end, "end", now) if end is not None else now
+        window = Window(until - parse_duration(since), until)
     elif start is not None:
         window = Window(
             parse_instant(start, "start", now),

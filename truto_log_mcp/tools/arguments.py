@@ -15,7 +15,7 @@ from truto_log_mcp.rules import LogTypeName
 Name = Annotated[str, Field(max_length=64)]
 
 LogTypeArg = Annotated[LogTypeName, Field()]  # its name and enum say it all
-Since = Annotated[str | None, Field(max_length=20, description='Back from now: "30m", "24h", "7d".')]
+Since = Annotated[str | None, Field(max_length=20, description='Back from `end`: "30m", "24h", "7d".')]
 Start = Annotated[str | int | None, Field(description='ISO 8601, "-2h", "now", epoch s/ms.')]
 End = Annotated[str | int | None, Field(description="Default now.")]
 Filters = Annotated[
