@@ -237,8 +237,8 @@ def run() -> BenchResult:
         f"{'flat' if flat else 'NOT flat'} (criterion: at most {FLAT_TARGET_MB:g} MB more for ten times the rows).",
         "Server process only (the sandbox, which holds every row, runs in a process of its own: last column). "
         f"RSS sampled every {SAMPLE_S * 1000:.0f} ms by a thread during the call ({large.child['samples']} "
-        "samples at 200k); high-water is the process's peak RSS since exec (VmHWM). Idle server: built, connected through "
-        "the in-memory `Client`, tools listed. Server settings: rate budget "
+        "samples at 200k); high-water is the process's peak RSS since exec (VmHWM). Idle server: built, "
+        "connected through the in-memory `Client`, tools listed. Server settings: rate budget "
         f"{RATE_BUDGET} per 10 s (its cap), scan time budget {SCAN_MAX_SECONDS:g} s, so that 200k rows are read "
         f"whole; sandbox without latency. {large.child['errors']:,} errors in {large.child['groups']} groups at 200k.",
         f"Sandboxes built in {small.built_s:.1f} s and {large.built_s:.1f} s; whole benchmark {elapsed:.0f} s.",
