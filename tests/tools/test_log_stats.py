@@ -14,9 +14,6 @@ from truto_log_mcp.sandbox import Sandbox, SandboxConfig
 pytestmark = pytest.mark.anyio
 
 
-pytestmark = pytest.mark.anyio
-
-
 async def test_log_stats_counts_errors_and_percentiles_per_group(scenario: Sandbox) -> None:
     async with Client(server_on(scenario)) as client:
         stats = structured(
@@ -78,3 +75,19 @@ async def test_a_pipe_in_a_group_key_is_escaped_in_the_table_and_kept_in_structu
         result = await client.call_tool("log_stats", {"log_type": "unified_proxy_api", "group_by": ["integration"]})
     assert "a|b|c" in [group["key"]["integration"] for group in structured(result)["groups"]]
     assert f"integration=a{PIPE_ESCAPE}b{PIPE_ESCAPE}c|1|0|0.0%|" in text_of(result)
+
+
+async def test_rows_without_durations_get_no_duration_columns_and_the_error_rule_is_said(sandbox: Sandbox) -> None:
+    async with Client(server_on(sandbox)) as client:
+        webhook = text_of(
+            await client.call_tool("log_stats", {"log_type": "webhook", "group_by": ["event"], "bucket": "6h"})
+        )
+        api = text_of(await client.call_tool("log_stats", {"log_type": "unified_proxy_api"}))
+    lines = webhook.splitlines()
+    assert "durations in ms" not in lines[0] and "these rows carry no durations" in lines[0]
+    assert "An error is a row where webhook_endpoint_status present and not 2xx" in lines[0]
+    assert lines[1] == "group|rows|errors|err%"
+    assert all(line.count("|") == 3 for line in lines[2:] if line.startswith(("(all)", "event=")))
+    assert "Buckets of 6h (start|rows|errors|err%):" in webhook
+    assert "group|rows|errors|err%|p50|p95|p99|fetch_p50|fetch_p95" in api
+    assert "An error is a row where http_status_code >= 400" in api.splitlines()[0]

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import timedelta
 from functools import partial
 
-from truto_log_mcp.analysis.causes import is_error
+from truto_log_mcp.analysis.causes import ERROR_RULES, is_error
 from truto_log_mcp.analysis.stats.accumulator import StatsAccumulator
 from truto_log_mcp.analysis.stats.comparison import compare
 from truto_log_mcp.analysis.stats.results import GroupStats
@@ -16,6 +16,7 @@ from truto_log_mcp.errors import InvalidArgument
 from truto_log_mcp.query.arguments import Match, Scalar, build_search
 from truto_log_mcp.query.timeparse import Window, parse_duration
 from truto_log_mcp.render.table import LABEL_CAP, clean_text, compact_json, table_line
+from truto_log_mcp.rules import LogType
 from truto_log_mcp.tools.context import Answer, Call
 from truto_log_mcp.tools.results import (
     ComparisonModel,
@@ -149,34 +150,40 @@ def _ms_cell(value: float | None) -> str:
     return "" if value is None else f"{value:.0f}"
 
 
-def _stats_row(label: str, stats: GroupStats) -> str:
+def _stats_row(label: str, stats: GroupStats, timed: bool, fetched: bool) -> str:
+    """One group's line; duration columns only where the rows carry durations (``timed``, ``fetched``)."""
     duration, fetch = stats.duration, stats.fetch_duration
-    return table_line(
-        [
-            label,
-            str(stats.count),
-            str(stats.errors),
-            f"{stats.error_rate:.1%}",
-            _ms_cell(duration.p50 if duration else None),
-            _ms_cell(duration.p95 if duration else None),
-            _ms_cell(duration.p99 if duration else None),
-            _ms_cell(fetch.p50 if fetch else None),
-            _ms_cell(fetch.p95 if fetch else None),
+    cells = [label, str(stats.count), str(stats.errors), f"{stats.error_rate:.1%}"]
+    if timed:
+        cells += [
+            _ms_cell(value) for value in ((duration.p50, duration.p95, duration.p99) if duration else (None,) * 3)
         ]
-    )
+    if fetched:
+        cells += [_ms_cell(value) for value in ((fetch.p50, fetch.p95) if fetch else (None,) * 2)]
+    return table_line(cells)
 
 
 def _stats_text(result: LogStatsResult, coverages: Sequence[ScanCoverage], match: Match) -> str:
     header = f"Stats {result.log_type} {result.window}"
     if not match.is_empty:
         header += f" match {compact_json(match.describe())}"
-    lines = [header + f"; durations in ms ({result.percentile_method})."]
-    lines.append("group|rows|errors|err%|p50|p95|p99|fetch_p50|fetch_p95")
-    lines.append(_stats_row("(all)", result.total))
+    # Columns that cannot have values (webhook and rapid_bridge rows carry no durations) are left out.
+    timed, fetched = result.total.duration is not None, result.total.fetch_duration is not None
+    if timed or fetched:
+        header += f"; durations in ms ({result.percentile_method})"
+    else:
+        header += "; these rows carry no durations"
+    lines = [header + f". An error is a row where {ERROR_RULES[LogType(result.log_type)]}."]
+    columns = ["group", "rows", "errors", "err%"]
+    columns += ["p50", "p95", "p99"] if timed else []
+    columns += ["fetch_p50", "fetch_p95"] if fetched else []
+    lines.append("|".join(columns))
+    lines.append(_stats_row("(all)", result.total, timed, fetched))
     for group in result.groups:
-        lines.append(_stats_row(_label(group.key), group))
+        lines.append(_stats_row(_label(group.key), group, timed, fetched))
     if result.buckets:
-        lines.append(f"Buckets of {result.bucket} (start|rows|errors|err%|p50|p95):")
+        bucket_columns = "start|rows|errors|err%" + ("|p50|p95" if timed else "")
+        lines.append(f"Buckets of {result.bucket} ({bucket_columns}):")
         lines += [
             table_line(
                 [
@@ -184,8 +191,7 @@ def _stats_text(result: LogStatsResult, coverages: Sequence[ScanCoverage], match
                     cell.count,
                     cell.errors,
                     f"{cell.error_rate:.1%}",
-                    _ms_cell(cell.p50),
-                    _ms_cell(cell.p95),
+                    *((_ms_cell(cell.p50), _ms_cell(cell.p95)) if timed else ()),
                 ]
             )
             for cell in result.buckets
