@@ -120,3 +120,15 @@ async def test_the_diagnosis_counts_undelivered_records_once(runs_client: Client
     assert trace["diagnosis"]["cause"] == "delivery"
     assert "200 of 200 records not delivered (4 of 4 batches" in trace["diagnosis"]["summary"]
     assert not re.search(r"\b400 records", text_of(result))
+
+
+async def test_a_diagnosis_headline_is_whole_and_its_bullets_do_not_repeat_it(sandbox: Sandbox) -> None:
+    async with Client(server_on(sandbox)) as client:
+        listing = structured(await client.call_tool("list_sync_runs", {"outcome": "undelivered"}))
+        run_id = listing["runs"][0]["sync_job_run_id"]
+        result = await client.call_tool("trace_sync_run", {"sync_job_run_id": run_id})
+    summary = structured(result)["diagnosis"]["summary"]
+    text = text_of(result)
+    assert not summary.endswith("…") and "; also " not in summary
+    assert text.count(summary) == 1  # the headline once; its evidence bullet gives the rows, not the words again
+    assert "stopped at ?" not in text

@@ -16,6 +16,8 @@ from mcp_types import CallToolResult
 from truto_log_mcp.settings import Settings
 
 MAX_LINES = 12
+LINE_CAP = 200
+"""Characters of one printed line; a longer one ends with a visible cut mark."""
 
 
 async def run_demo(settings: Settings, out: TextIO = sys.stdout) -> int:
@@ -90,7 +92,7 @@ class Narrator:
         text = "\n".join(block.text for block in result.content if block.type == "text")
         lines = text.splitlines()
         for line in lines[:max_lines]:
-            print(f"   {line[:200]}", file=self._out)
+            print(f"   {line if len(line) <= LINE_CAP else line[: LINE_CAP - 1] + '…'}", file=self._out)
         if len(lines) > max_lines:
             print(f"   … ({len(lines) - max_lines} more lines)", file=self._out)
         return result

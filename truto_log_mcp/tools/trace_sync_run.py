@@ -246,11 +246,13 @@ def _trace_text(result: TraceSyncRunResult) -> str:
             f"Started {result.started_at or '?'}, "
             + (f"ended {result.ended_at}" if result.ended_at else f"last event {result.last_event_at}")
             + f"{duration}; {result.records} records, {result.record_errors} record errors, "
-            f"{result.rate_limited_events} rate-limited events; stopped at {result.last_resource or '?'} "
-            f"({result.last_event or '?'})."
+            f"{result.rate_limited_events} rate-limited events; " + _where_it_stopped(result) + "."
         )
     lines.append(f"Diagnosis: {diagnosis.summary}")
-    lines += [f"- {item.text}" + (f" (refs {' '.join(item.refs)})" if item.refs else "") for item in diagnosis.evidence]
+    for item in diagnosis.evidence:
+        refs = f" (refs {' '.join(item.refs)})" if item.refs else ""
+        # The summary already says what the first finding says: its rows, not its words again.
+        lines.append(f"- the rows behind it{refs}" if item.text in diagnosis.summary else f"- {item.text}{refs}")
     lines.append(f"Next: {diagnosis.next_step}")
     if diagnosis.other_causes:
         lines.append(f"Also seen: {', '.join(diagnosis.other_causes)}.")
@@ -278,3 +280,12 @@ def _trace_text(result: TraceSyncRunResult) -> str:
     lines.append("Looked in: " + "; ".join(result.searched) + ".")
     lines += result.notes
     return "\n".join(lines)
+
+
+def _where_it_stopped(result: TraceSyncRunResult) -> str:
+    """The last resource and event the run reached; only what the rows name (never "stopped at ?")."""
+    if result.last_resource and result.last_event:
+        return f"stopped at {result.last_resource} ({result.last_event})"
+    if result.last_event:
+        return f"last event {result.last_event} (no resource named)"
+    return "no event names where it stopped"

@@ -127,10 +127,6 @@ def _secondary(run: RunRows, primary: Cause | None) -> list[tuple[Cause, Evidenc
     return [(cause, item) for cause, item in found if cause is not primary]
 
 
-def _also(findings: Sequence[tuple[Cause, Evidence]]) -> str:
-    return "".join(f"; also {item.text}" for _, item in findings)
-
-
 def _diagnose_failed(run: RunRows, terminal: Row) -> Diagnosis:
     cause, text = row_cause(terminal)
     where = text_field(terminal, "resource") or last_resource_of(run.rows)
@@ -188,7 +184,8 @@ def _diagnose_completed(run: RunRows) -> Diagnosis:
         lead = "completed, but " + first.text
     if cause is None:
         return Diagnosis(None, NO_CAUSE_STEPS["completed"], "completed cleanly", evidence)
-    return Diagnosis(cause, NEXT_STEP[cause], lead + _also(secondary), evidence, tuple(c for c, _ in secondary))
+    # The summary is the headline: further findings are the evidence bullets and `other_causes`.
+    return Diagnosis(cause, NEXT_STEP[cause], lead, evidence, tuple(c for c, _ in secondary))
 
 
 def _diagnose_stuck(run: RunRows, last: Row) -> Diagnosis:
