@@ -22,7 +22,7 @@ ProgressCallback = Callable[[float, float], Awaitable[None]]
 """Called as a scan advances with (seconds of the window read, seconds in all)."""
 
 PageProgress = Callable[[int, int], Awaitable[None]]
-"""Called after each upstream page of a search with (pages read, rows scanned)."""
+"""Called after each upstream page of a search with (pages read, rows scanned) by this call."""
 
 
 def parse_row_time(value: Any) -> datetime | None:

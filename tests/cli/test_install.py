@@ -165,3 +165,24 @@ def test_install_print_from_the_command_line_names_a_command_that_exists() -> No
     ).stdout
     entry = json.loads(printed.split("\n", 1)[1])["truto-logs"]
     assert Path(entry["command"]).is_absolute() and Path(entry["command"]).exists()
+
+
+def test_installing_again_keeps_the_token_the_user_set_and_never_prints_it(tmp_path: Path) -> None:
+    run("claude-desktop", tmp_path)
+    path = desktop_config(tmp_path)
+    path.write_text(path.read_text().replace(TOKEN_PLACEHOLDER, "tk_real_secret_value"))
+    code, said = run("claude-desktop", tmp_path, demo=True)
+    code_again, said_again = run("claude-desktop", tmp_path)
+    written = json.loads(path.read_text())
+    assert code == code_again == 0
+    assert written["mcpServers"]["truto-logs"]["env"] == {"TRUTO_API_TOKEN": "tk_real_secret_value"}
+    assert "tk_real_secret_value" not in said + said_again
+
+
+def test_the_file_keeps_its_permissions_and_a_new_one_is_private(tmp_path: Path) -> None:
+    run("claude-desktop", tmp_path)
+    path = desktop_config(tmp_path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    path.chmod(0o640)
+    run("claude-desktop", tmp_path, demo=True)
+    assert path.stat().st_mode & 0o777 == 0o640

@@ -86,6 +86,8 @@ def hostile_rows(now: datetime) -> dict[LogType, list[dict[str, Any]]]:
         hostile_row(LogType.RAPID_BRIDGE, ago(8), **run),  # every other field hostile, the event too
         hostile_row(LogType.RAPID_BRIDGE, ago(7), **run, sync_job_run_event="record_error", status="running"),
         hostile_row(LogType.RAPID_BRIDGE, ago(4), **run, sync_job_run_event="failed", status="failed"),
+        # A run whose id itself is hostile, started in the window: list_sync_runs lists it by that id.
+        hostile_row(LogType.RAPID_BRIDGE, ago(3), sync_job_run_event="started", status="running"),
     ]
     rows[LogType.WEBHOOK].append(
         hostile_row(LogType.WEBHOOK, ago(3), message=HOSTILE + RUN_ID, webhook_endpoint_status=503, status="failed")

@@ -118,3 +118,17 @@ async def test_empty_pages_with_a_cursor_are_followed() -> None:
     assert batch.rows == [row]
     assert batch.pages == 3
     assert batch.stopped_by == "end"
+
+
+async def test_a_continued_search_reports_the_progress_of_this_call(sandbox: Sandbox) -> None:
+    reported: list[tuple[int, int]] = []
+
+    async def on_page(pages: int, rows: int) -> None:
+        reported.append((pages, rows))
+
+    async with sandbox_http(sandbox, token=None) as http:
+        client = truto_client(http, policy=ONE_ATTEMPT)
+        first = await search_batch(client, webhook_state(), 5, 10, Deadline(10))
+        await search_batch(client, first.state, 5, 10, Deadline(10), on_page)
+    assert first.state.pages == 1
+    assert reported == [(1, 5)]  # not (2, 10): the total it is measured against is this call's page budget

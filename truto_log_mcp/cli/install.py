@@ -97,7 +97,28 @@ def merged(existing: str | None, name: str, entry: Mapping[str, Any]) -> str:
     servers = document.setdefault("mcpServers", {})
     if not isinstance(servers, dict):
         raise InstallError('its "mcpServers" is not a JSON object; fix it first')
-    servers[name] = dict(entry)
+    updated = dict(entry)
+    previous = servers.get(name)
+    if isinstance(previous, dict) and isinstance(previous.get("env"), dict):
+        # Installing again (a new path, an upgrade) keeps what the user set there: the real token above all.
+        updated["env"] = {**updated.get("env", {}), **previous["env"]}
+    servers[name] = updated
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def masked(text: str | None) -> str | None:
+    """The configuration with every ``env`` value but the placeholder hidden: the diff is printed, secrets are not."""
+    if text is None or not text.strip():
+        return text
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError:
+        return text
+    servers = document.get("mcpServers") if isinstance(document, dict) else None
+    for server in servers.values() if isinstance(servers, dict) else ():
+        env = server.get("env") if isinstance(server, dict) else None
+        if isinstance(env, dict):
+            server["env"] = {key: value if value == TOKEN_PLACEHOLDER else "***" for key, value in env.items()}
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -112,9 +133,15 @@ def diff(before: str | None, after: str, path: Path) -> str:
 
 
 def write_atomically(path: Path, text: str) -> None:
+    """Replace ``path`` whole or not at all, keeping its permissions (a new file is readable by its owner only:
+    client configurations hold secrets)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.truto-log-mcp.tmp")
-    temporary.write_text(text, encoding="utf-8")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    if path.exists():
+        shutil.copymode(path, temporary)
     os.replace(temporary, path)
 
 
@@ -160,7 +187,7 @@ def install(
         out.write(f"{path} already has this entry; nothing to change.\n")
         return 0
     write_atomically(path, after)
-    out.write(diff(before, after, path))
+    out.write(diff(masked(before), masked(after) or after, path))
     out.write(f"Wrote {path}.\n")
     if not demo:
         out.write(f'Next: replace "{TOKEN_PLACEHOLDER}" there with your Truto API token, then restart the client.\n')

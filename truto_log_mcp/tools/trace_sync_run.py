@@ -77,9 +77,13 @@ async def _trace(call: Call, run_id: str, window: Window | None) -> Answer:
             state = batch.state
             if batch.stopped_by == "scan_budget":
                 break
+        stopped = ""
+        if state.has_more:
+            at_cap = len(runs.rows) >= RUN_ROWS_CAP
+            stopped = f" (stopped at the {RUN_ROWS_CAP}-row cap)" if at_cap else " (stopped at the page budget)"
         searched.append(
             f"rapid_bridge sync_job_run_id={run_id}: all retained logs, {state.pages} page(s), {len(runs.rows)} rows"
-            + ("" if not state.has_more else " (stopped at the page budget)")
+            + stopped
         )
     else:
         coverage = await scan_window(

@@ -96,7 +96,7 @@ async def search_batch(
             used_cursors.add(cursor)
         exhausted = cursor is None
         if on_page is not None:
-            await on_page(state.pages + pages, state.rows_scanned + scanned)
+            await on_page(pages, scanned)  # this call's: its total is this call's page budget
     if len(rows) >= limit and not pending and exhausted:
         stopped_by = "end"
     return SearchBatch(

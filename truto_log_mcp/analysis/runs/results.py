@@ -128,7 +128,7 @@ class ListedRun(RunFacts):
     """One run as ``list_sync_runs`` lists it: the facts ``trace_sync_run`` states of it (same rules), with
     ``outcome`` coarsened to the listing's classes and ``trace_sync_run``'s outcome kept as ``state``."""
 
-    sync_job_run_id: str
+    sync_job_run_id: CellText  # from row text like every fact: cleaned and capped (never None: runs are keyed by it)
     outcome: str = Field(description="completed, failed, running or stuck.")
     state: str = Field(description="trace_sync_run's outcome, e.g. rate_limited, never_started, stopped.")
     first_error: str | None = Field(description="The first record_error/failed text of the run.")
