@@ -13,7 +13,7 @@ from pydantic import SecretStr
 
 from tests.http.deployment import BEARER
 from truto_log_mcp.cli import main as cli_main
-from truto_log_mcp.http import HttpOptions, check_deployment, is_loopback, security_settings
+from truto_log_mcp.deployment import HttpOptions, check_deployment, is_loopback, security_settings
 
 
 def test_non_loopback_bind_without_a_bearer_token_exits_2() -> None:

@@ -190,7 +190,8 @@ def serve(
         make_server(settings, demo).run()
         return 0
 
-    from truto_log_mcp.http import DeploymentError, HttpOptions, check_deployment, serve_http
+    from truto_log_mcp.deployment import DeploymentError, HttpOptions, check_deployment
+    from truto_log_mcp.http import serve_http
 
     if multi_user:
         settings = settings.model_copy(update={"multi_user": True})
