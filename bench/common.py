@@ -7,6 +7,8 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -14,6 +16,7 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
+import psutil
 import tiktoken
 
 ENCODING = "o200k_base"
@@ -109,3 +112,31 @@ def report(result: BenchResult) -> int:
     print()
     print("TARGET MET" if result.met else "TARGET MISSED")
     return 0 if result.met else 1
+
+
+class Peak:
+    """The largest value ``read`` returned, sampled every ``interval_s`` in a thread while the block runs
+    (a process's RSS, its open files...); sampling ends when ``read`` fails (the process ended)."""
+
+    def __init__(self, read: Callable[[], int], interval_s: float = 0.01) -> None:
+        self.read = read
+        self.interval_s = interval_s
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.peak = max(self.peak, int(self.read()))
+            except psutil.Error:
+                return
+            self._stop.wait(self.interval_s)
+
+    def __enter__(self) -> Peak:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()

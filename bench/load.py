@@ -39,7 +39,6 @@ import re
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,7 +51,7 @@ import psutil
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from bench.common import BenchResult, percentile, report, table
+from bench.common import BenchResult, Peak, percentile, report, table
 
 CLIENTS = 50
 MODES = ("legacy", "modern")
@@ -129,33 +128,6 @@ def server_process(env: dict[str, str]) -> Iterator[tuple[str, psutil.Process]]:
                 process.wait()
 
 
-class PeakRss:
-    """Samples a process's RSS in a thread while the block runs."""
-
-    def __init__(self, process: psutil.Process, interval_s: float = 0.01) -> None:
-        self.process = process
-        self.interval_s = interval_s
-        self.peak = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def _sample(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.peak = max(self.peak, int(self.process.memory_info().rss))
-            except psutil.Error:
-                return
-            self._stop.wait(self.interval_s)
-
-    def __enter__(self) -> PeakRss:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
 async def one_client(url: str, mode: str, outcome: Outcome, connected: list[int], go: anyio.Event) -> None:
     headers = {"Authorization": f"Bearer {BEARER}"}
     timeout = httpx2.Timeout(CALL_TIMEOUT_S, read=CALL_TIMEOUT_S)
@@ -201,7 +173,7 @@ async def load(url: str, mode: str, clients: int, server: psutil.Process, budget
     connected = [0]
     go = anyio.Event()
     me = psutil.Process()
-    with PeakRss(server) as rss:
+    with Peak(lambda: server.memory_info().rss) as rss:
         async with anyio.create_task_group() as group:
             for _ in range(clients):
                 group.start_soon(one_client, url, mode, outcome, connected, go)

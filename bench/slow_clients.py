@@ -22,14 +22,13 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import anyio
 import psutil
 
-from bench.common import BenchResult, percentile, report, table
+from bench.common import BenchResult, Peak, percentile, report, table
 from tests.http.deployment import start, stop, wait_ready
 from tests.http.slowloris import Attack, limited_files, raise_own_file_limit, run_attack, time_to_recover
 
@@ -40,32 +39,6 @@ RAMP_S = 3.0
 LOG_BUDGET = 100_000
 
 
-class PeakFiles:
-    """Samples a process's open file descriptors in a thread while the block runs."""
-
-    def __init__(self, pid: int) -> None:
-        self.process = psutil.Process(pid)
-        self.peak = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def _sample(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.peak = max(self.peak, int(self.process.num_fds()))
-            except psutil.Error:
-                return
-            self._stop.wait(0.05)
-
-    def __enter__(self) -> PeakFiles:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
 def run(attackers: int = ATTACKERS, seconds: float = SECONDS) -> BenchResult:
     raise_own_file_limit(attackers + 256)
     attack = Attack(attackers)
@@ -74,7 +47,7 @@ def run(attackers: int = ATTACKERS, seconds: float = SECONDS) -> BenchResult:
         try:
             port = int(served.base.rsplit(":", 1)[1])
             started = time.perf_counter()
-            with PeakFiles(served.process.pid) as files:
+            with Peak(psutil.Process(served.process.pid).num_fds, interval_s=0.05) as files:
                 anyio.run(run_attack, port, attack, RAMP_S, seconds)
             attack_s = time.perf_counter() - started
             recovered = anyio.run(time_to_recover, port, 10.0)
