@@ -6,11 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from mcp.server.mcpserver import MCPServer
+from mcp_types import CallToolResult, TextContent
 
 from bench.tools_list import VISIBLE_BUDGET, WHOLE_BUDGET, list_tools, visible_tokens, whole_tokens
+from truto_log_mcp.boundary import TrutoLogServer
 from truto_log_mcp.server import build_server
 from truto_log_mcp.settings import Settings
+from truto_log_mcp.tools.outputs import output_schemas
 
 pytestmark = pytest.mark.anyio
 
@@ -39,9 +41,8 @@ def _types(spec: dict[str, Any], definitions: dict[str, Any]) -> set[str]:
 
 
 async def test_each_output_schema_keeps_its_top_level_properties_and_their_types() -> None:
-    server = build_server(Settings())
-    full = {tool.name: tool.output_schema for tool in await MCPServer.list_tools(server)}
-    for tool in await server.list_tools():
+    full = output_schemas()  # the models' own, complete schemas
+    for tool in await build_server(Settings()).list_tools():
         schema = full[tool.name]
         assert schema is not None and tool.output_schema is not None
         listed = tool.output_schema["properties"]
@@ -62,3 +63,15 @@ async def test_every_argument_says_what_it_means() -> None:
 async def test_descriptions_carry_no_source_indentation() -> None:
     for tool in await build_server(Settings()).list_tools():
         assert "  " not in (tool.description or ""), tool.name
+
+
+async def test_structured_content_that_does_not_fit_the_tool_s_output_model_is_an_internal_error() -> None:
+    server = TrutoLogServer("test")
+
+    @server.tool(name="get_log", structured_output=True)
+    async def wrong_answer() -> CallToolResult:
+        return CallToolResult(content=[TextContent(type="text", text="a row")], structured_content={"rows": 1})
+
+    result = await server.call_tool("get_log", {})
+    assert isinstance(result, CallToolResult) and result.is_error
+    assert isinstance(block := result.content[0], TextContent) and block.text.startswith("[internal_error]")

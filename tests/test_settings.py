@@ -81,3 +81,29 @@ def test_a_configuration_error_names_the_variable_and_what_it_accepts_in_one_lin
     err = capsys.readouterr().err
     assert err == f"truto-log-mcp: invalid configuration: {said}\n"
     assert "pydantic" not in err and "http" not in err
+
+
+def test_a_variable_name_is_read_in_any_case(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("truto_Rate_Budget", "100")
+    assert Settings().rate_budget == 100
+
+
+def test_a_value_given_to_the_constructor_wins_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRUTO_BASE_URL", "https://from.environment.example")
+    assert Settings(base_url="https://given.example").base_url == "https://given.example"
+
+
+def test_an_unknown_truto_variable_is_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRUTO_NO_SUCH_SETTING", "1")
+    monkeypatch.setenv("TRUTO_", "1")
+    assert Settings().rate_budget == 250
+
+
+def test_a_list_is_read_comma_separated(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRUTO_MCP_ALLOWED_HOSTS", "logs.example.com, 10.0.0.5:8000,")
+    assert Settings().mcp_allowed_hosts == ["logs.example.com", "10.0.0.5:8000"]
+
+
+def test_settings_are_frozen() -> None:
+    with pytest.raises(ValidationError, match="frozen"):
+        Settings().rate_budget = 1  # type: ignore[misc]

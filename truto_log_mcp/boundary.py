@@ -25,11 +25,11 @@ from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from pydantic import ValidationError
 
 from truto_log_mcp.errors import InvalidArgument, TrutoLogError, echo
-from truto_log_mcp.query.arguments import filter_key_hint
 from truto_log_mcp.render.schema import lean_input_schema, lean_output_schema
 from truto_log_mcp.render.table import cap_text
 from truto_log_mcp.suggest import did_you_mean, listing
 from truto_log_mcp.tools.context import Answer, Call, Caller, CallProgress, Services, principal_key
+from truto_log_mcp.tools.outputs import output_model, stored_output_schemas
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +58,9 @@ class TrutoLogServer(MCPServer[Services]):
                 finally:
                     _PROGRESS.reset(reset)
             if isinstance(result, CallToolResult):
+                if not fits_output_model(name, result):
+                    logger.error("Tool %r answered structured content that does not fit its output model", echo(name))
+                    return self._internal_error(name)
                 for block in result.content:
                     if isinstance(block, TextContent):
                         block.text = cap_text(block.text, self.max_response_chars)
@@ -71,28 +74,33 @@ class TrutoLogServer(MCPServer[Services]):
             if isinstance(cause, ValidationError):
                 return error_result(invalid_argument_from(cause), max_chars=self.max_response_chars)
             logger.error("Tool %r failed unexpectedly", echo(name), exc_info=cause or error)
-            return error_result(
-                TrutoLogError(
-                    f"{echo(name)} hit an unexpected server error (logged on the server).",
-                    "Retry once; if it repeats, simplify the arguments.",
-                ),
-                code="internal_error",
-                max_chars=self.max_response_chars,
-            )
+            return self._internal_error(name)
+
+    def _internal_error(self, name: str) -> CallToolResult:
+        return error_result(
+            TrutoLogError(
+                f"{echo(name)} hit an unexpected server error (logged on the server).",
+                "Retry once; if it repeats, simplify the arguments.",
+            ),
+            code="internal_error",
+            max_chars=self.max_response_chars,
+        )
 
     async def list_tools(self) -> list[MCPTool]:
-        """The tools with lean schemas (see ``render.schema``): ``tools/list`` is read into every conversation."""
+        """The tools with lean schemas (see ``render.schema``): ``tools/list`` is read into every conversation.
+
+        A tool's output schema is the one stored for it (``tools.outputs``) unless its return annotation
+        names a model."""
         if self._listed is None:
-            self._listed = [
-                tool.model_copy(
-                    update={
-                        "description": inspect.cleandoc(tool.description or ""),
-                        "input_schema": lean_input_schema(tool.input_schema),
-                        "output_schema": lean_output_schema(tool.output_schema) if tool.output_schema else None,
-                    }
-                )
-                for tool in await super().list_tools()
-            ]
+            self._listed = []
+            for tool in await super().list_tools():
+                output_schema = tool.output_schema or stored_output_schemas().get(tool.name)
+                update = {
+                    "description": inspect.cleandoc(tool.description or ""),
+                    "input_schema": lean_input_schema(tool.input_schema),
+                    "output_schema": lean_output_schema(output_schema) if output_schema else None,
+                }
+                self._listed.append(tool.model_copy(update=update))
         return self._listed
 
     async def _check_arguments(self, name: str, arguments: Mapping[str, Any]) -> None:
@@ -109,6 +117,19 @@ class TrutoLogServer(MCPServer[Services]):
                     f"{name} has no argument `{echo(argument)}`.{did_you_mean(argument, allowed)} "
                     f"Its arguments: {listing(allowed)}."
                 )
+
+
+def fits_output_model(tool: str, result: CallToolResult) -> bool:
+    """Whether a successful result's structured content validates against the tool's output model (as the SDK
+    checks a model named in a return annotation)."""
+    model = output_model(tool)
+    if model is None or result.is_error:
+        return True
+    try:
+        model.model_validate(result.structured_content)
+    except ValidationError:
+        return False
+    return True
 
 
 def domain_error(error: BaseException | None) -> BaseException | None:
@@ -137,6 +158,8 @@ def invalid_argument_from(error: ValidationError) -> InvalidArgument:
             hint = did_you_mean(detail["input"], re.findall(r"'([^']*)'", str(detail.get("ctx", {}).get("expected"))))
         location = detail["loc"]
         if len(location) == 2 and location[0] == "filters" and detail["type"] == "string_type":
+            from truto_log_mcp.query.arguments import filter_key_hint  # the rules: not needed to start
+
             hint = f" Filter values are text, e.g. {json.dumps(str(detail.get('input'))[:60])}." + filter_key_hint(
                 str(location[1])
             )

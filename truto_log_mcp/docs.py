@@ -10,7 +10,7 @@ from pydantic.fields import FieldInfo
 
 from truto_log_mcp.analysis.causes import ERROR_RULES, NEXT_STEP, Cause
 from truto_log_mcp.rules import markdown_table
-from truto_log_mcp.settings import Settings, accepted_values
+from truto_log_mcp.settings import ENV_PREFIX, Settings, accepted_values
 
 __all__ = ["causes_markdown", "error_rules_markdown", "markdown_table", "settings_markdown"]
 
@@ -31,10 +31,9 @@ def causes_markdown() -> str:
 
 def settings_markdown() -> str:
     """The configuration table: one row per field of ``Settings``, in the model's order."""
-    prefix = str(Settings.model_config.get("env_prefix", ""))
     lines = ["| variable | default | accepts | meaning |", "| --- | --- | --- | --- |"]
     for name, field in Settings.model_fields.items():
-        variable = f"`{prefix}{name.upper()}`"
+        variable = f"`{ENV_PREFIX}{name.upper()}`"
         meaning = (field.description or "").replace("|", "\\|")
         lines.append(f"| {variable} | {_default(name, field)} | {accepted_values(field)} | {meaning} |")
     return "\n".join(lines)

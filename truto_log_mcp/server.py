@@ -3,12 +3,14 @@
 Each tool is one short function: its signature (types from ``tools.arguments``) is the tool's
 input schema, its docstring the description, its return annotation the output schema; its body
 hands the arguments to the tool's use case in ``tools/``. Errors are converted in ``boundary``.
-The analysis tools' modules are imported on first use, which keeps the stdio handshake fast.
+Each tool's use case (and its output model) is imported on its first call, and ``tools/list``
+shows the output schemas stored in ``tools/output_schemas.json`` (see ``tools.outputs``): the stdio
+start imports and builds no more than the registration needs.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 import httpx2
 from mcp.server.mcpserver import Context
@@ -27,15 +29,6 @@ from truto_log_mcp.render.table import compact_json
 from truto_log_mcp.settings import Settings
 from truto_log_mcp.tools import arguments as a
 from truto_log_mcp.tools.context import Services, serving
-from truto_log_mcp.tools.describe_log_types import DescribeLogTypesResult, describe_log_types
-from truto_log_mcp.tools.get_log import GetLogResult, get_log
-from truto_log_mcp.tools.results import (
-    ListSyncRunsResult,
-    LogStatsResult,
-    SummarizeErrorsResult,
-    TraceSyncRunResult,
-)
-from truto_log_mcp.tools.search_logs import SearchLogsResult, search_logs
 from truto_log_mcp.version import __version__
 
 __all__ = ["TrutoLogServer", "build_server"]
@@ -65,8 +58,10 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
         fields: a.Fields = None,
         limit: a.Limit = None,
         cursor: a.Cursor = None,
-    ) -> Annotated[CallToolResult, SearchLogsResult]:
+    ) -> CallToolResult:
         """Search one Truto log type: a compact table of rows, newest first, with refs and a cursor."""
+        from truto_log_mcp.tools.search_logs import search_logs
+
         return answer_result(
             await search_logs(
                 call_of(ctx),
@@ -83,13 +78,17 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
         )
 
     @server.tool(name="get_log", annotations=LOCAL_READ_ONLY, structured_output=True)
-    async def get_log_tool(ctx: Ctx, ref: a.Ref) -> Annotated[CallToolResult, GetLogResult]:
+    async def get_log_tool(ctx: Ctx, ref: a.Ref) -> CallToolResult:
         """One log row whole (every field), by the `ref` an answer gave it."""
+        from truto_log_mcp.tools.get_log import get_log
+
         return answer_result(get_log(call_of(ctx), ref))
 
     @server.tool(name="describe_log_types", annotations=LOCAL_READ_ONLY, structured_output=True)
-    async def describe_log_types_tool() -> Annotated[CallToolResult, DescribeLogTypesResult]:
+    async def describe_log_types_tool() -> CallToolResult:
         """The log types, their fields, the upstream filters each accepts, and the query rules."""
+        from truto_log_mcp.tools.describe_log_types import describe_log_types
+
         return answer_result(describe_log_types())
 
     @server.tool(name="summarize_errors", annotations=READ_ONLY, structured_output=True)
@@ -103,7 +102,7 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
         group_by: a.SummaryGroupBy = None,
         top: a.Top = 10,
         max_rows: a.MaxRows = None,
-    ) -> Annotated[CallToolResult, SummarizeErrorsResult]:
+    ) -> CallToolResult:
         """Group the errors of a window by cause: counts, first/last seen, who is affected, next step.
 
         Reads every row of the window (default 24h)."""
@@ -136,7 +135,7 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
         bucket: a.Bucket = None,
         compare_previous: a.ComparePrevious = False,
         max_rows: a.MaxRows = None,
-    ) -> Annotated[CallToolResult, LogStatsResult]:
+    ) -> CallToolResult:
         """Counts, error rates and p50/p95/p99 of duration and fetch_duration, per group and time bucket.
 
         Reads every row of the window (default 24h)."""
@@ -161,7 +160,7 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
     @server.tool(name="trace_sync_run", annotations=READ_ONLY, structured_output=True)
     async def trace_sync_run_tool(
         ctx: Ctx, sync_job_run_id: a.SyncJobRunId, since: a.Since = None, start: a.Start = None, end: a.End = None
-    ) -> Annotated[CallToolResult, TraceSyncRunResult]:
+    ) -> CallToolResult:
         """A sync run's timeline (run events, webhook deliveries, cron trigger), outcome and diagnosis.
 
         Without a time it finds the run in all retained logs."""
@@ -182,7 +181,7 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
         outcome: a.RunOutcome = None,
         limit: a.RunsLimit = None,
         cursor: a.Cursor = None,
-    ) -> Annotated[CallToolResult, ListSyncRunsResult]:
+    ) -> CallToolResult:
         """Sync runs started in a window (default 24h), newest first, with outcome, records, first error, undelivered.
 
         Totals per outcome."""
@@ -213,6 +212,8 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
         mime_type="application/json",
     )
     def log_types_resource() -> str:
+        from truto_log_mcp.tools.describe_log_types import describe_log_types
+
         return compact_json(describe_log_types().structured.model_dump(mode="json"))
 
     return server

@@ -17,13 +17,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import anyio
 import httpx2
 from pydantic import BaseModel, SecretStr
 
-from truto_log_mcp.analysis.runs.results import ListingRest
 from truto_log_mcp.errors import AuthFailed, Busy
 from truto_log_mcp.render.table import (
     compact_json,
@@ -32,9 +31,12 @@ from truto_log_mcp.rows import ProgressCallback, Row
 from truto_log_mcp.rules import UPSTREAM_RATE_LIMIT, LogType
 from truto_log_mcp.settings import TOKEN_HEADER, Settings
 from truto_log_mcp.state.handles import HandleStore, new_instance_tag
-from truto_log_mcp.upstream.client import Deadline, RetryPolicy, TrutoClient, shared_http_client
-from truto_log_mcp.upstream.pages import SearchState
 from truto_log_mcp.upstream.ratelimit import RateBudget
+
+if TYPE_CHECKING:  # imported where used: a tool's first call, not the server's start
+    from truto_log_mcp.analysis.runs.results import ListingRest
+    from truto_log_mcp.upstream.client import Deadline, TrutoClient
+    from truto_log_mcp.upstream.pages import SearchState
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +120,8 @@ class Services:
             await self._http.aclose()
 
     def client(self, token: SecretStr | None = None) -> TrutoClient:
+        from truto_log_mcp.upstream.client import RetryPolicy, TrutoClient
+
         settings = self.settings
         policy = RetryPolicy(
             max_attempts=settings.max_attempts,
@@ -173,6 +177,8 @@ class Services:
                 del self._scans_running[session]
 
     def deadline(self) -> Deadline:
+        from truto_log_mcp.upstream.client import Deadline
+
         return Deadline(self.settings.call_deadline_s)
 
     def identify(self, headers: Mapping[str, str] | None) -> Caller:
@@ -196,6 +202,8 @@ async def serving(settings: Settings, transport: httpx2.AsyncBaseTransport | Non
     from truto_log_mcp.version import __version__
 
     def http_client() -> httpx2.AsyncClient:
+        from truto_log_mcp.upstream.client import shared_http_client
+
         return shared_http_client(
             settings.base_url, settings.request_timeout_s, f"truto-log-mcp/{__version__}", transport
         )
