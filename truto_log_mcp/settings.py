@@ -3,11 +3,12 @@
 Only ``TRUTO_API_TOKEN`` and ``TRUTO_BASE_URL`` are part of the public contract; the other
 ``TRUTO_*`` knobs have defaults chosen for an interactive assistant and are documented in docs/configuration.md.
 
-``Settings`` is a plain pydantic model that reads its fields from ``TRUTO_<FIELD>`` variables (any
-case; values given to the constructor win), which is all this project used of pydantic-settings.
-pydantic validates every field as before (types, bounds, the validators below); dropping
-pydantic-settings and python-dotenv takes ~20 ms off every stdio start, which is a fifth of the
-10 % a start may cost over a minimal MCP server (issue 12, ``bench/startup.py``).
+Why not pydantic-settings: ``Settings`` only ever read ``TRUTO_<FIELD>`` variables (any case;
+values given to the constructor win), and importing pydantic-settings (with python-dotenv) cost
+every stdio start about 13 ms, a fifth of the 10 % a start may take over a minimal MCP server
+(issue 12, ``bench/startup.py``). So ``FromEnvironment`` reads the environment and the model stays
+a plain pydantic one: every field is validated as before (types, bounds, the validators below),
+and a bad value fails with the same messages.
 """
 
 from __future__ import annotations
