@@ -85,7 +85,7 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
     @server.tool(name="get_log", annotations=LOCAL_READ_ONLY, structured_output=True)
     async def get_log_tool(ctx: Ctx, ref: a.Ref) -> Annotated[CallToolResult, GetLogResult]:
         """One log row whole (every field), by the `ref` an answer gave it."""
-        return answer_result(get_log(call_of(ctx), ref))
+        return answer_result(await get_log(call_of(ctx), ref))
 
     @server.tool(name="describe_log_types", annotations=LOCAL_READ_ONLY, structured_output=True)
     async def describe_log_types_tool() -> Annotated[CallToolResult, DescribeLogTypesResult]:

@@ -112,6 +112,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = settings.model_copy(update={"redact": True})
     configure_logging(settings.log_level)
     command = args.command or "serve"
+    if settings.state_url is None and command in ("call", "demo"):
+        from truto_log_mcp.state.open import default_state_url
+
+        # each `call` is a new process: its cursors and refs must outlive it for the next one
+        settings = settings.model_copy(update={"state_url": default_state_url(command, getattr(args, "demo", False))})
     if command == "serve":
         return serve(
             settings,

@@ -12,8 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,10 +30,11 @@ from truto_log_mcp.render.table import (
 from truto_log_mcp.rows import ProgressCallback, Row
 from truto_log_mcp.rules import UPSTREAM_RATE_LIMIT, LogType
 from truto_log_mcp.settings import TOKEN_HEADER, Settings
-from truto_log_mcp.state.handles import HandleStore, new_instance_tag
+from truto_log_mcp.state.open import MEMORY_URL, open_store
+from truto_log_mcp.state.store import Handles, HandleSpace, StateStore
 from truto_log_mcp.upstream.client import Deadline, RetryPolicy, TrutoClient, shared_http_client
 from truto_log_mcp.upstream.pages import SearchState
-from truto_log_mcp.upstream.ratelimit import RateBudget
+from truto_log_mcp.upstream.ratelimit import RequestBudget
 
 logger = logging.getLogger(__name__)
 
@@ -72,39 +72,45 @@ class Services:
     http_factory: Callable[[], httpx2.AsyncClient]
     """Builds the one shared HTTP client on first use: building it (TLS context, certificates)
     costs ~100 ms that need not delay the MCP handshake."""
-    cursors: HandleStore[SearchState | ListingRest]
+    store: StateStore
+    """Where handles and request budgets live (``TRUTO_STATE_URL``: this process, a sqlite file, Redis)."""
+    cursors: Handles[SearchState | ListingRest]
     """Continuations of search_logs (a search's state) and of list_sync_runs (a listing's rest)."""
-    refs: HandleStore[StoredRow]
+    refs: Handles[StoredRow]
+    anonymous_owner: str = ""
+    """Who owns the handles of a caller without a principal (stdio, one shared token): nobody in
+    particular in memory; in a shared store, the server's token and upstream (hashed), so that a
+    handle minted with one token is never opened with another."""
     _http: httpx2.AsyncClient | None = None
     _scans_running: dict[str, int] = field(default_factory=dict)
     """Analyses running per session key (see ``boundary.session_key``); idle keys are removed."""
-    rate_budgets: OrderedDict[str, RateBudget] = field(default_factory=OrderedDict)
-    """One request budget per token (keyed by the token's hash), shared by all its calls; least
-    recently used first, at most ``settings.max_token_budgets`` (see ``rate_budget``)."""
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     @classmethod
-    def create(cls, settings: Settings, http_factory: Callable[[], httpx2.AsyncClient]) -> Services:
-        tag = new_instance_tag()
+    def create(
+        cls, settings: Settings, http_factory: Callable[[], httpx2.AsyncClient], store: StateStore | None = None
+    ) -> Services:
+        if store is None:
+            store = open_store(settings.state_url or MEMORY_URL, settings.max_token_budgets)
+        anonymous = ""
+        if store.shared:
+            token = settings.api_token.get_secret_value() if settings.api_token else ""
+            anonymous = "server:" + hashlib.sha256(f"{settings.base_url}\0{token}".encode()).hexdigest()[:32]
         return cls(
             settings=settings,
             http_factory=http_factory,
-            cursors=HandleStore(
-                "c",
-                settings.max_cursors,
-                settings.cursor_ttl_s,
-                instance_tag=tag,
-                max_bytes=settings.max_store_bytes,
-                size_of=lambda state: sum(len(compact_json(row)) for row in state.pending) + 500,
+            store=store,
+            cursors=store.handles(
+                HandleSpace("c", settings.max_cursors, settings.cursor_ttl_s, settings.max_store_bytes),
+                SearchState | ListingRest,
+                lambda state: sum(len(compact_json(row)) for row in state.pending) + 500,
             ),
-            refs=HandleStore(
-                "r",
-                settings.max_refs,
-                settings.cursor_ttl_s,
-                instance_tag=tag,
-                max_bytes=settings.max_store_bytes,
-                size_of=lambda stored: len(compact_json(stored.row)),
+            refs=store.handles(
+                HandleSpace("r", settings.max_refs, settings.cursor_ttl_s, settings.max_store_bytes),
+                StoredRow,
+                lambda stored: len(compact_json(stored.row)),
             ),
+            anonymous_owner=anonymous,
         )
 
     @property
@@ -116,6 +122,7 @@ class Services:
     async def aclose(self) -> None:
         if self._http is not None:
             await self._http.aclose()
+        await self.store.aclose()
 
     def client(self, token: SecretStr | None = None) -> TrutoClient:
         settings = self.settings
@@ -136,19 +143,14 @@ class Services:
             other_secrets=(settings.api_token,),
         )
 
-    def rate_budget(self, token: SecretStr | None) -> RateBudget:
-        """The token's budget. In multi-user mode every distinct token a caller sends gets one, so they
-        are bounded in number: past ``max_token_budgets``, the least recently used is forgotten (its
-        token, if it comes back, starts a fresh budget; calls already running keep theirs)."""
-        key = hashlib.sha256(token.get_secret_value().encode()).hexdigest() if token else ""
-        budget = self.rate_budgets.get(key)
-        if budget is None:
-            budget = self.rate_budgets[key] = RateBudget(self.settings.rate_budget, UPSTREAM_RATE_LIMIT[1])
-            while len(self.rate_budgets) > self.settings.max_token_budgets:
-                self.rate_budgets.popitem(last=False)
-        else:
-            self.rate_budgets.move_to_end(key)
-        return budget
+    def rate_budget(self, token: SecretStr | None) -> RequestBudget:
+        """The token's budget, kept by the store under the token's hash (never the token): in-process, or
+        one window shared by every replica on Redis. In multi-user mode every distinct token a caller
+        sends gets one, so they are bounded in number: past ``max_token_budgets``, the least recently
+        used is forgotten (its token, if it comes back, starts a fresh budget; calls already running
+        keep theirs)."""
+        key = hashlib.sha256(token.get_secret_value().encode()).hexdigest() if token else "server"
+        return self.store.rate_budget(key, self.settings.rate_budget, UPSTREAM_RATE_LIMIT[1])
 
     @asynccontextmanager
     async def scan_slot(self, session: str) -> AsyncIterator[None]:
@@ -313,9 +315,18 @@ class Call:
         """The upstream client that reads with the caller's token (or the server's)."""
         return self.services.client(self.caller.token)
 
-    def keep_row(self, log_type: LogType, row: Row) -> str:
-        """A ref for ``row`` that this caller can open with get_log."""
-        return self.services.refs.put(StoredRow(log_type, row), self.caller.principal)
+    @property
+    def owner(self) -> str:
+        """Who owns the handles this call mints and may open (see ``Services.anonymous_owner``)."""
+        return self.caller.principal or self.services.anonymous_owner
+
+    async def keep_rows(self, log_type: LogType, rows: Sequence[Row]) -> list[str]:
+        """Refs for ``rows`` (in order) that this caller can open with get_log: one store round trip."""
+        return await self.keep([(log_type, row) for row in rows])
+
+    async def keep(self, rows: Sequence[tuple[LogType, Row]]) -> list[str]:
+        """Refs for rows of several log types, in order, in one store round trip."""
+        return await self.services.refs.put_many([StoredRow(log_type, row) for log_type, row in rows], self.owner)
 
     def analysis_slot(self) -> AbstractAsyncContextManager[None]:
         return self.services.scan_slot(self.session)

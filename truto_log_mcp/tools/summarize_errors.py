@@ -71,7 +71,11 @@ async def _summarize(call: Call, plan: ScanPlan, group_by: tuple[str, ...], top:
     coverages = await run_scans(call, plan, sinks, services.deadline())
     summary = summarizer.summary(top)
     window = plan.requests[0].window
-    groups = [_group_model(call, group) for group in summary.groups]
+    examples = await call.keep([(group.log_type, row) for group in summary.groups for row in group.examples])
+    groups = []
+    for group in summary.groups:
+        groups.append(_group_model(group, examples[: len(group.examples)]))
+        del examples[: len(group.examples)]
     causes = list(dict.fromkeys(Cause(group.cause) for group in groups))
     result = SummarizeErrorsResult(
         window=window.describe(),
@@ -97,7 +101,7 @@ async def _summarize(call: Call, plan: ScanPlan, group_by: tuple[str, ...], top:
     return Answer(_summary_text(result, coverages, plan.skipped), result)
 
 
-def _group_model(call: Call, group: ErrorGroup) -> ErrorGroupModel:
+def _group_model(group: ErrorGroup, example_refs: list[str]) -> ErrorGroupModel:
     # Row texts (key, template, times, sample) are cleaned and capped by the model's types.
     return ErrorGroupModel(
         log_type=group.log_type.value,
@@ -112,7 +116,7 @@ def _group_model(call: Call, group: ErrorGroup) -> ErrorGroupModel:
         integrations=_top(group.integrations),
         resources=_top(group.resources),
         accounts=_top(group.integrated_account_ids),
-        example_refs=[call.keep_row(group.log_type, row) for row in group.examples],
+        example_refs=example_refs,
         sample_message=group.sample_message,
     )
 

@@ -161,24 +161,31 @@ async def _trace(call: Call, run_id: str, window: Window | None) -> Answer:
         )
         for row in collector.rows
     }
-    result = _trace_model(call, diagnosis, run_id, searched, sources)
+    result = _trace_model(await _refs(call, diagnosis, sources), diagnosis, run_id, searched, sources)
     if runs.dropped or webhooks.dropped:
         result.notes.append(f"Only the first {RUN_ROWS_CAP} run rows and {RELATED_ROWS_CAP} deliveries were kept.")
     return Answer(_trace_text(result), result)
 
 
-def _trace_model(
-    call: Call, run: RunDiagnosis, run_id: str, searched: list[str], sources: dict[int, LogType]
-) -> TraceSyncRunResult:
-    refs: dict[int, str] = {}
+async def _refs(call: Call, run: RunDiagnosis, sources: dict[int, LogType]) -> dict[int, str]:
+    """A ref for each row the answer points at (evidence, timeline), by the row's id, minted in one batch."""
+    pointed: dict[int, tuple[LogType, Row]] = {}
+    for item in run.diagnosis.evidence:
+        for row in item.rows:
+            pointed.setdefault(id(row), (sources.get(id(row), LogType.RAPID_BRIDGE), row))
+    for entry in run.timeline:
+        pointed.setdefault(id(entry.row), (entry.source, entry.row))
+    return dict(zip(pointed, await call.keep(list(pointed.values())), strict=True))
 
+
+def _trace_model(
+    refs: dict[int, str], run: RunDiagnosis, run_id: str, searched: list[str], sources: dict[int, LogType]
+) -> TraceSyncRunResult:
     def ref(log_type: LogType, row: Row) -> str:
-        if id(row) not in refs:
-            refs[id(row)] = call.keep_row(log_type, row)
         return refs[id(row)]
 
     def ref_any(row: Row) -> str:
-        return ref(sources.get(id(row), LogType.RAPID_BRIDGE), row)
+        return refs[id(row)]
 
     diagnosis = run.diagnosis
     webhooks = run.webhooks
