@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 import anyio
 import pytest
@@ -72,7 +73,7 @@ def search_state() -> SearchState:
 
 
 async def test_a_value_comes_back_equal_to_what_was_put(store: StateStore) -> None:
-    cursors = store.handles(space(prefix="c"), SearchState | ListingRest)
+    cursors = store.handles(space(prefix="c"), cast("type[SearchState | ListingRest]", SearchState | ListingRest))
     listing = ListingRest((("since", "24h"),), {"window": "w", "totals": {"failed": 2}}, ({"run": "a"},), 20, 20)
     state = search_state()
     handles = await cursors.put_many([state, listing], "alice")

@@ -17,11 +17,12 @@ import itertools
 import logging
 import secrets
 import time
+from collections.abc import Sequence
+from typing import Protocol
 
 import anyio
 
 from truto_log_mcp.errors import StateUnavailable
-from truto_log_mcp.state.redis_store import RedisStore
 from truto_log_mcp.upstream.ratelimit import RequestBudget
 
 logger = logging.getLogger(__name__)
@@ -35,9 +36,15 @@ FALLBACK_NOTE = (
 )
 
 
+class SlotSource(Protocol):
+    async def take_slot(self, key: str, arguments: Sequence[int | float | str]) -> int:
+        """Run ``TAKE_SLOT``: 0 when a slot was taken, else the ms to wait; ``StateUnavailable`` when down."""
+        ...
+
+
 class SharedBudget:
     def __init__(
-        self, store: RedisStore, token_hash: str, max_requests: int, per_seconds: float, local: RequestBudget
+        self, store: SlotSource, token_hash: str, max_requests: int, per_seconds: float, local: RequestBudget
     ) -> None:
         self._store = store
         self._key = f"tlm:budget:{token_hash}"
@@ -52,7 +59,7 @@ class SharedBudget:
     async def acquire(self) -> None:
         while time.monotonic() >= self._local_until:
             try:
-                wait_ms = await self._store.run(self._take_slot)
+                wait_ms = await self._store.take_slot(self._key, self._arguments())
             except StateUnavailable:
                 logger.warning("The shared rate budget (Redis) is unreachable; using this process's own budget.")
                 self._local_until = time.monotonic() + RETRY_AFTER_S
@@ -63,6 +70,5 @@ class SharedBudget:
         self.fallbacks += 1
         await self._local.acquire()
 
-    async def _take_slot(self) -> int:
-        arguments: list[int | float | str] = [self._max_requests, self._window_ms, next(self._members)]
-        return int(await self._store.take_slot(keys=[self._key], args=arguments))
+    def _arguments(self) -> list[int | float | str]:
+        return [self._max_requests, self._window_ms, next(self._members)]

@@ -58,7 +58,7 @@ class MemoryStore(StateStore):
         self._budgets: OrderedDict[str, RateBudget] = OrderedDict()
         self._max_budgets = max_budgets
 
-    def handles(self, space: HandleSpace, value_type: object, size_of: Callable[[T], int] | None = None) -> Handles[T]:
+    def handles(self, space: HandleSpace, value_type: type[T], size_of: Callable[[T], int] | None = None) -> Handles[T]:
         return MemoryHandles(
             HandleStore(
                 space.prefix,

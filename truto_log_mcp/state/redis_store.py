@@ -56,7 +56,7 @@ class RedisStore(StateStore):
         )
         self._mint = self.client.register_script(redis_scripts.MINT)
         self._fetch = self.client.register_script(redis_scripts.FETCH)
-        self.take_slot = self.client.register_script(redis_scripts.TAKE_SLOT)
+        self._take_slot = self.client.register_script(redis_scripts.TAKE_SLOT)
         self._local = MemoryStore(max_budgets=max_budgets)
         self._budgets: dict[str, RequestBudget] = {}
         self._max_budgets = max_budgets
@@ -70,7 +70,7 @@ class RedisStore(StateStore):
         except (RedisError, OSError) as error:
             raise StateUnavailable(f"The state store (Redis) cannot be reached: {type(error).__name__}.") from error
 
-    def handles(self, space: HandleSpace, value_type: object, size_of: Callable[[T], int] | None = None) -> Handles[T]:
+    def handles(self, space: HandleSpace, value_type: type[T], size_of: Callable[[T], int] | None = None) -> Handles[T]:
         return SharedHandles(self, space, value_type)
 
     async def mint(self, space: HandleSpace, owner: str, blobs: Sequence[bytes]) -> list[str]:
@@ -103,6 +103,10 @@ class RedisStore(StateStore):
 
     async def delete(self, namespace: str, key: str) -> None:
         await self.run(lambda: self.client.delete(_key(namespace, key)))
+
+    async def take_slot(self, key: str, arguments: Sequence[int | float | str]) -> int:
+        """One attempt at a slot of a shared budget (see ``budget.SharedBudget``)."""
+        return int(await self.run(lambda: self._take_slot(keys=[key], args=list(arguments))))
 
     def rate_budget(self, token_hash: str, max_requests: int, per_seconds: float) -> RequestBudget:
         from truto_log_mcp.state.budget import SharedBudget

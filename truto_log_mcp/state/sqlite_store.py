@@ -92,7 +92,7 @@ class SqliteStore(StateStore):
 
         return await anyio.to_thread.run_sync(in_thread)
 
-    def handles(self, space: HandleSpace, value_type: object, size_of: Callable[[T], int] | None = None) -> Handles[T]:
+    def handles(self, space: HandleSpace, value_type: type[T], size_of: Callable[[T], int] | None = None) -> Handles[T]:
         return SharedHandles(self, space, value_type)
 
     async def mint(self, space: HandleSpace, owner: str, blobs: Sequence[bytes]) -> list[str]:

@@ -73,7 +73,7 @@ class StateStore(ABC):
     """Whether other processes see this store's handles (sqlite, redis)."""
 
     @abstractmethod
-    def handles(self, space: HandleSpace, value_type: object, size_of: Callable[[T], int] | None = None) -> Handles[T]:
+    def handles(self, space: HandleSpace, value_type: type[T], size_of: Callable[[T], int] | None = None) -> Handles[T]:
         """The space's typed view. ``value_type`` (a type or union) is how a shared backend reads its
         values back (pydantic, JSON); ``size_of`` sizes an in-memory value (a shared backend counts the
         bytes it stores)."""

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import anyio
 import httpx2
@@ -102,7 +102,7 @@ class Services:
             store=store,
             cursors=store.handles(
                 HandleSpace("c", settings.max_cursors, settings.cursor_ttl_s, settings.max_store_bytes),
-                SearchState | ListingRest,
+                cast("type[SearchState | ListingRest]", SearchState | ListingRest),  # a union reads back as one
                 lambda state: sum(len(compact_json(row)) for row in state.pending) + 500,
             ),
             refs=store.handles(
