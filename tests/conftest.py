@@ -65,3 +65,10 @@ def redis_server(redis_session: RedisServer) -> RedisServer:
         redis_session.start()  # a test stopped it
     redis_session.flush()
     return redis_session
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`call` and `demo` keep their state in the user's cache directory: a test's is its own."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.delenv("TRUTO_STATE_URL", raising=False)

@@ -8,6 +8,8 @@ The analysis tools' modules are imported on first use, which keeps the stdio han
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any
 
 import httpx2
@@ -45,11 +47,19 @@ LOCAL_READ_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, ope
 Ctx = Context[Services, Any]
 
 
-def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None = None) -> TrutoLogServer:
-    """The server with its tools; ``transport`` replaces the network (the sandbox in --demo and tests)."""
+def build_server(
+    settings: Settings,
+    transport: httpx2.AsyncBaseTransport | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> TrutoLogServer:
+    """The server with its tools; ``transport`` replaces the network (the sandbox in --demo and tests);
+    ``clock``: what "now" is for the tools (``call --demo``: the sandbox's fixed moment)."""
 
     server = TrutoLogServer(
-        "truto-logs", version=__version__, instructions=INSTRUCTIONS, lifespan=lambda _: serving(settings, transport)
+        "truto-logs",
+        version=__version__,
+        instructions=INSTRUCTIONS,
+        lifespan=lambda _: serving(settings, transport, clock),
     )
     server.max_response_chars = settings.max_response_chars
 

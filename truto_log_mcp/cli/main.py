@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 from pydantic import ValidationError
 
-from truto_log_mcp.cli.launch import make_server
+from truto_log_mcp.cli.launch import demo_moment, make_server
 from truto_log_mcp.settings import Settings, configuration_problems
 from truto_log_mcp.version import __version__
 
@@ -253,7 +253,8 @@ async def call_tool(settings: Settings, tool: str, raw_arguments: str, demo: boo
     if not isinstance(arguments, dict):
         print("[invalid_argument] The arguments must be a JSON object.", file=sys.stderr)
         return 2
-    async with Client(make_server(settings, demo)) as client:
+    demo_now = await demo_moment(settings) if demo else None
+    async with Client(make_server(settings, demo, demo_now)) as client:
         result = await client.call_tool(tool, arguments)
     if as_json and result.structured_content is not None:
         print(json.dumps(result.structured_content, indent=2))  # ASCII only: every other character escaped

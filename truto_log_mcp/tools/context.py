@@ -193,8 +193,13 @@ class Services:
 
 
 @asynccontextmanager
-async def serving(settings: Settings, transport: httpx2.AsyncBaseTransport | None = None) -> AsyncIterator[Services]:
-    """The services of one server's lifetime; ``transport`` replaces the network (the sandbox)."""
+async def serving(
+    settings: Settings,
+    transport: httpx2.AsyncBaseTransport | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> AsyncIterator[Services]:
+    """The services of one server's lifetime; ``transport`` replaces the network (the sandbox); ``clock``
+    replaces the time of day."""
     from truto_log_mcp.version import __version__
 
     def http_client() -> httpx2.AsyncClient:
@@ -203,6 +208,8 @@ async def serving(settings: Settings, transport: httpx2.AsyncBaseTransport | Non
         )
 
     services = Services.create(settings, http_client)
+    if clock is not None:
+        services.clock = clock
     try:
         yield services
     finally:
