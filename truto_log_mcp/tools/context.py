@@ -23,7 +23,7 @@ import httpx2
 from pydantic import BaseModel, SecretStr
 
 from truto_log_mcp.analysis.runs.results import ListingRest
-from truto_log_mcp.errors import AuthFailed, Busy
+from truto_log_mcp.errors import AuthFailed, Busy, StateUnavailable
 from truto_log_mcp.render.table import (
     compact_json,
 )
@@ -149,7 +149,8 @@ class Services:
         sends gets one, so they are bounded in number: past ``max_token_budgets``, the least recently
         used is forgotten (its token, if it comes back, starts a fresh budget; calls already running
         keep theirs)."""
-        key = hashlib.sha256(token.get_secret_value().encode()).hexdigest() if token else "server"
+        reader = token if token is not None else self.settings.api_token  # None: the server's token
+        key = hashlib.sha256(reader.get_secret_value().encode()).hexdigest() if reader else ""
         return self.store.rate_budget(key, self.settings.rate_budget, UPSTREAM_RATE_LIMIT[1])
 
     @asynccontextmanager
@@ -334,6 +335,15 @@ class Call:
     async def keep(self, rows: Sequence[tuple[LogType, Row]]) -> list[str]:
         """Refs for rows of several log types, in order, in one store round trip."""
         return await self.services.refs.put_many([StoredRow(log_type, row) for log_type, row in rows], self.owner)
+
+    async def keep_if_possible(self, rows: Sequence[tuple[LogType, Row]]) -> list[str] | None:
+        """``keep``, or None when the state store cannot be reached: for answers whose refs are examples
+        (an analysis is worth more without them than not at all; it says they are missing)."""
+        try:
+            return await self.keep(rows)
+        except StateUnavailable:
+            logger.warning("The state store is unavailable: an answer goes without its example refs.")
+            return None
 
     def analysis_slot(self) -> AbstractAsyncContextManager[None]:
         return self.services.scan_slot(self.session)

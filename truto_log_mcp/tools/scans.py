@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import anyio
@@ -14,6 +14,7 @@ from truto_log_mcp.query.arguments import Match, check_filters
 from truto_log_mcp.query.timeparse import Window, resolve_window
 from truto_log_mcp.rows import Row, RowSink
 from truto_log_mcp.rules import RULES, LogType
+from truto_log_mcp.state.budget import FALLBACK_NOTE, SharedBudget
 from truto_log_mcp.suggest import did_you_mean, listing
 from truto_log_mcp.tools.context import Call, Services
 from truto_log_mcp.upstream.client import Deadline
@@ -30,6 +31,7 @@ class ScanCoverageModel(BaseModel):
     stopped_by: ScanStop
     unread: list[str] = Field(description="ISO intervals not read (budget stops, failures).")
     failed: list[str] = Field(description="Sub-windows that failed, with the error.")
+    notes: list[str] = Field(default_factory=list, description="How the window was read, when it matters.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +81,8 @@ async def run_scans(
 ) -> list[ScanCoverage]:
     """Scan every planned log type concurrently, sharing the concurrency and the token's rate budget."""
     client = call.client()
+    budget = call.services.rate_budget(call.caller.token)
+    fallbacks = budget.fallbacks if isinstance(budget, SharedBudget) else 0
     on_progress = call.scan_progress()
     per_scan = max(1, call.services.settings.scan_concurrency // len(plan.requests))
     coverages: list[ScanCoverage | None] = [None] * len(plan.requests)
@@ -117,7 +121,10 @@ async def run_scans(
             group.start_soon(one, index, request)
     if len(failures) == len(plan.requests):
         raise next(iter(failures.values()))  # no log type could be read at all
-    return [coverage for coverage in coverages if coverage is not None]
+    read = [coverage for coverage in coverages if coverage is not None]
+    if isinstance(budget, SharedBudget) and budget.fallbacks > fallbacks:
+        read = [replace(coverage, notes=(*coverage.notes, FALLBACK_NOTE)) for coverage in read]
+    return read
 
 
 def coverage_model(coverage: ScanCoverage) -> ScanCoverageModel:
@@ -130,6 +137,7 @@ def coverage_model(coverage: ScanCoverage) -> ScanCoverageModel:
         stopped_by=coverage.stopped_by,
         unread=[gap.describe() for gap in coverage.unread],
         failed=list(coverage.failed),
+        notes=list(coverage.notes),
     )
 
 
@@ -143,6 +151,8 @@ def coverage_lines(coverages: Sequence[ScanCoverage], skipped: Sequence[str]) ->
             line += f"; not read: {gaps}" + (f" +{len(coverage.unread) - 2} more" if len(coverage.unread) > 2 else "")
         if coverage.failed:
             line += f"; {len(coverage.failed)} sub-window(s) failed: {coverage.failed[0]}"
+        if coverage.notes:
+            line += f"; {'; '.join(coverage.notes)}"
         lines.append(line)
     if skipped:
         lines.append(f"- skipped: {'; '.join(skipped)}")

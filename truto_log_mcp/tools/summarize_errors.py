@@ -8,6 +8,7 @@ from functools import partial
 
 from truto_log_mcp.analysis.causes import NEXT_STEP, Cause
 from truto_log_mcp.analysis.grouping import ErrorGroup, ErrorSummarizer, TopValues
+from truto_log_mcp.errors import StateUnavailable
 from truto_log_mcp.query.arguments import parse_log_type
 from truto_log_mcp.render.table import LABEL_CAP, clean_text
 from truto_log_mcp.rows import RowSink
@@ -71,7 +72,8 @@ async def _summarize(call: Call, plan: ScanPlan, group_by: tuple[str, ...], top:
     coverages = await run_scans(call, plan, sinks, services.deadline())
     summary = summarizer.summary(top)
     window = plan.requests[0].window
-    examples = await call.keep([(group.log_type, row) for group in summary.groups for row in group.examples])
+    kept = await call.keep_if_possible([(group.log_type, row) for group in summary.groups for row in group.examples])
+    examples = kept if kept is not None else []
     groups = []
     for group in summary.groups:
         groups.append(_group_model(group, examples[: len(group.examples)]))
@@ -98,6 +100,8 @@ async def _summarize(call: Call, plan: ScanPlan, group_by: tuple[str, ...], top:
         coverage=[coverage_model(coverage) for coverage in coverages],
         notes=_summary_notes(summary.rows_in_other, summary.max_groups, coverages),
     )
+    if kept is None:
+        result.notes.append(f"No example refs: the state store is unavailable ([{StateUnavailable.code}]).")
     return Answer(_summary_text(result, coverages, plan.skipped), result)
 
 

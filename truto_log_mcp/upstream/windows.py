@@ -43,6 +43,8 @@ class ScanCoverage:
     unread: tuple[Window, ...]
     failed: tuple[str, ...]
     """Each failed sub-window: its interval and the error."""
+    notes: tuple[str, ...] = ()
+    """What else the reader should know about how the window was read (a budget not shared, ...)."""
 
     @property
     def complete(self) -> bool:
