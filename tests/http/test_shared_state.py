@@ -11,14 +11,16 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx2
 import pytest
+from mcp import Client
 
 from tests.helpers import structured, text_of
-from tests.http.deployment import Served, Truto, connect, start, stop, wait_ready
+from tests.http.deployment import Served, Truto, connect, serve_in_thread, start, stop, wait_ready
 from tests.redis_server import RedisServer
 from truto_log_mcp.rules import LogType
-from truto_log_mcp.sandbox import SANDBOX_TOKEN
+from truto_log_mcp.sandbox import SANDBOX_TOKEN, Sandbox, SandboxConfig
 
 pytestmark = pytest.mark.anyio
 
@@ -104,3 +106,53 @@ async def test_with_redis_stopped_handles_answer_state_unavailable_at_once_and_w
         again = structured(await second.call_tool("search_logs", search))
         continued = structured(await first.call_tool("search_logs", {"cursor": again["next_cursor"]}))
     assert continued["rows"] and {row[0] for row in continued["rows"]}.isdisjoint(row[0] for row in again["rows"])
+
+
+def most_in_any_window(arrivals: list[float], window_s: float = 10.0) -> int:
+    most, first = 0, 0
+    for last, at in enumerate(arrivals):
+        while at - arrivals[first] >= window_s:
+            first += 1
+        most = max(most, last - first + 1)
+    return most
+
+
+async def test_replicas_share_one_rate_budget_and_one_alone_can_use_all_of_it(
+    redis_server: RedisServer, tmp_path: Path
+) -> None:
+    """Budget 100 per 10 s, the upstream's own limit too (a 429 past it). One replica analyses until it
+    has sent 100 requests (about 100 a week of logs, the second cut by its 3 s time budget), then both
+    analyse at once while the window frees up, until they have sent 80 more."""
+    upstream = Truto(Sandbox(SandboxConfig(rate_limit=(100, 10.0))))
+    summarize = {"since": "7d"}
+
+    def sent_since(moment: float) -> int:
+        return sum(request.at >= moment for request in list(upstream.sandbox.requests))
+
+    async def analyse_until(client: Client, moment: float, count: int, answers: list[str]) -> None:
+        while sent_since(moment) < count:
+            assert time.monotonic() - moment < 30, "the replicas stopped sending requests"
+            answers.append(text_of(await client.call_tool("summarize_errors", summarize)))
+
+    answers: list[str] = []
+    with serve_in_thread(upstream) as url:
+        env = replica_env(
+            url, redis_server.url(), TRUTO_RATE_BUDGET="100", TRUTO_SCAN_MAX_SECONDS="3", TRUTO_SCAN_CACHE="off"
+        )
+        started = [start(["--stateless"], env, tmp_path) for _ in range(2)]
+        try:
+            first, second = (wait_ready(served) for served in started)
+            async with connect(first.url, {}) as on_first, connect(second.url, {}) as on_second:
+                await analyse_until(on_first, alone_from := time.monotonic(), 100, answers)
+                together_from = time.monotonic()
+                async with anyio.create_task_group() as group:
+                    group.start_soon(analyse_until, on_first, together_from, 80, answers)
+                    group.start_soon(analyse_until, on_second, together_from, 80, answers)
+        finally:
+            for served in started:
+                stop(served)
+    arrivals = sorted(request.at for request in upstream.sandbox.requests)
+    assert upstream.sandbox.max_requests_in_any_window(10.0) <= 100  # so none was refused with a 429
+    assert not any("rate_limited" in answer for answer in answers)
+    assert most_in_any_window([at for at in arrivals if alone_from <= at < together_from]) == 100
+    assert most_in_any_window([at for at in arrivals if at >= together_from]) >= 80
