@@ -1,5 +1,9 @@
 """The exception hierarchy: each error's text leads with its stable code and ends with the next step."""
 
+import re
+from pathlib import Path
+
+from truto_log_mcp import errors
 from truto_log_mcp.boundary import error_result
 from truto_log_mcp.errors import InvalidArgument, RateLimited
 
@@ -21,3 +25,16 @@ def test_an_error_result_is_cut_at_the_answer_cap_saying_so() -> None:
     assert len(text) < 10_100
     assert text.startswith("[invalid_argument] xxx")
     assert "[cut: this answer was" in text
+
+
+def _concrete_codes() -> set[str]:
+    classes = [value for value in vars(errors).values() if isinstance(value, type)]
+    found = {cls.code for cls in classes if issubclass(cls, errors.TrutoLogError)}
+    return found - {errors.TrutoLogError.code, errors.UpstreamError.code} | {"internal_error"}
+
+
+def test_the_error_codes_of_the_code_its_docstring_table_and_the_docs_table_are_the_same() -> None:
+    docs = (Path(__file__).parents[1] / "docs" / "tools.md").read_text()
+    documented = set(re.findall(r"^\| `\[([a-z_]+)\]` \|", docs, flags=re.MULTILINE))
+    in_docstring = set(re.findall(r"\[([a-z_]+)\]", errors.__doc__ or "")) | {"internal_error"}
+    assert documented == _concrete_codes() == in_docstring
