@@ -4,10 +4,11 @@ Keys (prefix ``tlm:``; one space per handle prefix, ``tlm:r:`` refs, ``tlm:c:`` 
 
 * ``tlm:tag``: the store's tag (set once, by whichever replica comes first); ``tlm:sequence``: the
   counter that numbers handles and orders uses;
-* ``<space>v:<handle>``: a value (expiring a minute after its TTL, a safety net);
-  ``<space>owner`` / ``<space>size``: hashes handle -> owner / bytes; ``<space>expiry``: handles
-  by expiry (ms); ``<space>lru:<owner>``: an owner's handles by last use; ``<space>count`` /
-  ``<space>bytes``: owners by what they hold; ``<space>total``: the space's count and bytes;
+* ``<space>value`` / ``<space>owner`` / ``<space>size``: hashes handle -> value / owner / bytes (an
+  expired entry is dropped by the next mint, which drops every expired one, or by the fetch that
+  finds it); ``<space>expiry``: handles by expiry (ms); ``<space>lru:<owner>``: an owner's handles
+  by last use; ``<space>count`` / ``<space>bytes``: owners by what they hold; ``<space>total``: the
+  space's count and bytes;
 * ``tlm:budget:<token hash>``: a token's requests of the last window (sliding window);
 * ``tlm:k:<namespace>:<key>``: the key/value API's values (Redis expires them).
 
@@ -26,7 +27,7 @@ local function drop(h)
   local size = tonumber(redis.call('HGET', P .. 'size', h)) or 0
   redis.call('HDEL', P .. 'owner', h)
   redis.call('HDEL', P .. 'size', h)
-  redis.call('DEL', P .. 'v:' .. h)
+  redis.call('HDEL', P .. 'value', h)
   redis.call('ZREM', P .. 'expiry', h)
   redis.call('ZREM', P .. 'lru:' .. o, h)
   if tonumber(redis.call('ZINCRBY', P .. 'count', -1, o)) <= 0 then
@@ -61,23 +62,31 @@ local function base36(number)
 end
 for _, h in ipairs(redis.call('ZRANGEBYSCORE', P .. 'expiry', '-inf', now, 'LIMIT', 0, 1000)) do drop(h) end
 local last = redis.call('INCRBY', 'tlm:sequence', n)
-local handles = {}
+local handles, values, owners, sizes, expiries, uses = {}, {}, {}, {}, {}, {}
+local bytes = 0
 for i = 1, n do
   local seq = last - n + i
   local h = ARGV[1] .. tag .. base36(seq)
   local blob = ARGV[6 + i]
   local size = string.len(blob)
-  redis.call('SET', P .. 'v:' .. h, blob, 'PX', ttl + 60000)
-  redis.call('HSET', P .. 'owner', h, owner)
-  redis.call('HSET', P .. 'size', h, size)
-  redis.call('ZADD', P .. 'expiry', now + ttl, h)
-  redis.call('ZADD', P .. 'lru:' .. owner, seq, h)
-  redis.call('ZINCRBY', P .. 'count', 1, owner)
-  redis.call('ZINCRBY', P .. 'bytes', size, owner)
-  redis.call('HINCRBY', P .. 'total', 'n', 1)
-  redis.call('HINCRBY', P .. 'total', 'b', size)
+  values[2 * i - 1], values[2 * i] = h, blob
+  owners[2 * i - 1], owners[2 * i] = h, owner
+  sizes[2 * i - 1], sizes[2 * i] = h, size
+  expiries[2 * i - 1], expiries[2 * i] = now + ttl, h
+  uses[2 * i - 1], uses[2 * i] = seq, h
+  bytes = bytes + size
   handles[i] = h
 end
+-- one command per index for the whole batch, whatever its size
+redis.call('HSET', P .. 'value', unpack(values))
+redis.call('HSET', P .. 'owner', unpack(owners))
+redis.call('HSET', P .. 'size', unpack(sizes))
+redis.call('ZADD', P .. 'expiry', unpack(expiries))
+redis.call('ZADD', P .. 'lru:' .. owner, unpack(uses))
+redis.call('ZINCRBY', P .. 'count', n, owner)
+redis.call('ZINCRBY', P .. 'bytes', bytes, owner)
+redis.call('HINCRBY', P .. 'total', 'n', n)
+redis.call('HINCRBY', P .. 'total', 'b', bytes)
 local keep = handles[n]
 while true do
   local total = redis.call('HMGET', P .. 'total', 'n', 'b')
@@ -109,7 +118,7 @@ if expiry == nil or expiry <= now then
   return {false, tag}
 end
 redis.call('ZADD', P .. 'lru:' .. owner, redis.call('INCR', 'tlm:sequence'), h)
-return {redis.call('GET', P .. 'v:' .. h), tag}
+return {redis.call('HGET', P .. 'value', h), tag}
 """
 )
 

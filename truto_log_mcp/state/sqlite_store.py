@@ -6,10 +6,11 @@ transaction (``BEGIN IMMEDIATE``, WAL journal) run in a worker thread, so the ev
 waits on the file; a file locked for longer than ``BUSY_TIMEOUT_S`` raises ``StateUnavailable``.
 
 Bounds: each space keeps at most ``max_items`` entries and ``max_bytes`` bytes (of serialised
-values) over all processes; when over, the owner holding the most (count or bytes) loses its
-least recently used entries, as in ``handles.py``. Ties between owners are broken by the oldest
-use, as there. Expired entries are deleted on every put. Request budgets stay in-process (one
-sqlite file serves one machine's commands, which rarely scan at once; see docs/deployment.md).
+values) over all processes (triggers keep the totals, so a put reads them in one row); when over,
+the owner holding the most (count or bytes) loses its least recently used entries, as in
+``handles.py``. Ties between owners are broken by the oldest use, as there. Expired entries are
+deleted on every put. Request budgets stay in-process (one sqlite file serves one machine's
+commands, which rarely scan at once; see docs/deployment.md).
 """
 
 from __future__ import annotations
@@ -42,6 +43,14 @@ CREATE TABLE IF NOT EXISTS handles (
     expires_at REAL NOT NULL, used INTEGER NOT NULL, value BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS handles_by_owner ON handles (space, owner, used);
 CREATE INDEX IF NOT EXISTS handles_by_expiry ON handles (space, expires_at);
+CREATE TABLE IF NOT EXISTS totals (space TEXT PRIMARY KEY, count INTEGER NOT NULL, size INTEGER NOT NULL);
+CREATE TRIGGER IF NOT EXISTS totals_in AFTER INSERT ON handles BEGIN
+    INSERT INTO totals VALUES (NEW.space, 1, NEW.size)
+        ON CONFLICT (space) DO UPDATE SET count = count + 1, size = size + NEW.size;
+END;
+CREATE TRIGGER IF NOT EXISTS totals_out AFTER DELETE ON handles BEGIN
+    UPDATE totals SET count = count - 1, size = size - OLD.size WHERE space = OLD.space;
+END;
 CREATE TABLE IF NOT EXISTS keyed (
     namespace TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, expires_at REAL NOT NULL,
     PRIMARY KEY (namespace, key));
@@ -170,9 +179,7 @@ class SqliteStore(StateStore):
 def _evict(db: sqlite3.Connection, space: HandleSpace, keep: str) -> None:
     """Back within the space's bounds: the heaviest owner's least recently used entries go first."""
     while True:
-        count, size = db.execute(
-            "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM handles WHERE space = ?", (space.prefix,)
-        ).fetchone()
+        count, size = db.execute("SELECT count, size FROM totals WHERE space = ?", (space.prefix,)).fetchone()
         if count > space.max_items:
             measure, excess = "COUNT(*)", count - space.max_items
         elif space.max_bytes is not None and size > space.max_bytes:
