@@ -63,7 +63,7 @@ class CursorExpired(TrutoLogError):
 
 class RefNotFound(TrutoLogError):
     code = "ref_not_found"
-    default_next_step = "Refs live for the server session only; run search_logs again and use a fresh `ref`."
+    default_next_step = "Refs live an hour (in this server's state store); run search_logs again and use a fresh `ref`."
 
 
 class Busy(TrutoLogError):

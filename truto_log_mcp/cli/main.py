@@ -8,6 +8,7 @@ over stdio starts as fast as a minimal MCP server.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import logging
 import sys
@@ -112,6 +113,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = settings.model_copy(update={"redact": True})
     configure_logging(settings.log_level)
     command = args.command or "serve"
+    if (settings.state_url or "").startswith("redis") and importlib.util.find_spec("redis") is None:
+        from truto_log_mcp.state.redis_store import MISSING_CLIENT
+
+        print(f"truto-log-mcp: {MISSING_CLIENT}", file=sys.stderr)
+        return 2
     if settings.state_url is None and command in ("call", "demo"):
         from truto_log_mcp.state.open import default_state_url
 
