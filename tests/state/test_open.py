@@ -37,3 +37,12 @@ def test_a_redis_url_opens_the_redis_store_without_connecting() -> None:
 def test_an_unknown_or_incomplete_url_is_refused_saying_what_is_accepted(url: str) -> None:
     with pytest.raises(ValidationError, match="accepts"):
         Settings(state_url=url)
+
+
+@pytest.mark.anyio
+async def test_the_state_file_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    store = open_store(f"sqlite://{tmp_path / 'private' / 'state.sqlite3'}")
+    await store.put("test", "key", b"a row", ttl_s=60)
+    await store.aclose()
+    assert (tmp_path / "private" / "state.sqlite3").stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "private").stat().st_mode & 0o777 == 0o700

@@ -15,6 +15,7 @@ commands, which rarely scan at once; see docs/deployment.md).
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
@@ -71,6 +72,8 @@ class SqliteStore(StateStore):
     def _connect(self) -> sqlite3.Connection:
         if self._connection is None:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            # it holds log rows: readable by its owner only (sqlite gives its -wal and -shm files the same mode)
+            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
             connection = sqlite3.connect(
                 self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
             )
