@@ -21,6 +21,7 @@ from tests.http.deployment import Served, Truto, connect, serve_in_thread, start
 from tests.redis_server import RedisServer
 from truto_log_mcp.rules import LogType
 from truto_log_mcp.sandbox import SANDBOX_TOKEN, Sandbox, SandboxConfig
+from truto_log_mcp.sandbox.app import most_in_any_window
 
 pytestmark = pytest.mark.anyio
 
@@ -106,15 +107,6 @@ async def test_with_redis_stopped_handles_answer_state_unavailable_at_once_and_w
         again = structured(await second.call_tool("search_logs", search))
         continued = structured(await first.call_tool("search_logs", {"cursor": again["next_cursor"]}))
     assert continued["rows"] and {row[0] for row in continued["rows"]}.isdisjoint(row[0] for row in again["rows"])
-
-
-def most_in_any_window(arrivals: list[float], window_s: float = 10.0) -> int:
-    most, first = 0, 0
-    for last, at in enumerate(arrivals):
-        while at - arrivals[first] >= window_s:
-            first += 1
-        most = max(most, last - first + 1)
-    return most
 
 
 async def test_replicas_share_one_rate_budget_and_one_alone_can_use_all_of_it(

@@ -19,17 +19,6 @@ from truto_log_mcp.state.store import Handles, HandleSpace
 
 T = TypeVar("T")
 
-_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
-
-
-def base36(number: int) -> str:
-    text = ""
-    while True:
-        number, digit = divmod(number, 36)
-        text = _DIGITS[digit] + text
-        if number == 0:
-            return text
-
 
 class HandleBackend(Protocol):
     """What a shared backend does for handles, in bytes."""

@@ -26,9 +26,9 @@ from typing import TypeVar
 import anyio.to_thread
 
 from truto_log_mcp.errors import StateUnavailable
-from truto_log_mcp.state.handles import new_instance_tag
+from truto_log_mcp.state.handles import base36, new_instance_tag
 from truto_log_mcp.state.memory_store import MemoryStore
-from truto_log_mcp.state.shared import SharedHandles, base36
+from truto_log_mcp.state.shared import SharedHandles
 from truto_log_mcp.state.store import Handles, HandleSpace, StateStore
 from truto_log_mcp.upstream.ratelimit import RequestBudget
 
