@@ -28,6 +28,10 @@ R = TypeVar("R")
 TIMEOUT_S = 0.5
 """Connect and read timeout of one Redis command: a Redis that is down or hung costs a call this much."""
 
+MAX_CONNECTIONS = 64
+POOL_WAIT_S = 2.0
+"""How long a command waits for a free connection of the pool when all ``MAX_CONNECTIONS`` are busy."""
+
 MISSING_CLIENT = (
     "TRUTO_STATE_URL is a redis:// URL, but the `redis` package is not installed: pip install 'truto-log-mcp[redis]'."
 )
@@ -47,13 +51,16 @@ class RedisStore(StateStore):
 
         self.url = url
         self.tag: str | None = None
-        self.client = aioredis.Redis.from_url(
+        # Many calls at once wait for one of the pool's connections (up to POOL_WAIT_S), instead of
+        # failing as a plain pool does past its size: a busy replica is not a Redis that is down.
+        pool = aioredis.BlockingConnectionPool.from_url(
             url,
+            max_connections=MAX_CONNECTIONS,
+            timeout=POOL_WAIT_S,
             socket_timeout=TIMEOUT_S,
             socket_connect_timeout=TIMEOUT_S,
-            retry=Retry(NoBackoff(), 0),
-            max_connections=64,
         )
+        self.client = aioredis.Redis(connection_pool=pool, retry=Retry(NoBackoff(), 0))
         self._mint = self.client.register_script(redis_scripts.MINT)
         self._fetch = self.client.register_script(redis_scripts.FETCH)
         self._take_slot = self.client.register_script(redis_scripts.TAKE_SLOT)
@@ -121,6 +128,7 @@ class RedisStore(StateStore):
 
     async def aclose(self) -> None:
         await self.client.aclose()
+        await self.client.connection_pool.disconnect()
 
 
 def _key(namespace: str, key: str) -> str:
