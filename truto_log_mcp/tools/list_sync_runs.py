@@ -25,7 +25,7 @@ from truto_log_mcp.tools.results import ListSyncRunsResult
 from truto_log_mcp.tools.scans import (
     analysis_window,
     coverage_lines,
-    coverage_model,
+    coverage_models,
     plan_scans,
     run_scans,
     scan_budget,
@@ -92,7 +92,7 @@ async def list_sync_runs(
         "outcome": outcome,
         "as_of": iso(now),
         "totals": runs.totals(),
-        "coverage": [coverage_model(coverage).model_dump(mode="json") for coverage in coverages],
+        "coverage": [coverage.model_dump(mode="json") for coverage in coverage_models(coverages)],
         "read_lines": coverage_lines(coverages, ()),
         "notes": _notes(runs.began_before, runs.rows_not_tallied, coverages, read, window),
     }

@@ -27,7 +27,7 @@ from truto_log_mcp.tools.scans import (
     analysis_window,
     check_group_by,
     coverage_lines,
-    coverage_model,
+    coverage_models,
     matching_sink,
     run_scans,
     scan_budget,
@@ -129,7 +129,7 @@ async def _stats(
         buckets=stats.buckets,
         comparison=comparison,
         percentile_method=stats.percentile_method,
-        coverage=[coverage_model(coverage) for coverage in coverages],
+        coverage=coverage_models(coverages),
         notes=[*stats.notes, *(["Only the 50 largest groups are listed."] if len(stats.groups) > 50 else [])],
     )
     return Answer(_stats_text(result, coverages, match), result)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Annotated
 
 import anyio
 from pydantic import BaseModel, Field
@@ -12,6 +14,7 @@ from pydantic import BaseModel, Field
 from truto_log_mcp.errors import AuthFailed, InvalidArgument, UpstreamError, UpstreamRejected, echo
 from truto_log_mcp.query.arguments import Match, check_filters
 from truto_log_mcp.query.timeparse import Window, resolve_window
+from truto_log_mcp.render.table import LABEL_CAP, Shown, clean_text
 from truto_log_mcp.rows import Row, RowSink
 from truto_log_mcp.rules import RULES, LogType
 from truto_log_mcp.suggest import did_you_mean, listing
@@ -30,6 +33,9 @@ class ScanCoverageModel(BaseModel):
     stopped_by: ScanStop
     unread: list[str] = Field(description="ISO intervals not read (budget stops, failures).")
     failed: list[str] = Field(description="Sub-windows that failed, with the error.")
+    environments: dict[Annotated[str, Shown(LABEL_CAP)], int] | None = Field(
+        None, description="environment_id -> rows read, when the answer's rows carry more than one (else null)."
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +126,21 @@ async def run_scans(
     return [coverage for coverage in coverages if coverage is not None]
 
 
-def coverage_model(coverage: ScanCoverage) -> ScanCoverageModel:
+def answer_environments(coverages: Sequence[ScanCoverage]) -> dict[str, int]:
+    """The rows an answer read per ``environment_id``, most first; empty unless there are more than one."""
+    counts: Counter[str] = Counter()
+    for coverage in coverages:
+        counts.update(dict(coverage.environments))
+    return dict(counts.most_common()) if len(counts) > 1 else {}
+
+
+def coverage_models(coverages: Sequence[ScanCoverage]) -> list[ScanCoverageModel]:
+    """The coverage of an answer: each scan's, with its rows per environment when the answer read more than one."""
+    split = bool(answer_environments(coverages))
+    return [coverage_model(coverage, split) for coverage in coverages]
+
+
+def coverage_model(coverage: ScanCoverage, split_environments: bool = False) -> ScanCoverageModel:
     return ScanCoverageModel(
         log_type=coverage.log_type.value,
         window=coverage.window.describe(),
@@ -130,6 +150,7 @@ def coverage_model(coverage: ScanCoverage) -> ScanCoverageModel:
         stopped_by=coverage.stopped_by,
         unread=[gap.describe() for gap in coverage.unread],
         failed=list(coverage.failed),
+        environments=dict(coverage.environments) if split_environments else None,
     )
 
 
@@ -146,7 +167,15 @@ def coverage_lines(coverages: Sequence[ScanCoverage], skipped: Sequence[str]) ->
         lines.append(line)
     if skipped:
         lines.append(f"- skipped: {'; '.join(skipped)}")
-    return lines
+    return lines + environment_lines(answer_environments(coverages))
+
+
+def environment_lines(environments: dict[str, int]) -> list[str]:
+    """One line naming every environment read, with its rows (none when there is only one)."""
+    if not environments:
+        return []
+    shown = ", ".join(f"{clean_text(env, LABEL_CAP)} ({rows} rows)" for env, rows in environments.items())
+    return [f"- {len(environments)} environments: {shown}"]
 
 
 def matching_sink(match: Match, target: RowSink) -> RowSink:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from truto_log_mcp.analysis.causes import NEXT_STEP, Cause
-from truto_log_mcp.analysis.grouping import ErrorGroup, ErrorSummarizer, TopValues
+from truto_log_mcp.analysis.grouping import OTHER, ErrorGroup, ErrorSummarizer, TopValues
+from truto_log_mcp.analysis.onset import Onset, OnsetTracker
+from truto_log_mcp.errors import UpstreamError
 from truto_log_mcp.query.arguments import parse_log_type
+from truto_log_mcp.query.timeparse import Window
 from truto_log_mcp.render.table import LABEL_CAP, clean_text
 from truto_log_mcp.rows import RowSink
 from truto_log_mcp.rules import LogType
@@ -22,14 +28,16 @@ from truto_log_mcp.tools.results import (
 from truto_log_mcp.tools.scans import (
     ScanPlan,
     analysis_window,
+    answer_environments,
     check_group_by,
     coverage_lines,
-    coverage_model,
+    coverage_models,
     plan_scans,
     run_scans,
     scan_budget,
 )
-from truto_log_mcp.upstream.windows import ScanCoverage
+from truto_log_mcp.upstream.client import Deadline
+from truto_log_mcp.upstream.windows import ScanBudget, ScanCoverage, ScanRequest
 
 SUMMARY_KEYS = ("template", "cause", "status")
 """Group-by keys of summarize_errors that are not row fields."""
@@ -68,10 +76,13 @@ async def _summarize(call: Call, plan: ScanPlan, group_by: tuple[str, ...], top:
     sinks: dict[LogType, RowSink] = {
         request.log_type: partial(summarizer.add, request.log_type) for request in plan.requests
     }
-    coverages = await run_scans(call, plan, sinks, services.deadline())
+    deadline, started = services.deadline(), time.monotonic()
+    coverages = await run_scans(call, plan, sinks, deadline)
     summary = summarizer.summary(top)
+    looked = await _look_back(call, plan, OnsetTracker(summarizer, summary.groups), coverages, deadline, started)
     window = plan.requests[0].window
-    groups = [_group_model(call, group) for group in summary.groups]
+    environments = answer_environments(coverages)
+    groups = [_group_model(call, group, looked.onset(group, window), bool(environments)) for group in summary.groups]
     causes = list(dict.fromkeys(Cause(group.cause) for group in groups))
     result = SummarizeErrorsResult(
         window=window.describe(),
@@ -91,13 +102,76 @@ async def _summarize(call: Call, plan: ScanPlan, group_by: tuple[str, ...], top:
         groups=groups,
         groups_total=summary.groups_total,
         next_steps={cause.value: NEXT_STEP[cause] for cause in causes},
-        coverage=[coverage_model(coverage) for coverage in coverages],
+        coverage=coverage_models(coverages),
+        lookback=coverage_models(looked.coverages),
         notes=_summary_notes(summary.rows_in_other, summary.max_groups, coverages),
     )
-    return Answer(_summary_text(result, coverages, plan.skipped), result)
+    return Answer(_summary_text(result, coverages, plan.skipped, looked, environments), result)
 
 
-def _group_model(call: Call, group: ErrorGroup) -> ErrorGroupModel:
+@dataclass(frozen=True, slots=True)
+class LookBack:
+    """The read of the period before the window that dates the groups (``summarize_errors``' onsets)."""
+
+    window: Window | None
+    """None: not read (``why_not`` says why, when there were groups to date)."""
+    tracker: OnsetTracker
+    coverages: list[ScanCoverage] = field(default_factory=list)
+    why_not: str = ""
+
+    def onset(self, group: ErrorGroup, window: Window) -> Onset | None:
+        if self.window is None or group.is_other:
+            return None
+        complete = bool(self.coverages) and all(coverage.complete for coverage in self.coverages)
+        return self.tracker.onset(group, window, self.window, complete)
+
+
+LOOKBACK_MIN_SECONDS = 1.0
+"""A look-back with less time left than this is not started (stated in the coverage)."""
+
+
+async def _look_back(
+    call: Call,
+    plan: ScanPlan,
+    tracker: OnsetTracker,
+    coverages: Sequence[ScanCoverage],
+    deadline: Deadline,
+    started: float,
+) -> LookBack:
+    """Read the period before the window (one window length, at most ``TRUTO_ONSET_LOOKBACK_H``) with the
+    same filters, for the log types of the groups shown, within what the window's scan left of the budget."""
+    window = plan.requests[0].window
+    span = min(window.span, timedelta(hours=call.services.settings.onset_lookback_h))
+    log_types = tracker.log_types
+    if not log_types:
+        return LookBack(None, tracker)
+    if span <= timedelta(0):
+        return LookBack(None, tracker, why_not="turned off: TRUTO_ONSET_LOOKBACK_H is 0")
+    if not all(coverage.complete for coverage in coverages):
+        return LookBack(None, tracker, why_not="the window itself was not read whole")
+    read = [coverage for coverage in coverages if coverage.log_type in log_types]
+    budget = ScanBudget(
+        max_rows=plan.budget.max_rows - max(coverage.rows_scanned for coverage in read),
+        max_pages=plan.budget.max_pages - max(coverage.pages for coverage in read),
+        max_seconds=min(plan.budget.max_seconds - (time.monotonic() - started), deadline.remaining() - 1.0),
+    )
+    if budget.max_rows < 1 or budget.max_pages < 1 or budget.max_seconds < LOOKBACK_MIN_SECONDS:
+        return LookBack(None, tracker, why_not="the scan budget was spent on the window")
+    lookback = Window(window.start - span, window.start)
+    requests = tuple(
+        ScanRequest(request.log_type, lookback, request.filters)
+        for request in plan.requests
+        if request.log_type in log_types
+    )
+    sinks: dict[LogType, RowSink] = {log_type: partial(tracker.add, log_type) for log_type in log_types}
+    try:
+        read_back = await run_scans(call, ScanPlan(requests, budget), sinks, deadline)
+    except UpstreamError as error:
+        return LookBack(None, tracker, why_not=f"it failed: {error.tool_text()}")
+    return LookBack(lookback, tracker, read_back)
+
+
+def _group_model(call: Call, group: ErrorGroup, onset: Onset | None, split_environments: bool) -> ErrorGroupModel:
     # Row texts (key, template, times, sample) are cleaned and capped by the model's types.
     return ErrorGroupModel(
         log_type=group.log_type.value,
@@ -114,7 +188,15 @@ def _group_model(call: Call, group: ErrorGroup) -> ErrorGroupModel:
         accounts=_top(group.integrated_account_ids),
         example_refs=[call.keep_row(group.log_type, row) for row in group.examples],
         sample_message=group.sample_message,
+        new=onset.new if onset else None,
+        began=_minute(onset.began) if onset else None,
+        began_exact=onset.exact if onset else False,
+        environments=dict(_top(group.environments).top) if split_environments else None,
     )
+
+
+def _minute(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M") if moment is not None else None
 
 
 def _top(values: TopValues) -> TopCounts:
@@ -141,24 +223,33 @@ def _counts(values: TopCounts, shorten: bool = False) -> str:
     return shown + (f" +{more}" if more > 0 else "")
 
 
-def _summary_text(result: SummarizeErrorsResult, coverages: Sequence[ScanCoverage], skipped: Sequence[str]) -> str:
+def _summary_text(
+    result: SummarizeErrorsResult,
+    coverages: Sequence[ScanCoverage],
+    skipped: Sequence[str],
+    looked: LookBack,
+    environments: Mapping[str, int],
+) -> str:
     lines = [
         f"Errors {result.window}: {result.errors} of {result.rows_scanned} rows ({result.error_rate:.1%}); "
         f"{result.groups_total} group(s) by {'+'.join(result.group_by)}, top {len(result.groups)} shown."
     ]
+    main_environment = next(iter(environments), "")
     for number, group in enumerate(result.groups, 1):
         key = ", ".join(f"{k}={v}" for k, v in group.key.items() if k != "template")
         statuses = ", ".join(f"{code}×{count}" for code, count in group.status_codes.items())
         lines.append(
             f"{number}. [{group.cause}] {group.log_type}{f' {key}' if key else ''}: {group.count} ({group.share:.0%}), "
-            f"{(group.first_seen or '?')[:19]} → {(group.last_seen or '?')[:19]}"
+            f"{_short_time(group.first_seen)} → {_short_time(group.last_seen)}{_onset_text(group, looked)}"
             + (f", status {statuses}" if statuses else "")
         )
         lines.append(f"   {group.template}")
+        elsewhere = group.environments and set(group.environments) != {main_environment}
         details = [
             f"integrations {_counts(group.integrations)}" if group.integrations.top else "",
             f"resources {_counts(group.resources)}" if group.resources.top else "",
             f"accounts {_counts(group.accounts, shorten=True)}" if group.accounts.top else "",
+            f"env {_counts(TopCounts(top=group.environments or {}, distinct=0), shorten=True)}" if elsewhere else "",
             f"refs {' '.join(group.example_refs)}",
         ]
         lines.append("   " + "; ".join(detail for detail in details if detail))
@@ -167,5 +258,37 @@ def _summary_text(result: SummarizeErrorsResult, coverages: Sequence[ScanCoverag
         lines += [f"- {cause}: {step}" for cause, step in result.next_steps.items()]
     lines.append("Coverage:")
     lines += coverage_lines(coverages, skipped)
+    if environments:
+        lines.append(f"  (a group not marked env is all {main_environment[:8]})")
+    lines += _lookback_lines(looked, result.groups)
     lines += result.notes
     return "\n".join(lines)
+
+
+def _onset_text(group: ErrorGroupModel, looked: LookBack) -> str:
+    if looked.window is None or group.template == OTHER:
+        return ""
+    if group.new:
+        return ", new"
+    if group.new is None:
+        return ", onset unknown"
+    return f", began {'' if group.began_exact else 'by '}{_short_time(group.began)}"
+
+
+def _short_time(moment: str | None) -> str:
+    """A group's time to the minute without the year (the header's window has it): MM-DDTHH:MM."""
+    return moment[5:16] if moment else "?"
+
+
+def _lookback_lines(looked: LookBack, groups: Sequence[ErrorGroupModel]) -> list[str]:
+    if looked.window is None:
+        return [f"- look-back: not read ({looked.why_not}); onsets unknown"] if looked.why_not else []
+    rows = sum(coverage.rows_scanned for coverage in looked.coverages)
+    pages = sum(coverage.pages for coverage in looked.coverages)
+    stops = sorted({coverage.stopped_by.replace("_", " ") for coverage in looked.coverages if not coverage.complete})
+    state = f"PARTIAL ({', '.join(stops)})" if stops else "complete"
+    hours = looked.window.span.total_seconds() / 3600
+    line = f"- look-back {hours:g}h before the window (dates groups): {rows} rows, {pages} pages, {state}"
+    if any(group.new is False and not group.began_exact for group in groups):
+        line += "; 'began by' = then or earlier"
+    return [line]
