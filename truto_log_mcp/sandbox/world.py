@@ -327,6 +327,8 @@ STAGING_SCOPE_FAILING_AGO: Final = timedelta(hours=2, minutes=17)
 """The staging deals calls fail from then on: a failure new in the default window."""
 STAGING_SCHEDULE: Final = (("contacts", timedelta(minutes=30)), ("deals", timedelta(minutes=15)))
 """The staging account's calls: (resource, every), each aligned on its story's first failure."""
+STAGING_CONNECTED_AGO: Final = timedelta(days=3)
+"""The staging portal was connected then: its calls begin there."""
 
 # Pinned runs: (job, how long before now the cron fires, run id, kind).
 PINNED_RUNS: Final = (

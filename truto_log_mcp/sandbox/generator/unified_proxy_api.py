@@ -38,6 +38,7 @@ from truto_log_mcp.sandbox.world import (
     SALESFORCE,
     SALESFORCE_GLOBEX,
     SALESFORCE_INITECH,
+    STAGING_CONNECTED_AGO,
     STAGING_SCHEDULE,
     TRUTO_HOST,
     Account,
@@ -91,13 +92,14 @@ class ApiTraffic:
                 )
 
     def run_staging(self) -> None:
-        """Stories: the staging account's calls, every few minutes over the whole window, which begin to
+        """Stories: the staging account's calls, every few minutes since it was connected, which begin to
         fail at fixed instants (``staging_mapping`` before the default 24 h window, ``staging_scope`` in it)."""
         gen = self.gen
         failing = {"contacts": self.timeline.staging_mapping_at, "deals": self.timeline.staging_scope_at}
+        connected = max(gen.start, gen.now - ms(STAGING_CONNECTED_AGO))
         for resource, every in STAGING_SCHEDULE:
             step = ms(every)
-            first = failing[resource] - (failing[resource] - gen.start) // step * step
+            first = failing[resource] - (failing[resource] - connected) // step * step
             for at in range(first, gen.now, step):
                 self._call(HUBSPOT_ACME_STAGING, at, "unified", resource, "list", 0, False)
 
