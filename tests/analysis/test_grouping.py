@@ -171,3 +171,13 @@ def test_memory_stays_bounded_over_100k_distinct_messages() -> None:
     assert summary.rows_in_other == 100_000 - 100
     other = next(group for group in summary.groups if group.is_other)
     assert other.integrated_account_ids.untracked_rows == other.count - DISTINCT_CAP
+
+
+def test_each_group_counts_its_rows_per_environment() -> None:
+    summarizer = ErrorSummarizer()
+    for environment in ("prod", "prod", "staging"):
+        summarizer.add(API, api_row(503, environment_id=environment))
+    summarizer.add(API, api_row(401, environment_id="staging", logs=["Token refresh failed: invalid_grant"]))
+    groups = {group.cause: group for group in summarizer.summary().groups}
+    assert groups[Cause.PROVIDER_ERROR].environments.top == (("prod", 2), ("staging", 1))
+    assert groups[Cause.AUTH].environments.top == (("staging", 1),)

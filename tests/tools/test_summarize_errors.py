@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
+from typing import Any
 
 import anyio
 import pytest
 from mcp import Client
 
 from tests.helpers import server_on, structured, text_of
-from tests.tools.scenario import NOW, planted, unified
+from tests.tools.scenario import NOW, STAGING_ROWS_IN_A_DAY, planted, unified
 from truto_log_mcp.render.table import KEY_CAP
 from truto_log_mcp.rules import LogType
-from truto_log_mcp.sandbox import Sandbox, SandboxConfig
-
-pytestmark = pytest.mark.anyio
-
+from truto_log_mcp.sandbox import STORIES, Sandbox, SandboxConfig
+from truto_log_mcp.sandbox.world import ENVIRONMENT_ID, HUBSPOT_ACME_STAGING, STAGING_ENVIRONMENT_ID
 
 pytestmark = pytest.mark.anyio
 
@@ -155,3 +155,124 @@ async def test_a_huge_group_key_is_capped() -> None:
     assert "x" * (KEY_CAP - 1) + "…" in keys
     assert len(json.dumps(result.structured_content)) < 20_000
     assert len(text_of(result)) < 20_000
+
+
+# ---- is it new? when did it begin? which environment? (issue 10, gaps 4 and 9) ---------------------------------
+
+STAGING_ACCOUNT = HUBSPOT_ACME_STAGING.id
+MAPPING = "lifecyclestage"
+SCOPE = "missing scope"
+
+
+def _minute(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M")
+
+
+def _group(summary: dict[str, Any], clue: str) -> dict[str, Any]:
+    return next(group for group in summary["groups"] if clue in group["template"])
+
+
+async def test_a_failure_that_began_before_the_window_says_when(staged: tuple[Sandbox, datetime]) -> None:
+    sandbox, now = staged
+    async with Client(server_on(sandbox)) as client:
+        result = await client.call_tool("summarize_errors", {})
+    group = _group(structured(result), MAPPING)
+    began = now - STORIES["staging_mapping"].since
+    assert group["count"] == 48
+    assert (group["new"], group["began"], group["began_exact"]) == (False, _minute(began), True)
+    assert f"began {_minute(began)[5:]}" in text_of(result)
+
+
+async def test_a_failure_new_in_the_window_says_so(staged: tuple[Sandbox, datetime]) -> None:
+    sandbox, now = staged
+    async with Client(server_on(sandbox)) as client:
+        result = await client.call_tool("summarize_errors", {})
+    group = _group(structured(result), SCOPE)
+    assert group["count"] == 10
+    assert (group["new"], group["began"]) == (True, _minute(now - STORIES["staging_scope"].since))
+    assert group["first_seen"].startswith(group["began"])
+
+
+async def test_the_look_back_is_one_window_before_it_and_counted(staged: tuple[Sandbox, datetime]) -> None:
+    sandbox, _ = staged
+    async with Client(server_on(sandbox)) as client:
+        result = await client.call_tool("summarize_errors", {"filters": {"integrated_account_id": STAGING_ACCOUNT}})
+    summary = structured(result)
+    [lookback] = summary["lookback"]
+    start = summary["window"].split("/")[0]
+    assert lookback["window"].split("/")[1] == start
+    assert lookback["log_type"] == "unified_proxy_api"
+    assert lookback["rows_scanned"] == STAGING_ROWS_IN_A_DAY
+    assert lookback["complete"]
+    assert f"look-back 24h before the window (dates groups): {STAGING_ROWS_IN_A_DAY} rows" in text_of(result)
+
+
+async def test_a_look_back_cut_short_says_began_by_and_onset_unknown(staged: tuple[Sandbox, datetime]) -> None:
+    sandbox, now = staged
+    arguments = {"filters": {"integrated_account_id": STAGING_ACCOUNT}, "max_rows": 200}
+    async with Client(server_on(sandbox)) as client:
+        result = await client.call_tool("summarize_errors", arguments)
+    summary = structured(result)
+    assert summary["coverage"][0]["complete"]
+    assert not summary["lookback"][0]["complete"]
+    mapping, scope = _group(summary, MAPPING), _group(summary, SCOPE)
+    began = _minute(now - STORIES["staging_mapping"].since)
+    assert (mapping["new"], mapping["began"], mapping["began_exact"]) == (False, began, False)
+    assert (scope["new"], scope["began"]) == (None, None)
+    assert f"began by {began[5:]}" in text_of(result)
+    assert "onset unknown" in text_of(result)
+
+
+async def test_a_shorter_look_back_setting_dates_only_at_the_latest(staged: tuple[Sandbox, datetime]) -> None:
+    sandbox, _ = staged
+    async with Client(server_on(sandbox, onset_lookback_h=5)) as client:
+        summary = structured(await client.call_tool("summarize_errors", {"log_type": "unified_proxy_api"}))
+    [lookback] = summary["lookback"]
+    start, end = (datetime.fromisoformat(bound) for bound in lookback["window"].split("/"))
+    assert end - start == timedelta(hours=5)
+    mapping = _group(summary, MAPPING)
+    # Failing since 31 h ago: present all through a look-back reaching 29 h back, so only "by" its earliest row.
+    assert (mapping["new"], mapping["began_exact"]) == (False, False)
+    assert datetime.fromisoformat(mapping["began"] + "Z") - start < timedelta(minutes=30)
+
+
+async def test_no_look_back_when_the_setting_is_0(staged: tuple[Sandbox, datetime]) -> None:
+    sandbox, _ = staged
+    async with Client(server_on(sandbox, onset_lookback_h=0)) as client:
+        result = await client.call_tool("summarize_errors", {"log_type": "unified_proxy_api"})
+    summary = structured(result)
+    assert summary["lookback"] == []
+    assert all(group["new"] is None and group["began"] is None for group in summary["groups"])
+    assert "look-back: not read (turned off: TRUTO_ONSET_LOOKBACK_H is 0)" in text_of(result)
+
+
+async def test_two_environments_are_listed_with_their_rows_and_split_per_group(
+    staged: tuple[Sandbox, datetime],
+) -> None:
+    sandbox, _ = staged
+    async with Client(server_on(sandbox)) as client:
+        result = await client.call_tool("summarize_errors", {})
+    summary = structured(result)
+    coverage = {item["log_type"]: item for item in summary["coverage"]}
+    unified = coverage["unified_proxy_api"]
+    assert unified["environments"] == {
+        ENVIRONMENT_ID: unified["rows_scanned"] - STAGING_ROWS_IN_A_DAY,
+        STAGING_ENVIRONMENT_ID: STAGING_ROWS_IN_A_DAY,
+    }
+    assert coverage["webhook"]["environments"] == {ENVIRONMENT_ID: coverage["webhook"]["rows_scanned"]}
+    assert _group(summary, MAPPING)["environments"] == {STAGING_ENVIRONMENT_ID: 48}
+    assert _group(summary, SCOPE)["environments"] == {STAGING_ENVIRONMENT_ID: 10}
+    auth = next(group for group in summary["groups"] if "invalid_grant" in group["template"])
+    assert auth["environments"] == {ENVIRONMENT_ID: auth["count"]}
+    text = text_of(result)
+    assert f"{STAGING_ENVIRONMENT_ID} ({STAGING_ROWS_IN_A_DAY} rows)" in text
+    assert f"env {STAGING_ENVIRONMENT_ID[:8]}(48)" in text
+
+
+async def test_one_environment_adds_nothing(scenario: Sandbox) -> None:
+    async with Client(server_on(scenario)) as client:
+        result = await client.call_tool("summarize_errors", {"since": "24h"})
+    summary = structured(result)
+    assert all(item["environments"] is None for item in summary["coverage"])
+    assert all(group["environments"] is None for group in summary["groups"])
+    assert "environments" not in text_of(result)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -10,7 +11,8 @@ from mcp import Client
 
 from tests.helpers import numbers_of, server_on, structured, text_of
 from tests.tools.run_stories import STORIES as RUN_STORIES
-from tests.tools.scenario import NOW, stamp
+from tests.tools.run_stories import planted_runs
+from tests.tools.scenario import NOW, in_environments, stamp
 from truto_log_mcp.rules import LogType
 from truto_log_mcp.sandbox import STORIES, Sandbox, SandboxConfig
 
@@ -132,3 +134,17 @@ async def test_a_diagnosis_headline_is_whole_and_its_bullets_do_not_repeat_it(sa
     assert not summary.endswith("…") and "; also " not in summary
     assert text.count(summary) == 1  # the headline once; its evidence bullet gives the rows, not the words again
     assert "stopped at ?" not in text
+
+
+async def test_a_trace_whose_rows_carry_two_environments_says_so() -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    rows = planted_runs(now)
+    story = RUN_STORIES["undelivered"]
+    in_environments(rows, "env-staging", "env-prod", story.run_id)
+    for delivery in rows[LogType.WEBHOOK]:
+        delivery["environment_id"] = "env-staging"  # delivered by the other environment: the split to see
+    sandbox = Sandbox(SandboxConfig(now=now, generate=False, extra_rows=rows, rate_limit=None))
+    async with Client(server_on(sandbox)) as client:
+        trace = structured(await client.call_tool("trace_sync_run", {"sync_job_run_id": story.run_id}))
+    runs, others = len(story.events), len(story.deliveries) + 1  # its deliveries and its cron trigger
+    assert f"2 environments: env-prod ({runs} rows), env-staging ({others} rows)" in trace["searched"][-1]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated
@@ -21,7 +21,7 @@ from truto_log_mcp.suggest import did_you_mean, listing
 from truto_log_mcp.tools.context import Call, Services
 from truto_log_mcp.upstream.client import Deadline
 from truto_log_mcp.upstream.scanner import scan_window
-from truto_log_mcp.upstream.windows import ScanBudget, ScanCoverage, ScanRequest, ScanStop
+from truto_log_mcp.upstream.windows import ScanBudget, ScanCoverage, ScanRequest, ScanStop, count_environment
 
 
 class ScanCoverageModel(BaseModel):
@@ -172,10 +172,20 @@ def coverage_lines(coverages: Sequence[ScanCoverage], skipped: Sequence[str]) ->
 
 def environment_lines(environments: dict[str, int]) -> list[str]:
     """One line naming every environment read, with its rows (none when there is only one)."""
-    if not environments:
-        return []
+    return [f"- {environments_text(environments)}"] if environments else []
+
+
+def environments_text(environments: dict[str, int]) -> str:
     shown = ", ".join(f"{clean_text(env, LABEL_CAP)} ({rows} rows)" for env, rows in environments.items())
-    return [f"- {len(environments)} environments: {shown}"]
+    return f"{len(environments)} environments: {shown}"
+
+
+def rows_per_environment(rows: Iterable[Row]) -> dict[str, int]:
+    """The rows per ``environment_id``, most first; empty unless there are more than one."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        count_environment(counts, row)
+    return dict(sorted(counts.items(), key=lambda item: -item[1])) if len(counts) > 1 else {}
 
 
 def matching_sink(match: Match, target: RowSink) -> RowSink:

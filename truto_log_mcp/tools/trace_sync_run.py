@@ -21,7 +21,7 @@ from truto_log_mcp.tools.results import (
     EvidenceModel,
     TraceSyncRunResult,
 )
-from truto_log_mcp.tools.scans import analysis_window
+from truto_log_mcp.tools.scans import analysis_window, environments_text, rows_per_environment
 from truto_log_mcp.upstream.pages import SearchState, search_batch
 from truto_log_mcp.upstream.scanner import scan_window
 from truto_log_mcp.upstream.windows import ScanBudget, ScanRequest
@@ -151,6 +151,9 @@ async def _trace(call: Call, run_id: str, window: Window | None) -> Answer:
                 if request.window.span.total_seconds() > 0:
                     group.start_soon(read, request, sink, what)
     diagnosis = diagnose_run(runs.rows, webhooks.rows, crons.rows, now, sync_job_run_id=run_id)
+    environments = rows_per_environment([*runs.rows, *webhooks.rows, *crons.rows])
+    if environments:
+        searched.append(f"the rows traced are of {environments_text(environments)}")
     # Each row's log type is where it was read, never its own `log_type` field (row text, untrusted).
     sources = {
         id(row): log_type
