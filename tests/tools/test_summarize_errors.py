@@ -10,6 +10,7 @@ import anyio
 import pytest
 from mcp import Client
 
+from bench.common import count_tokens
 from tests.helpers import server_on, structured, text_of
 from tests.tools.scenario import NOW, STAGING_ROWS_IN_A_DAY, planted, unified
 from truto_log_mcp.render.table import KEY_CAP
@@ -18,6 +19,9 @@ from truto_log_mcp.sandbox import STORIES, Sandbox, SandboxConfig
 from truto_log_mcp.sandbox.world import ENVIRONMENT_ID, HUBSPOT_ACME_STAGING, STAGING_ENVIRONMENT_ID
 
 pytestmark = pytest.mark.anyio
+
+TEXT_BUDGET = 1500
+"""o200k tokens of one default call on the sandbox's default day (issue 10)."""
 
 
 async def test_summarize_errors_counts_every_planted_error_by_cause(scenario: Sandbox) -> None:
@@ -204,7 +208,7 @@ async def test_the_look_back_is_one_window_before_it_and_counted(staged: tuple[S
     assert lookback["log_type"] == "unified_proxy_api"
     assert lookback["rows_scanned"] == STAGING_ROWS_IN_A_DAY
     assert lookback["complete"]
-    assert f"look-back 24h before the window (dates groups): {STAGING_ROWS_IN_A_DAY} rows" in text_of(result)
+    assert f"look-back 24h (onsets): {STAGING_ROWS_IN_A_DAY} rows" in text_of(result)
 
 
 async def test_a_look_back_cut_short_says_began_by_and_onset_unknown(staged: tuple[Sandbox, datetime]) -> None:
@@ -266,7 +270,8 @@ async def test_two_environments_are_listed_with_their_rows_and_split_per_group(
     assert auth["environments"] == {ENVIRONMENT_ID: auth["count"]}
     text = text_of(result)
     assert f"{STAGING_ENVIRONMENT_ID} ({STAGING_ROWS_IN_A_DAY} rows)" in text
-    assert f"env {STAGING_ENVIRONMENT_ID[:8]}(48)" in text
+    assert f"env {STAGING_ENVIRONMENT_ID[:8]}; refs" in text
+    assert f"(groups without env: {ENVIRONMENT_ID[:8]})" in text
 
 
 async def test_one_environment_adds_nothing(scenario: Sandbox) -> None:
@@ -276,3 +281,11 @@ async def test_one_environment_adds_nothing(scenario: Sandbox) -> None:
     assert all(item["environments"] is None for item in summary["coverage"])
     assert all(group["environments"] is None for group in summary["groups"])
     assert "environments" not in text_of(result)
+
+
+async def test_a_default_summary_of_the_sandbox_day_fits_its_token_budget(sandbox: Sandbox) -> None:
+    async with Client(server_on(sandbox)) as client:
+        result = await client.call_tool("summarize_errors", {})
+    text = text_of(result)
+    assert "look-back 24h (onsets)" in text and "environments: " in text  # the budget holds with both
+    assert count_tokens(text) <= TEXT_BUDGET

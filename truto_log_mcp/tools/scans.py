@@ -177,7 +177,7 @@ def environment_lines(environments: dict[str, int]) -> list[str]:
 
 def environments_text(environments: dict[str, int]) -> str:
     shown = ", ".join(f"{clean_text(env, LABEL_CAP)} ({rows} rows)" for env, rows in environments.items())
-    return f"{len(environments)} environments: {shown}"
+    return f"environments: {shown}"
 
 
 def rows_per_environment(rows: Iterable[Row]) -> dict[str, int]:

@@ -240,8 +240,7 @@ def _summary_text(
         statuses = ", ".join(f"{code}×{count}" for code, count in group.status_codes.items())
         lines.append(
             f"{number}. [{group.cause}] {group.log_type}{f' {key}' if key else ''}: {group.count} ({group.share:.0%}), "
-            f"{_short_time(group.first_seen)} → {_short_time(group.last_seen)}{_onset_text(group, looked)}"
-            + (f", status {statuses}" if statuses else "")
+            f"{_span_text(group, looked)}" + (f", status {statuses}" if statuses else "")
         )
         lines.append(f"   {group.template}")
         elsewhere = group.environments and set(group.environments) != {main_environment}
@@ -249,7 +248,7 @@ def _summary_text(
             f"integrations {_counts(group.integrations)}" if group.integrations.top else "",
             f"resources {_counts(group.resources)}" if group.resources.top else "",
             f"accounts {_counts(group.accounts, shorten=True)}" if group.accounts.top else "",
-            f"env {_counts(TopCounts(top=group.environments or {}, distinct=0), shorten=True)}" if elsewhere else "",
+            f"env {_environments(group.environments or {})}" if elsewhere else "",
             f"refs {' '.join(group.example_refs)}",
         ]
         lines.append("   " + "; ".join(detail for detail in details if detail))
@@ -259,20 +258,30 @@ def _summary_text(
     lines.append("Coverage:")
     lines += coverage_lines(coverages, skipped)
     if environments:
-        lines.append(f"  (a group not marked env is all {main_environment[:8]})")
+        lines.append(f"  (groups without env: {main_environment[:8]})")
     lines += _lookback_lines(looked, result.groups)
     lines += result.notes
     return "\n".join(lines)
 
 
-def _onset_text(group: ErrorGroupModel, looked: LookBack) -> str:
+def _span_text(group: ErrorGroupModel, looked: LookBack) -> str:
+    """First and last seen in the window, and whether the group is new; for a group that began before
+    the window, its onset instead of its first row in the window (which only says where the window starts)."""
+    span = f"{_short_time(group.first_seen)} → {_short_time(group.last_seen)}"
     if looked.window is None or group.template == OTHER:
-        return ""
+        return span
     if group.new:
-        return ", new"
+        return f"{span}, new"
     if group.new is None:
-        return ", onset unknown"
-    return f", began {'' if group.began_exact else 'by '}{_short_time(group.began)}"
+        return f"{span}, onset unknown"
+    return f"began {'' if group.began_exact else 'by '}{_short_time(group.began)} → {_short_time(group.last_seen)}"
+
+
+def _environments(environments: Mapping[str, int]) -> str:
+    """A group's environments by id prefix (the full ids are in the coverage), counts when more than one."""
+    if len(environments) == 1:
+        return next(iter(environments))[:8]
+    return ", ".join(f"{environment[:8]}({rows})" for environment, rows in environments.items())
 
 
 def _short_time(moment: str | None) -> str:
@@ -288,7 +297,7 @@ def _lookback_lines(looked: LookBack, groups: Sequence[ErrorGroupModel]) -> list
     stops = sorted({coverage.stopped_by.replace("_", " ") for coverage in looked.coverages if not coverage.complete})
     state = f"PARTIAL ({', '.join(stops)})" if stops else "complete"
     hours = looked.window.span.total_seconds() / 3600
-    line = f"- look-back {hours:g}h before the window (dates groups): {rows} rows, {pages} pages, {state}"
+    line = f"- look-back {hours:g}h (onsets): {rows} rows, {pages} pages, {state}"
     if any(group.new is False and not group.began_exact for group in groups):
-        line += "; 'began by' = then or earlier"
+        line += "; began by = then or earlier"
     return [line]
