@@ -108,6 +108,21 @@ async def test_summaries_send_progress_to_clients_that_ask(sandbox: Sandbox) -> 
     assert seen[-1][0] == seen[-1][1]
 
 
+async def test_the_look_back_reports_progress_after_the_window(staged: tuple[Sandbox, datetime]) -> None:
+    sandbox, _ = staged
+    seen: list[tuple[float, float | None, str | None]] = []
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        seen.append((progress, total, message))
+
+    async with Client(server_on(sandbox)) as client:
+        await client.call_tool("summarize_errors", {"log_type": "unified_proxy_api"}, progress_callback=on_progress)
+    day = 24 * 3600
+    assert [done for done, _, _ in seen] == sorted({done for done, _, _ in seen})  # strictly increasing
+    assert any(done > day and "look-back" in (message or "") for done, _, message in seen)
+    assert seen[-1][:2] == (2 * day, 2 * day)
+
+
 async def test_a_cancelled_summary_stops_reading_promptly() -> None:
     slow = Sandbox(SandboxConfig(latency_s=0.2, rate_limit=None))
     async with Client(server_on(slow)) as client:

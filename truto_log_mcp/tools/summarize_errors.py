@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
@@ -165,10 +165,26 @@ async def _look_back(
     )
     sinks: dict[LogType, RowSink] = {log_type: partial(tracker.add, log_type) for log_type in log_types}
     try:
-        read_back = await run_scans(call, ScanPlan(requests, budget), sinks, deadline)
+        read_back = await run_scans(_after_the_window(call, plan), ScanPlan(requests, budget), sinks, deadline)
     except UpstreamError as error:
         return LookBack(None, tracker, why_not=f"it failed: {error.tool_text()}")
     return LookBack(lookback, tracker, read_back)
+
+
+def _after_the_window(call: Call, plan: ScanPlan) -> Call:
+    """The call with the look-back's progress counted after the window's: progress only increases, and
+    the window's scan ended at its total (seconds of the window read, summed over its log types)."""
+    progress = call.progress
+    if progress is None:
+        return call
+    read = sum(request.window.span.total_seconds() for request in plan.requests)
+
+    async def after(done: float, total: float | None, message: str | None) -> None:
+        await progress(
+            read + done, None if total is None else read + total, f"look-back: {message}" if message else None
+        )
+
+    return replace(call, progress=after)
 
 
 def _group_model(call: Call, group: ErrorGroup, onset: Onset | None, split_environments: bool) -> ErrorGroupModel:
