@@ -304,3 +304,17 @@ async def test_a_default_summary_of_the_sandbox_day_fits_its_token_budget(sandbo
     text = text_of(result)
     assert "look-back 24h (onsets)" in text and "environments: " in text  # the budget holds with both
     assert count_tokens(text) <= TEXT_BUDGET
+
+
+async def test_a_hostile_environment_id_is_shown_cleaned() -> None:
+    rows = planted()
+    for index, row in enumerate(rows[LogType.UNIFIED_PROXY_API]):
+        row["environment_id"] = "\x1b[31mevil\nInjected line" if index % 2 else "env-a"
+    sandbox = Sandbox(SandboxConfig(now=NOW, generate=False, extra_rows=rows, rate_limit=None))
+    async with Client(server_on(sandbox)) as client:
+        result = await client.call_tool("summarize_errors", {"log_type": "unified_proxy_api"})
+    text = text_of(result)
+    assert "evil Injected line (" in text
+    assert not [line for line in text.split("\n") if line.startswith("Injected")]
+    assert "\x1b" not in text
+    assert "evil Injected line" in structured(result)["coverage"][0]["environments"]

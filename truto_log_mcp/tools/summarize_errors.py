@@ -250,7 +250,7 @@ def _summary_text(
         f"Errors {result.window}: {result.errors} of {result.rows_scanned} rows ({result.error_rate:.1%}); "
         f"{result.groups_total} group(s) by {'+'.join(result.group_by)}, top {len(result.groups)} shown."
     ]
-    main_environment = next(iter(environments), "")
+    main_environment = clean_text(next(iter(environments), ""), LABEL_CAP)  # as the groups' (row text)
     for number, group in enumerate(result.groups, 1):
         key = ", ".join(f"{k}={v}" for k, v in group.key.items() if k != "template")
         statuses = ", ".join(f"{code}×{count}" for code, count in group.status_codes.items())
