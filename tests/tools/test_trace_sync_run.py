@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from tests.helpers import numbers_of, server_on, structured, text_of
+from tests.helpers import error_of, numbers_of, server_on, structured, text_of
 from tests.tools.run_stories import STORIES as RUN_STORIES
 from tests.tools.scenario import NOW, stamp
 from truto_log_mcp.rules import LogType
@@ -50,12 +50,18 @@ async def test_trace_sync_run_finds_the_cron_trigger_and_deliveries(client: Clie
     assert trace["webhook_deliveries"]["rejected_413"] == 1
 
 
-async def test_an_unknown_run_says_where_it_looked(client: Client) -> None:
+async def test_an_unknown_run_is_not_found_saying_where_it_looked(client: Client) -> None:
     result = await client.call_tool("trace_sync_run", {"sync_job_run_id": "00000000-0000-4000-8000-000000000000"})
-    trace = structured(result)
-    assert trace["outcome"] == "not_found"
-    assert "all retained logs" in trace["searched"][0]
-    assert "Looked in: rapid_bridge" in text_of(result)
+    text = error_of(result, "not_found")
+    assert "looked in rapid_bridge sync_job_run_id=00000000-0000-4000-8000-000000000000: all retained logs" in text
+    assert "window" not in text  # none was given: nothing to widen
+    assert "list_sync_runs lists the recent runs" in text
+
+
+async def test_an_unknown_run_in_a_window_is_not_found_with_the_window_to_widen(client: Client) -> None:
+    arguments = {"sync_job_run_id": "00000000-0000-4000-8000-000000000000", "since": "2h"}
+    text = error_of(await client.call_tool("trace_sync_run", arguments), "not_found")
+    assert "Next: Widen the window, or leave it out to search all retained logs." in text
 
 
 async def test_trace_sync_run_within_a_window(client: Client) -> None:
