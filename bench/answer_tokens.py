@@ -35,6 +35,8 @@ BASE_URL = "http://sandbox.test"
 FIRST_NOW = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
 NOWS = tuple(FIRST_NOW + timedelta(hours=5 * step) for step in range(8))
 """Fixed "now"s five hours apart (every time of day, two weekdays): the figures do not depend on when it runs."""
+GUARD_NOW = NOWS[1]
+"""The "now" whose summary was the largest (1,422 tokens): the size-guard tests measure at it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,15 +77,20 @@ async def measure(sandbox: Sandbox, window: dict[str, Any], label: str) -> Sizes
     async with Client(server) as client:
         summary = text_tokens(await client.call_tool("summarize_errors", window))
         listing = text_tokens(await client.call_tool("list_sync_runs", window))
-        every = await client.call_tool("list_sync_runs", {**window, "limit": 100})
-        assert isinstance(every.structured_content, dict)
-        run_ids = [run["sync_job_run_id"] for run in every.structured_content["runs"]]
-        traces = [
-            (text_tokens(await client.call_tool("trace_sync_run", {"sync_job_run_id": run_id})), run_id)
-            for run_id in run_ids
-        ]
+        traces = await trace_sizes(client, window)
     largest, run_id = max(traces, default=(0, ""))
-    return Sizes(label, summary, listing, len(run_ids), largest, run_id[:8])
+    return Sizes(label, summary, listing, len(traces), largest, run_id[:8])
+
+
+async def trace_sizes(client: Client, window: dict[str, Any]) -> list[tuple[int, str]]:
+    """The text tokens of ``trace_sync_run`` of every run that started in ``window``, with the run's id."""
+    every = await client.call_tool("list_sync_runs", {**window, "limit": 100})
+    assert isinstance(every.structured_content, dict) and every.structured_content["next_cursor"] is None
+    run_ids = [run["sync_job_run_id"] for run in every.structured_content["runs"]]
+    return [
+        (text_tokens(await client.call_tool("trace_sync_run", {"sync_job_run_id": run_id})), run_id)
+        for run_id in run_ids
+    ]
 
 
 async def measure_all() -> list[Sizes]:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from mcp import Client
 
+from bench.answer_tokens import GUARD_NOW, TEXT_BUDGET, day_before, trace_sizes
 from tests.helpers import error_of, numbers_of, server_on, structured, text_of
 from tests.tools.run_stories import STORIES as RUN_STORIES
 from tests.tools.scenario import NOW, stamp
@@ -138,3 +139,11 @@ async def test_a_diagnosis_headline_is_whole_and_its_bullets_do_not_repeat_it(sa
     assert not summary.endswith("…") and "; also " not in summary
     assert text.count(summary) == 1  # the headline once; its evidence bullet gives the rows, not the words again
     assert "stopped at ?" not in text
+
+
+async def test_the_trace_of_every_run_of_the_sandboxs_day_stays_within_its_token_budget() -> None:
+    sandbox = Sandbox(SandboxConfig(now=GUARD_NOW, rate_limit=None))
+    async with Client(server_on(sandbox)) as client:
+        sizes = await trace_sizes(client, day_before(GUARD_NOW))
+    assert len(sizes) > 40  # the day's runs, the longest among them
+    assert max(sizes)[0] <= TEXT_BUDGET
