@@ -115,3 +115,11 @@ async def test_list_sync_runs_resolves_a_job_and_an_account_prefix_and_filters_b
 async def test_list_sync_runs_answers_not_found_for_an_unknown_job_prefix(runs_client: Client) -> None:
     text = error_of(await runs_client.call_tool("list_sync_runs", {"sync_job_id": "ffffffff"}), "not_found")
     assert "No sync job id starts with `ffffffff`" in text
+
+
+async def test_ids_log_stats_grouped_by_are_prefixes_the_next_call_takes(runs_client: Client) -> None:
+    arguments = {"log_type": "rapid_bridge", "group_by": ["sync_job_id"]}
+    await runs_client.call_tool("log_stats", arguments)
+    listing = structured(await runs_client.call_tool("list_sync_runs", {"sync_job_id": JOB[:8]}))
+    assert listing["filters"] == {"sync_job_id": JOB}
+    assert not [note for note in listing["notes"] if "To resolve" in note]  # no look-up: log_stats named it
