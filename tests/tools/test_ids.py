@@ -18,6 +18,7 @@ from truto_log_mcp.sandbox import Sandbox
 pytestmark = pytest.mark.anyio
 
 STUCK_RUN = SANDBOX_STORIES["stuck_run"].ids["sync_job_run_id"]
+UNKNOWN_RUN = "00000000-0000-4000-8000-000000000000"
 PLANTED_RUNS = sorted([*(story.run_id for story in STORIES.values()), BEGAN_BEFORE])
 """The planted runs' ids: all six start with ``a1000000``."""
 
@@ -83,18 +84,27 @@ async def test_a_prefix_of_several_runs_an_answer_named_is_refused_naming_them(r
     assert all(run["sync_job_run_id"] in text for run in listed["runs"])
 
 
-async def test_an_unknown_prefix_is_not_found_without_a_window_to_widen(runs_client: Client) -> None:
+async def test_an_unknown_prefix_is_not_found_saying_where_it_looked(runs_client: Client) -> None:
     text = error_of(await runs_client.call_tool("trace_sync_run", {"sync_job_run_id": "ffffffff"}), "not_found")
-    assert "No sync run id is or starts with `ffffffff`" in text
+    assert "No sync run id is or starts with `ffffffff`: no rapid_bridge row (all retained logs) has it" in text
     assert "none of your recent answers named one, nor did any of the 6 runs created in" in text
-    assert "widen" not in text
-    assert "Next: Check the id, or pass it in full, or a window" in text
 
 
-async def test_an_unknown_prefix_in_a_window_is_not_found_with_the_window_to_widen(runs_client: Client) -> None:
-    arguments = {"sync_job_run_id": "ffffffff", "since": "2h"}
-    text = error_of(await runs_client.call_tool("trace_sync_run", arguments), "not_found")
-    assert "Next: Check the id, or widen the window" in text
+@pytest.mark.parametrize(
+    ("run_id", "window", "next_step"),
+    [
+        ("ffffffff", {}, "Next: Check the id, or pass it in full, or a window (`since`/`start`) reaching"),
+        ("ffffffff", {"since": "2h"}, "Next: Check the id, or widen the window (without one, the 7 days"),
+        (UNKNOWN_RUN, {}, "Next: Check the id: list_sync_runs lists the recent runs with their full ids."),
+        (UNKNOWN_RUN, {"since": "2h"}, "Next: Widen the window, or leave it out to search all retained logs."),
+    ],
+)
+async def test_a_not_found_says_to_widen_the_window_only_when_one_was_given(
+    runs_client: Client, run_id: str, window: dict[str, str], next_step: str
+) -> None:
+    text = error_of(await runs_client.call_tool("trace_sync_run", {"sync_job_run_id": run_id, **window}), "not_found")
+    assert next_step in text
+    assert ("widen" in text.lower()) == bool(window)
 
 
 async def test_a_prefix_shorter_than_8_characters_is_refused_with_the_rule(runs_client: Client) -> None:
