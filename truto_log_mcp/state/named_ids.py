@@ -20,10 +20,10 @@ from typing import Protocol
 
 ID_SHAPE = re.compile(r"[A-Za-z0-9_-]{8,64}")
 """What an id argument accepts (``tools/arguments.py``): ids of another shape are not remembered."""
-PER_OWNER = 2000
-"""Ids kept per owner: the ids of dozens of answers (a summary names at most a few hundred)."""
+PER_OWNER = 1000
+"""Ids kept per owner: those of the last few answers at least (a summary or a listing names up to ~300)."""
 MAX_OWNERS = 100
-"""Owners kept: in multi-user mode, the most recently active principals (2,000 x 100 x ~150 bytes: ~30 MB at most)."""
+"""Owners kept: in multi-user mode, the most recently active principals (1,000 x 100 x ~250 bytes: ~25 MB at most)."""
 
 
 class IdMemory(Protocol):
