@@ -181,3 +181,16 @@ def test_each_group_counts_its_rows_per_environment() -> None:
     groups = {group.cause: group for group in summarizer.summary().groups}
     assert groups[Cause.PROVIDER_ERROR].environments.top == (("prod", 2), ("staging", 1))
     assert groups[Cause.AUTH].environments.top == (("staging", 1),)
+
+
+def test_group_counts_the_runs_jobs_webhooks_and_mcp_servers_its_rows_carry() -> None:
+    summarizer = ErrorSummarizer(group_by=("cause",))
+    summarizer.add(API, api_row(502, sync_job_run_id="run-1", sync_job_id="job-1"))
+    summarizer.add(API, api_row(502, sync_job_run_id="run-2", sync_job_id="job-1", mcp_server_id="mcp-1"))
+    summarizer.add(API, api_row(502, sync_job_run_id="run-2", webhook_id=""))
+    ids = summarizer.summary(1).groups[0].ids
+    assert {name: values.top for name, values in ids.items()} == {
+        "sync_job_run_id": (("run-2", 2), ("run-1", 1)),
+        "sync_job_id": (("job-1", 2),),
+        "mcp_server_id": (("mcp-1", 1),),
+    }

@@ -10,18 +10,15 @@ import anyio
 import pytest
 from mcp import Client
 
-from bench.common import count_tokens
+from bench.answer_tokens import GUARD_NOW, TEXT_BUDGET, day_before, text_tokens
 from tests.helpers import server_on, structured, text_of
-from tests.tools.scenario import NOW, STAGING_ROWS_IN_A_DAY, planted, unified
+from tests.tools.scenario import NOW, STAGING_ROWS_IN_A_DAY, planted, stamp, unified
 from truto_log_mcp.render.table import KEY_CAP
 from truto_log_mcp.rules import LogType
 from truto_log_mcp.sandbox import STORIES, Sandbox, SandboxConfig
 from truto_log_mcp.sandbox.world import ENVIRONMENT_ID, HUBSPOT_ACME_STAGING, STAGING_ENVIRONMENT_ID
 
 pytestmark = pytest.mark.anyio
-
-TEXT_BUDGET = 1500
-"""o200k tokens of one default call on the sandbox's default day (issue 10)."""
 
 
 async def test_summarize_errors_counts_every_planted_error_by_cause(scenario: Sandbox) -> None:
@@ -223,7 +220,7 @@ async def test_the_look_back_is_one_window_before_it_and_counted(staged: tuple[S
     assert lookback["log_type"] == "unified_proxy_api"
     assert lookback["rows_scanned"] == STAGING_ROWS_IN_A_DAY
     assert lookback["complete"]
-    assert f"look-back 24h (onsets): {STAGING_ROWS_IN_A_DAY} rows" in text_of(result)
+    assert f"Look-back 24h (onsets): {STAGING_ROWS_IN_A_DAY} rows" in text_of(result)
 
 
 async def test_a_look_back_cut_short_says_began_by_and_onset_unknown(staged: tuple[Sandbox, datetime]) -> None:
@@ -262,7 +259,7 @@ async def test_no_look_back_when_the_setting_is_0(staged: tuple[Sandbox, datetim
     summary = structured(result)
     assert summary["lookback"] == []
     assert all(group["new"] is None and group["began"] is None for group in summary["groups"])
-    assert "look-back: not read (turned off: TRUTO_ONSET_LOOKBACK_H is 0)" in text_of(result)
+    assert "Look-back: not read (turned off: TRUTO_ONSET_LOOKBACK_H is 0)" in text_of(result)
 
 
 async def test_two_environments_are_listed_with_their_rows_and_split_per_group(
@@ -285,8 +282,8 @@ async def test_two_environments_are_listed_with_their_rows_and_split_per_group(
     assert auth["environments"] == {ENVIRONMENT_ID: auth["count"]}
     text = text_of(result)
     assert f"{STAGING_ENVIRONMENT_ID} ({STAGING_ROWS_IN_A_DAY} rows)" in text
-    assert f"env {STAGING_ENVIRONMENT_ID[:8]}; refs" in text
-    assert f"(groups without env: {ENVIRONMENT_ID[:8]})" in text
+    assert f"env {STAGING_ENVIRONMENT_ID[:8]}; ref " in text
+    assert f"; groups without env: {ENVIRONMENT_ID[:8]}." in text
 
 
 async def test_one_environment_adds_nothing(scenario: Sandbox) -> None:
@@ -296,14 +293,6 @@ async def test_one_environment_adds_nothing(scenario: Sandbox) -> None:
     assert all(item["environments"] is None for item in summary["coverage"])
     assert all(group["environments"] is None for group in summary["groups"])
     assert "environments" not in text_of(result)
-
-
-async def test_a_default_summary_of_the_sandbox_day_fits_its_token_budget(sandbox: Sandbox) -> None:
-    async with Client(server_on(sandbox)) as client:
-        result = await client.call_tool("summarize_errors", {})
-    text = text_of(result)
-    assert "look-back 24h (onsets)" in text and "environments: " in text  # the budget holds with both
-    assert count_tokens(text) <= TEXT_BUDGET
 
 
 async def test_a_hostile_environment_id_is_shown_cleaned() -> None:
@@ -318,3 +307,85 @@ async def test_a_hostile_environment_id_is_shown_cleaned() -> None:
     assert not [line for line in text.split("\n") if line.startswith("Injected")]
     assert "\x1b" not in text
     assert "evil Injected line" in structured(result)["coverage"][0]["environments"]
+
+
+# ---- ids in full (issue 10, gap 3) -----------------------------------------------------------------------------
+
+ACCOUNT_ID = "c3000000-0000-4000-8000-00000000000a"
+JOB_ID = "c3000000-0000-4000-8000-00000000000b"
+RUNS = [f"c3000000-0000-4000-8000-00000000010{index}" for index in range(4)]
+MCP_SERVER_ID = "c3000000-0000-4000-8000-00000000000c"
+
+
+def _ids_scenario() -> Sandbox:
+    """One account failing on unified calls (4 rows), in 4 runs of one job (6 failed rows: 3, 1, 1, 1) and on
+    an MCP server (2 rows): every count and id known."""
+    auth = ["Refreshing token", "Token refresh failed: invalid_grant"]
+    unified_rows = [unified(i + 1, 401, "hubspot", integrated_account_id=ACCOUNT_ID, logs=auth) for i in range(4)]
+    runs = [RUNS[0]] * 3 + RUNS[1:]
+    rapid_bridge = [
+        {
+            "timestamp": stamp(10 + i),
+            "sync_job_run_event": "failed",
+            "sync_job_run_id": run,
+            "sync_job_id": JOB_ID,
+            "integrated_account_id": ACCOUNT_ID,
+            "integration": "hubspot",
+            "logs": ["Mapping error: cannot read property 'fields' of undefined"],
+        }
+        for i, run in enumerate(runs)
+    ]
+    mcp = [
+        {
+            "timestamp": stamp(20 + i),
+            "http_status_code": 500,
+            "mcp_server_id": MCP_SERVER_ID,
+            "integrated_account_id": ACCOUNT_ID,
+            "integration": "hubspot",
+            "logs": ["TypeError: Cannot read properties of undefined (reading 'properties') at mapDeal"],
+        }
+        for i in range(2)
+    ]
+    rows = {LogType.UNIFIED_PROXY_API: unified_rows, LogType.RAPID_BRIDGE: rapid_bridge, LogType.MCP: mcp}
+    return Sandbox(SandboxConfig(now=NOW, generate=False, extra_rows=rows, rate_limit=None))
+
+
+async def test_each_group_names_its_runs_jobs_accounts_and_mcp_servers_in_full() -> None:
+    async with Client(server_on(_ids_scenario())) as client:
+        summary = structured(await client.call_tool("summarize_errors", {}))
+    groups = {group["log_type"]: group for group in summary["groups"]}
+    runs = groups["rapid_bridge"]
+    assert runs["accounts"]["top"] == {ACCOUNT_ID: 6}
+    assert runs["ids"]["sync_job_id"] == {"top": {JOB_ID: 6}, "distinct": 1}
+    assert runs["ids"]["sync_job_run_id"]["top"] == {RUNS[0]: 3, RUNS[1]: 1, RUNS[2]: 1, RUNS[3]: 1}
+    assert groups["mcp"]["ids"] == {"mcp_server_id": {"top": {MCP_SERVER_ID: 2}, "distinct": 1}}
+
+
+async def test_the_text_gives_each_id_in_full_once_then_by_its_prefix() -> None:
+    async with Client(server_on(_ids_scenario())) as client:
+        text = text_of(await client.call_tool("summarize_errors", {}))
+    lines = text.split("\n")
+    # rapid_bridge first (6 rows; its first run has 3), then unified (4), then mcp (2)
+    assert f"accounts {ACCOUNT_ID}; jobs {JOB_ID}; runs {RUNS[0]}(3) +3;" in lines[3]
+    assert f"accounts {ACCOUNT_ID[:8]};" in lines[6]
+    assert f"accounts {ACCOUNT_ID[:8]}; MCP servers {MCP_SERVER_ID};" in lines[9]
+    assert text.count(ACCOUNT_ID) == 1
+
+
+async def test_a_prefix_the_summary_printed_is_an_id_the_next_call_takes() -> None:
+    sandbox = _ids_scenario()
+    async with Client(server_on(sandbox)) as client:
+        await client.call_tool("summarize_errors", {})
+        sandbox.requests.clear()
+        listing = structured(await client.call_tool("list_sync_runs", {"integrated_account_id": ACCOUNT_ID[:8]}))
+    assert listing["filters"] == {"integrated_account_id": ACCOUNT_ID}
+    assert {dict(request.params)["log_type"] for request in sandbox.requests} == {"rapid_bridge"}
+    assert not [note for note in listing["notes"] if "To resolve" in note]  # no look-up: the summary named it
+
+
+async def test_a_default_summary_of_the_sandboxs_day_stays_within_its_token_budget() -> None:
+    sandbox = Sandbox(SandboxConfig(now=GUARD_NOW, rate_limit=None))
+    async with Client(server_on(sandbox)) as client:
+        result = await client.call_tool("summarize_errors", day_before(GUARD_NOW))
+    assert len(structured(result)["groups"]) == 10  # the default `top`, all shown
+    assert text_tokens(result) <= TEXT_BUDGET

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final, Generic, TypeVar
 
@@ -31,6 +31,8 @@ DISTINCT_CAP: Final = 50
 """Distinct values counted per field in one group; beyond, rows are counted as untracked."""
 TOP_VALUES: Final = 5
 OTHER: Final = "(other)"
+ID_FIELDS: Final = ("sync_job_run_id", "sync_job_id", "webhook_id", "mcp_server_id")
+"""Ids a group counts besides its accounts: the runs, jobs, webhooks and MCP servers its rows affect."""
 PSEUDO_FIELDS: Final = ("template", "cause", "status")
 """``group_by`` names that are not row fields: the message template, the cause class, the status code."""
 
@@ -117,6 +119,8 @@ class ErrorGroup:
     """The error text of the newest row, at most ``SAMPLE_CAP`` characters."""
     is_other: bool
     """True for the overflow group that collects new keys once ``max_groups`` groups exist."""
+    ids: dict[str, TopValues] = field(default_factory=dict)
+    """Per field of ``ID_FIELDS`` that the group's rows carry, its most common values."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +160,7 @@ class _Group:
         "resources",
         "accounts",
         "environments",
+        "ids",
         "examples",
         "newest",
         "sample",
@@ -175,6 +180,7 @@ class _Group:
         self.resources: _BoundedCounter[str] = _BoundedCounter()
         self.accounts: _BoundedCounter[str] = _BoundedCounter()
         self.environments: _BoundedCounter[str] = _BoundedCounter()
+        self.ids: dict[str, _BoundedCounter[str]] = {}
         self.examples: list[tuple[datetime, Row]] = []
         self.newest: datetime | None = None
         self.sample = ""
@@ -188,6 +194,10 @@ class _Group:
         self.resources.add(_text_value(row.get("resource")))
         self.accounts.add(_text_value(row.get("integrated_account_id")))
         self.environments.add(_text_value(row.get("environment_id")))
+        for name in ID_FIELDS:
+            value = _text_value(row.get(name))
+            if value is not None:
+                self.ids.setdefault(name, _BoundedCounter()).add(value)
         self._seen(row, text, limit)
 
     def _seen(self, row: Row, text: str, limit: int) -> None:
@@ -228,6 +238,7 @@ class _Group:
             examples=tuple(row for _, row in self.examples),
             sample_message=self.sample,
             is_other=self.is_other,
+            ids={name: counter.top_values() for name, counter in self.ids.items()},
         )
 
 

@@ -34,6 +34,9 @@ class ErrorGroupModel(BaseModel):
     integrations: TopCounts
     resources: TopCounts
     accounts: TopCounts
+    ids: dict[str, TopCounts] = Field(
+        default_factory=dict, description="Runs, jobs, webhooks, MCP servers of the rows, by id field (full ids)."
+    )
     example_refs: list[str] = Field(description="Refs of the newest rows of the group, for get_log.")
     sample_message: NoteText
     new: bool | None = Field(

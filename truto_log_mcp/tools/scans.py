@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated
@@ -155,6 +155,11 @@ def coverage_model(coverage: ScanCoverage, split_environments: bool = False) -> 
 
 
 def coverage_lines(coverages: Sequence[ScanCoverage], skipped: Sequence[str]) -> list[str]:
+    """Each scan's coverage, the log types skipped, and the environments read when more than one."""
+    return scan_lines(coverages, skipped) + environment_lines(answer_environments(coverages))
+
+
+def scan_lines(coverages: Sequence[ScanCoverage], skipped: Sequence[str]) -> list[str]:
     lines = []
     for coverage in coverages:
         state = "complete" if coverage.complete else f"PARTIAL ({coverage.stopped_by.replace('_', ' ')})"
@@ -167,7 +172,7 @@ def coverage_lines(coverages: Sequence[ScanCoverage], skipped: Sequence[str]) ->
         lines.append(line)
     if skipped:
         lines.append(f"- skipped: {'; '.join(skipped)}")
-    return lines + environment_lines(answer_environments(coverages))
+    return lines
 
 
 def environment_lines(environments: dict[str, int]) -> list[str]:
@@ -175,7 +180,7 @@ def environment_lines(environments: dict[str, int]) -> list[str]:
     return [f"- {environments_text(environments)}"] if environments else []
 
 
-def environments_text(environments: dict[str, int]) -> str:
+def environments_text(environments: Mapping[str, int]) -> str:
     shown = ", ".join(f"{clean_text(env, LABEL_CAP)} ({rows} rows)" for env, rows in environments.items())
     return f"environments: {shown}"
 

@@ -14,7 +14,7 @@ from truto_log_mcp.analysis.grouping import OTHER, ErrorGroup, ErrorSummarizer, 
 from truto_log_mcp.analysis.onset import Onset, OnsetTracker
 from truto_log_mcp.errors import UpstreamError
 from truto_log_mcp.query.arguments import parse_log_type
-from truto_log_mcp.query.timeparse import Window
+from truto_log_mcp.query.timeparse import Window, interval_in_seconds
 from truto_log_mcp.render.table import LABEL_CAP, clean_text
 from truto_log_mcp.rows import RowSink
 from truto_log_mcp.rules import LogType
@@ -30,17 +30,33 @@ from truto_log_mcp.tools.scans import (
     analysis_window,
     answer_environments,
     check_group_by,
-    coverage_lines,
     coverage_models,
+    environments_text,
     plan_scans,
     run_scans,
     scan_budget,
+    scan_lines,
 )
 from truto_log_mcp.upstream.client import Deadline
 from truto_log_mcp.upstream.windows import ScanBudget, ScanCoverage, ScanRequest
 
 SUMMARY_KEYS = ("template", "cause", "status")
 """Group-by keys of summarize_errors that are not row fields."""
+TEXT_IDS: dict[LogType, tuple[tuple[str, str, int], ...]] = {
+    LogType.UNIFIED_PROXY_API: (("integrated_account_id", "accounts", 1),),
+    LogType.RAPID_BRIDGE: (
+        ("integrated_account_id", "accounts", 1),
+        ("sync_job_id", "jobs", 1),
+        ("sync_job_run_id", "runs", 1),
+    ),
+    LogType.WEBHOOK: (("webhook_id", "webhooks", 1),),
+    LogType.MCP: (("integrated_account_id", "accounts", 1), ("mcp_server_id", "MCP servers", 1)),
+    LogType.SYNC_JOB_CRON_TRIGGER: (("integrated_account_id", "accounts", 1),),
+}
+"""The ids a group's text names, per log type: (field, label, how many); the rest are counted. The structured
+content has the top five of every id field the rows carry."""
+SHORT_ID = 8
+"""Characters of an id the text already gave in full (a prefix this long is also an id argument)."""
 
 
 async def summarize_errors(
@@ -106,6 +122,10 @@ async def _summarize(call: Call, plan: ScanPlan, group_by: tuple[str, ...], top:
         lookback=coverage_models(looked.coverages),
         notes=_summary_notes(summary.rows_in_other, summary.max_groups, coverages),
     )
+    for group in result.groups:
+        call.remember_ids("integrated_account_id", group.accounts.top)
+        for name, values in group.ids.items():
+            call.remember_ids(name, values.top)
     return Answer(_summary_text(result, coverages, plan.skipped, looked, environments), result)
 
 
@@ -202,6 +222,7 @@ def _group_model(call: Call, group: ErrorGroup, onset: Onset | None, split_envir
         integrations=_top(group.integrations),
         resources=_top(group.resources),
         accounts=_top(group.integrated_account_ids),
+        ids={name: _top(values) for name, values in group.ids.items()},
         example_refs=[call.keep_row(group.log_type, row) for row in group.examples],
         sample_message=group.sample_message,
         new=onset.new if onset else None,
@@ -233,10 +254,19 @@ def _summary_notes(rows_in_other: int, max_groups: int, coverages: Sequence[Scan
     return notes
 
 
-def _counts(values: TopCounts, shorten: bool = False) -> str:
-    shown = ", ".join(f"{value[:8] if shorten else value}({count})" for value, count in values.top.items())
-    more = values.distinct - len(values.top)
-    return shown + (f" +{more}" if more > 0 else "")
+def _counts(values: TopCounts, rows: int, shown: int | None = None, said: set[str] | None = None) -> str:
+    """Values with their counts (none when a value is on all ``rows``), the rest counted: "a(3), b(2) +4".
+
+    With ``said`` (ids): an id is given in full the first time the text names it, then by its prefix."""
+    parts = []
+    for value, count in list(values.top.items())[:shown]:
+        name = value
+        if said is not None:
+            name = value[:SHORT_ID] if value in said else value
+            said.add(value)
+        parts.append(name if count == rows else f"{name}({count})")
+    more = values.distinct - len(parts)
+    return ", ".join(parts) + (f" +{more}" if more > 0 else "")
 
 
 def _summary_text(
@@ -247,34 +277,43 @@ def _summary_text(
     environments: Mapping[str, int],
 ) -> str:
     lines = [
-        f"Errors {result.window}: {result.errors} of {result.rows_scanned} rows ({result.error_rate:.1%}); "
+        f"Errors {interval_in_seconds(result.window)}: {result.errors} of {result.rows_scanned} rows "
+        f"({result.error_rate:.1%}); "
         f"{result.groups_total} group(s) by {'+'.join(result.group_by)}, top {len(result.groups)} shown."
     ]
     main_environment = clean_text(next(iter(environments), ""), LABEL_CAP)  # as the groups' (row text)
+    said: set[str] = set()
     for number, group in enumerate(result.groups, 1):
         key = ", ".join(f"{k}={v}" for k, v in group.key.items() if k != "template")
-        statuses = ", ".join(f"{code}×{count}" for code, count in group.status_codes.items())
+        statuses = ", ".join(
+            code if count == group.count else f"{code}×{count}" for code, count in group.status_codes.items()
+        )
         lines.append(
             f"{number}. [{group.cause}] {group.log_type}{f' {key}' if key else ''}: {group.count} ({group.share:.0%}), "
             f"{_span_text(group, looked)}" + (f", status {statuses}" if statuses else "")
         )
         lines.append(f"   {group.template}")
+        ids = {"integrated_account_id": group.accounts, **group.ids}
         elsewhere = group.environments and set(group.environments) != {main_environment}
         details = [
-            f"integrations {_counts(group.integrations)}" if group.integrations.top else "",
-            f"resources {_counts(group.resources)}" if group.resources.top else "",
-            f"accounts {_counts(group.accounts, shorten=True)}" if group.accounts.top else "",
+            f"integrations {_counts(group.integrations, group.count)}" if group.integrations.top else "",
+            f"resources {_counts(group.resources, group.count)}" if group.resources.top else "",
+            *(
+                f"{label} {_counts(ids[name], group.count, shown, said)}"
+                for name, label, shown in TEXT_IDS[LogType(group.log_type)]
+                if name in ids and ids[name].top
+            ),
             f"env {_environments(group.environments or {})}" if elsewhere else "",
-            f"refs {' '.join(group.example_refs)}",
+            f"ref {group.example_refs[0]}" if group.example_refs else "",
         ]
         lines.append("   " + "; ".join(detail for detail in details if detail))
     if result.next_steps:
         lines.append("Next steps:")
         lines += [f"- {cause}: {step}" for cause, step in result.next_steps.items()]
-    lines.append("Coverage:")
-    lines += coverage_lines(coverages, skipped)
+    lines.append(_read_line(coverages, skipped))
     if environments:
-        lines.append(f"  (groups without env: {main_environment[:8]})")
+        read_in = environments_text(environments)
+        lines.append(f"{read_in[0].upper()}{read_in[1:]}; groups without env: {main_environment[:8]}.")
     lines += _lookback_lines(looked, result.groups)
     lines += result.notes
     return "\n".join(lines)
@@ -307,13 +346,21 @@ def _short_time(moment: str | None) -> str:
 
 def _lookback_lines(looked: LookBack, groups: Sequence[ErrorGroupModel]) -> list[str]:
     if looked.window is None:
-        return [f"- look-back: not read ({looked.why_not}); onsets unknown"] if looked.why_not else []
+        return [f"Look-back: not read ({looked.why_not}); onsets unknown."] if looked.why_not else []
     rows = sum(coverage.rows_scanned for coverage in looked.coverages)
     pages = sum(coverage.pages for coverage in looked.coverages)
     stops = sorted({coverage.stopped_by.replace("_", " ") for coverage in looked.coverages if not coverage.complete})
     state = f"PARTIAL ({', '.join(stops)})" if stops else "complete"
     hours = looked.window.span.total_seconds() / 3600
-    line = f"- look-back {hours:g}h (onsets): {rows} rows, {pages} pages, {state}"
+    line = f"Look-back {hours:g}h (onsets): {rows} rows, {pages} pages, {state}"
     if any(group.new is False and not group.began_exact for group in groups):
         line += "; began by = then or earlier"
-    return [line]
+    return [line + "."]
+
+
+def _read_line(coverages: Sequence[ScanCoverage], skipped: Sequence[str]) -> str:
+    """What was read, on one line: rows per log type, or each type's coverage when a read was partial or skipped."""
+    if skipped or not all(coverage.complete for coverage in coverages):
+        return "Read: " + "; ".join(line.removeprefix("- ") for line in scan_lines(coverages, skipped)) + "."
+    rows = ", ".join(f"{coverage.log_type.value} {coverage.rows_scanned}" for coverage in coverages)
+    return f"Read every row of the window: {rows} ({sum(coverage.pages for coverage in coverages)} pages)."
