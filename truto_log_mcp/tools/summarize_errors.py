@@ -314,7 +314,7 @@ def _summary_text(
     if environments:
         read_in = environments_text(environments)
         lines.append(f"{read_in[0].upper()}{read_in[1:]}; groups without env: {main_environment[:8]}.")
-    lines += _lookback_lines(looked, result.groups)
+    lines += _lookback_lines(looked)
     lines += result.notes
     return "\n".join(lines)
 
@@ -344,7 +344,7 @@ def _short_time(moment: str | None) -> str:
     return moment[5:16] if moment else "?"
 
 
-def _lookback_lines(looked: LookBack, groups: Sequence[ErrorGroupModel]) -> list[str]:
+def _lookback_lines(looked: LookBack) -> list[str]:
     if looked.window is None:
         return [f"Look-back: not read ({looked.why_not}); onsets unknown."] if looked.why_not else []
     rows = sum(coverage.rows_scanned for coverage in looked.coverages)
@@ -352,10 +352,7 @@ def _lookback_lines(looked: LookBack, groups: Sequence[ErrorGroupModel]) -> list
     stops = sorted({coverage.stopped_by.replace("_", " ") for coverage in looked.coverages if not coverage.complete})
     state = f"PARTIAL ({', '.join(stops)})" if stops else "complete"
     hours = looked.window.span.total_seconds() / 3600
-    line = f"Look-back {hours:g}h (onsets): {rows} rows, {pages} pages, {state}"
-    if any(group.new is False and not group.began_exact for group in groups):
-        line += "; began by = then or earlier"
-    return [line + "."]
+    return [f"Look-back {hours:g}h (onsets): {rows} rows, {pages} pages, {state}."]
 
 
 def _read_line(coverages: Sequence[ScanCoverage], skipped: Sequence[str]) -> str:
