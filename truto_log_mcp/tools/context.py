@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,6 +30,7 @@ from truto_log_mcp.render.table import (
 from truto_log_mcp.rows import ProgressCallback, Row
 from truto_log_mcp.rules import UPSTREAM_RATE_LIMIT, LogType
 from truto_log_mcp.settings import TOKEN_HEADER, Settings
+from truto_log_mcp.state.named_ids import IdMemory, NamedIds
 from truto_log_mcp.state.open import MEMORY_URL, open_store
 from truto_log_mcp.state.store import Handles, HandleSpace, StateStore
 from truto_log_mcp.upstream.client import Deadline, RetryPolicy, TrutoClient, shared_http_client
@@ -85,6 +86,8 @@ class Services:
     _scans_running: dict[str, int] = field(default_factory=dict)
     """Analyses running per session key (see ``boundary.session_key``); idle keys are removed."""
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    named_ids: IdMemory = field(default_factory=NamedIds)
+    """The ids each principal's answers named: an id argument's prefix is resolved against them first."""
 
     @classmethod
     def create(
@@ -344,6 +347,10 @@ class Call:
         except StateUnavailable:
             logger.warning("The state store is unavailable: an answer goes without its example refs.")
             return None
+
+    def remember_ids(self, kind: str, ids: Iterable[str | None]) -> None:
+        """Record the full ids (of field ``kind``) an answer names: the next call may pass them back shortened."""
+        self.services.named_ids.remember(self.caller.principal, kind, ids)
 
     def analysis_slot(self) -> AbstractAsyncContextManager[None]:
         return self.services.scan_slot(self.session)
