@@ -366,8 +366,9 @@ def _lookback_lines(looked: LookBack) -> list[str]:
 
 
 def _read_line(coverages: Sequence[ScanCoverage], skipped: Sequence[str]) -> str:
-    """What was read, on one line: rows per log type, or each type's coverage when a read was partial or skipped."""
-    if skipped or not all(coverage.complete for coverage in coverages):
+    """What was read, on one line: rows per log type, or each type's coverage when a read was partial or skipped
+    or has a note (a rate budget that could not be shared)."""
+    if skipped or not all(coverage.complete and not coverage.notes for coverage in coverages):
         return "Read: " + "; ".join(line.removeprefix("- ") for line in scan_lines(coverages, skipped)) + "."
     rows = ", ".join(f"{coverage.log_type.value} {coverage.rows_scanned}" for coverage in coverages)
     return f"Read every row of the window: {rows} ({sum(coverage.pages for coverage in coverages)} pages)."
