@@ -75,6 +75,8 @@ class Services:
     cursors: HandleStore[SearchState | ListingRest]
     """Continuations of search_logs (a search's state) and of list_sync_runs (a listing's rest)."""
     refs: HandleStore[StoredRow]
+    views: HandleStore[BaseModel] = field(default_factory=lambda: HandleStore("v", 200, 900.0))
+    """What interactive views read beyond a result (the error timeline), for clients that show views."""
     _http: httpx2.AsyncClient | None = None
     _scans_running: dict[str, int] = field(default_factory=dict)
     """Analyses running per session key (see ``boundary.session_key``); idle keys are removed."""
@@ -104,6 +106,14 @@ class Services:
                 instance_tag=tag,
                 max_bytes=settings.max_store_bytes,
                 size_of=lambda stored: len(compact_json(stored.row)),
+            ),
+            views=HandleStore(
+                "v",
+                settings.max_cursors,
+                settings.cursor_ttl_s,
+                instance_tag=tag,
+                max_bytes=settings.max_store_bytes,
+                size_of=lambda detail: len(detail.model_dump_json()),
             ),
         )
 
@@ -211,6 +221,8 @@ async def serving(settings: Settings, transport: httpx2.AsyncBaseTransport | Non
 class Answer:
     text: str
     structured: BaseModel
+    view: Mapping[str, str] | None = None
+    """For a client that shows views: where its view finds more (the result's ``_meta``, never the model's text)."""
 
 
 Progress = Callable[[float, float | None, str | None], Awaitable[None]]
@@ -308,6 +320,8 @@ class Call:
     """The key that counts this call's analyses: its MCP session's (``max_scans_per_session``), or its
     principal's without one (``principal_key``, ``max_scans_per_principal``)."""
     progress: Progress | None = None
+    views: bool = False
+    """The client shows interactive views (MCP Apps): a use case may keep what its view reads."""
 
     def client(self) -> TrutoClient:
         """The upstream client that reads with the caller's token (or the server's)."""

@@ -29,6 +29,7 @@ from truto_log_mcp.tools.scans import (
     run_scans,
     scan_budget,
 )
+from truto_log_mcp.tools.timelines import keep_timeline, new_timeline, view_size
 from truto_log_mcp.upstream.windows import ScanCoverage
 
 SUMMARY_KEYS = ("template", "cause", "status")
@@ -64,13 +65,15 @@ async def summarize_errors(
 
 async def _summarize(call: Call, plan: ScanPlan, group_by: tuple[str, ...], top: int) -> Answer:
     services = call.services
-    summarizer = ErrorSummarizer(group_by=group_by)
+    window = plan.requests[0].window
+    timeline = new_timeline(window, view_size(window, None)) if call.views else None
+    on_error = None if timeline is None else lambda log_type, row, cause: timeline.add(cause.value, row, log_type)
+    summarizer = ErrorSummarizer(group_by=group_by, on_error=on_error)
     sinks: dict[LogType, RowSink] = {
         request.log_type: partial(summarizer.add, request.log_type) for request in plan.requests
     }
     coverages = await run_scans(call, plan, sinks, services.deadline())
     summary = summarizer.summary(top)
-    window = plan.requests[0].window
     groups = [_group_model(call, group) for group in summary.groups]
     causes = list(dict.fromkeys(Cause(group.cause) for group in groups))
     result = SummarizeErrorsResult(
@@ -94,7 +97,8 @@ async def _summarize(call: Call, plan: ScanPlan, group_by: tuple[str, ...], top:
         coverage=[coverage_model(coverage) for coverage in coverages],
         notes=_summary_notes(summary.rows_in_other, summary.max_groups, coverages),
     )
-    return Answer(_summary_text(result, coverages, plan.skipped), result)
+    view = None if timeline is None else keep_timeline(call, window, timeline.result(), "cause")
+    return Answer(_summary_text(result, coverages, plan.skipped), result, view)
 
 
 def _group_model(call: Call, group: ErrorGroup) -> ErrorGroupModel:
