@@ -7,6 +7,7 @@ TrutoView.start(function (result) {
   var data = result.structuredContent || {};
   if (result.isError) { document.body.appendChild(el("p", "note", "The tool answered an error.")); return; }
   var tip = TrutoView.tooltip();
+  var LANE_NAMES = { rapid_bridge: "run", webhook: "webhook", sync_job_cron_trigger: "cron" };
   var OUTCOME = { completed: "var(--good)", failed: "var(--bad)", stuck: "var(--warn)", running: "var(--accent)" };
   if (Array.isArray(data.runs)) runsStrip(); else trace();
 
@@ -48,7 +49,7 @@ TrutoView.start(function (result) {
     document.body.appendChild(sub);
     if (data.diagnosis && data.diagnosis.summary) document.body.appendChild(el("div", "note", data.diagnosis.summary));
     var lanes = ["rapid_bridge", "webhook", "sync_job_cron_trigger"];
-    var names = { rapid_bridge: "run", webhook: "webhooks", sync_job_cron_trigger: "cron" };
+    var names = LANE_NAMES;
     var stopAt = data.outcome === "completed" ? null : ms(data.ended_at || data.last_event_at);
     var times = timed.map(function (e) { return e.at; });
     if (stopAt !== null) times.push(stopAt);
@@ -115,16 +116,16 @@ TrutoView.start(function (result) {
     var panel = el("div", "panel");
     var t = el("table");
     var head = el("tr");
-    ["time", "row", "event", "records", "note", "ref"].forEach(function (name) { head.appendChild(el("th", "", name)); });
+    ["time", "log", "event", "rec.", "note", "ref"].forEach(function (name) { head.appendChild(el("th", "", name)); });
     t.appendChild(head);
     entries.forEach(function (e) {
       var row = el("tr");
-      row.appendChild(el("td", "", TrutoView.time(e.time).slice(11)));
-      row.appendChild(el("td", "", e.source));
+      row.appendChild(el("td", "nowrap", TrutoView.time(e.time).slice(11)));
+      row.appendChild(el("td", "", LANE_NAMES[e.source] || e.source));
       row.appendChild(el("td", e.error ? "bad" : "", [e.event, e.status, e.resource].filter(Boolean).join(" · ")));
       row.appendChild(el("td", "num", e.num_records === null || e.num_records === undefined ? "" : e.num_records));
       row.appendChild(el("td", e.error ? "bad" : "", e.error || e.note || ""));
-      row.appendChild(el("td", "ref", e.ref || ""));
+      row.appendChild(el("td", "ref nowrap", e.ref || ""));
       t.appendChild(row);
     });
     panel.appendChild(t);
