@@ -52,9 +52,9 @@ def show(chromium: Browser, host_url: str, fixture: dict[str, Any], width: int =
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(host_url)
     page.evaluate("fixture => window.startView(fixture)", {**fixture, "theme": theme})
-    page.frame_locator("#view").locator("h1").wait_for()
+    page.frame_locator("#view").locator("svg.chart").first.wait_for()
     page.wait_for_timeout(200)
-    assert errors == []
+    assert errors == [], errors
     return page
 
 

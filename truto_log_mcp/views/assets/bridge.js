@@ -89,7 +89,10 @@ var TrutoView = (function () {
       return;
     }
     window.addEventListener("message", onMessage);
-    if (window.ResizeObserver) new ResizeObserver(reportSize).observe(document.documentElement);
+    // Reported a frame later: reporting from inside the observer's callback would loop (the host resizes us).
+    if (window.ResizeObserver) {
+      new ResizeObserver(function () { window.requestAnimationFrame(reportSize); }).observe(document.documentElement);
+    }
     request("ui/initialize", {
       appInfo: { name: "truto-log-mcp view", version: "1" },
       appCapabilities: {},
