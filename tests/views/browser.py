@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 from mcp import Client
@@ -31,6 +31,9 @@ from truto_log_mcp.sandbox import Sandbox
 from truto_log_mcp.tools.timelines import VIEW_META
 from truto_log_mcp.views import sync_run, timeline
 from truto_log_mcp.views.apps import view_page
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
 
 HOST = Path(__file__).parent / "host"
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -174,3 +177,18 @@ def safe_hostile_json() -> str:
     from truto_log_mcp.views.page import safe_json
 
     return safe_json(" ".join(HOSTILE_VALUES))
+
+
+def show_view(
+    chromium: Browser, host_url: str, fixture: dict[str, Any], width: int, theme: str, height: int = 800
+) -> Page:
+    """A new page of the host showing ``fixture``'s view, drawn (no page error on the way)."""
+    page = chromium.new_page(viewport={"width": width, "height": height}, color_scheme=theme)  # type: ignore[arg-type]
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(host_url)
+    page.evaluate("fixture => window.startView(fixture)", {**fixture, "theme": theme})
+    page.frame_locator("#view").locator("svg.chart").first.wait_for()
+    page.wait_for_timeout(200)
+    assert errors == [], errors
+    return page

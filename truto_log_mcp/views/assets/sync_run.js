@@ -11,6 +11,11 @@ TrutoView.start(function (result) {
   var OUTCOME = { completed: "var(--good)", failed: "var(--bad)", stuck: "var(--warn)", running: "var(--accent)" };
   if (Array.isArray(data.runs)) runsStrip(); else trace();
 
+  function isPage(e) {
+    // A page of records; a completed or failed event's count is the run's total, not a page.
+    return e.source === "rapid_bridge" && e.num_records !== null && e.num_records !== undefined &&
+      e.event !== "completed" && e.event !== "failed";
+  }
   function ms(iso) { var t = Date.parse(iso); return isNaN(t) ? null : t; }
   function chartBox(height) {
     var width = Math.max(320, Math.floor(document.body.clientWidth));
@@ -64,27 +69,30 @@ TrutoView.start(function (result) {
       root.appendChild(svg("line", { class: "axis", x1: left, y1: y, x2: right, y2: y }));
       text(root, 4, y + 3, names[lane]);
     });
-    // The rate-limit pause: from a rate_limited event to the run's next event.
+    // A rate-limit pause: from a rate_limited event (or a run of them) to the run's next other event.
     var runEvents = timed.filter(function (e) { return e.source === "rapid_bridge"; });
     runEvents.forEach(function (e, i) {
-      if (e.event !== "rate_limited") return;
-      var next = runEvents[i + 1];
-      var end = next ? next.at : e.at;
+      if (e.event !== "rate_limited" || (i > 0 && runEvents[i - 1].event === "rate_limited")) return;
+      var j = i;
+      while (j < runEvents.length && runEvents[j].event === "rate_limited") j++;
+      var next = runEvents[j];
+      var end = next ? next.at : runEvents[j - 1].at;
       var y = top + laneH / 2;
       var pause = svg("rect", { class: "pause", x: x(e.at), y: y - 12, width: Math.max(3, x(end) - x(e.at)), height: 24, fill: "var(--warn)", opacity: 0.25 });
-      hover(pause, ["rate-limit pause", TrutoView.time(e.time) + (next ? " → " + TrutoView.time(next.time) : ""), e.note || ""]);
+      hover(pause, ["rate-limit pause (" + (j - i) + " rate_limited events)", TrutoView.time(e.time) + (next ? " → " + TrutoView.time(next.time) : ""), e.note || ""]);
       root.appendChild(pause);
       text(root, x(e.at) + 2, y - 14, "rate limit", "start", "warn");
     });
+    var lastLabel = -Infinity;
     timed.forEach(function (e) {
       var lane = lanes.indexOf(e.source);
       if (lane < 0) return;
       var y = top + lane * laneH + laneH / 2;
       var color = e.is_error || e.error ? "var(--bad)" : e.source === "webhook" ? "var(--accent)" : "var(--fg)";
       var mark;
-      if (e.num_records !== null && e.num_records !== undefined) {
+      if (isPage(e)) {
         mark = svg("rect", { class: "page", x: x(e.at) - 3, y: y - 9, width: 6, height: 18, fill: "var(--accent)", "data-records": e.num_records });
-        text(root, x(e.at), y + 20, e.num_records, "middle");
+        if (x(e.at) - lastLabel > 22) { text(root, x(e.at), y + 20, e.num_records, "middle"); lastLabel = x(e.at); }
       } else if (e.source === "webhook" && e.error) {
         mark = svg("path", { class: "failed-delivery", d: "M" + (x(e.at) - 5) + " " + (y - 5) + "l10 10m0 -10l-10 10", stroke: "var(--bad)", "stroke-width": 2.5 });
       } else {

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import pytest
+from mcp import Client
+
+from tests.helpers import error_of, server_on, structured
+from tests.views.apps_client import APPS
+from truto_log_mcp.sandbox import Sandbox
+from truto_log_mcp.tools.timelines import VIEW_META
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_an_unknown_or_expired_timeline_is_a_coded_error_with_a_next_step() -> None:
+    async with Client(server_on(Sandbox()), extensions=[APPS]) as client:
+        result = await client.call_tool("error_timeline", {"timeline": "v0nothing"})
+    assert "Call the tool again" in error_of(result, "cursor_expired")
+
+
+async def test_a_timeline_of_the_previous_window_has_a_bar_for_each_bar_of_the_window() -> None:
+    arguments = {"log_type": "webhook", "since": "6h", "compare_previous": True}
+    async with Client(server_on(Sandbox()), extensions=[APPS]) as client:
+        result = await client.call_tool("log_stats", arguments)
+        kept = structured(
+            await client.call_tool("error_timeline", {"timeline": (result.meta or {})[VIEW_META]["timeline"]})
+        )
+    assert kept["group_by"] == "errors" and kept["labels"] in (["errors"], [])
+    assert kept["previous"] is not None and len(kept["previous"]) == len(kept["buckets"])
+    assert sum(bucket["errors"] for bucket in kept["buckets"]) == structured(result)["total"]["errors"]
