@@ -20,7 +20,9 @@ def test_counts_per_bucket_and_label_are_the_planted_ones() -> None:
         for _ in range(count):
             timeline.add(label, row(minute_of[bucket]))
     result = timeline.result()
-    assert [bucket.start for bucket in result.buckets] == [START.replace(minute=0) + timedelta(hours=h) for h in range(4)]
+    assert [bucket.start for bucket in result.buckets] == [
+        START.replace(minute=0) + timedelta(hours=h) for h in range(4)
+    ]
     # 10:07 + 10 min falls in 10:00; 10:07 + 130 min = 12:17 falls in 12:00 (aligned to the UTC epoch)
     assert {(i, c.label): c.count for i, b in enumerate(result.buckets) for c in b.cells} == planted
     assert [bucket.errors for bucket in result.buckets] == [4, 0, 2, 0]

@@ -77,8 +77,14 @@ def build_host() -> Path:
     """The host page and its bundled script, in ``host/build``."""
     out = HOST / "build"
     subprocess.run(
-        [str(HOST / "node_modules" / ".bin" / "esbuild"), "host.js", "--bundle", "--format=iife",
-         "--outfile=build/host.js", "--log-level=warning"],
+        [
+            str(HOST / "node_modules" / ".bin" / "esbuild"),
+            "host.js",
+            "--bundle",
+            "--format=iife",
+            "--outfile=build/host.js",
+            "--log-level=warning",
+        ],
         cwd=HOST,
         check=True,
     )
@@ -163,7 +169,9 @@ def hostile(recorded: dict[str, Any]) -> dict[str, Any]:
     kept = doctored["appTools"].get(timeline.APP_TOOL)
     if kept:
         detail = kept["structuredContent"]
-        renamed = {label: HOSTILE_VALUES[i % len(HOSTILE_VALUES)] + f" #{i}" for i, label in enumerate(detail["labels"])}
+        renamed = {
+            label: HOSTILE_VALUES[i % len(HOSTILE_VALUES)] + f" #{i}" for i, label in enumerate(detail["labels"])
+        }
         detail["labels"] = [renamed[label] for label in detail["labels"]]
         for bucket in detail["buckets"]:
             for cell in bucket["groups"]:

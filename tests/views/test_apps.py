@@ -21,7 +21,7 @@ MODES = ["auto", "legacy", "2026-07-28"]
 
 @pytest.mark.parametrize("mode", MODES)
 async def test_an_apps_client_finds_the_views_on_the_tools(mode: str) -> None:
-    async with Client(server_on(Sandbox()), mode=mode, extensions=[APPS]) as client:  # type: ignore[arg-type]
+    async with Client(server_on(Sandbox()), mode=mode, extensions=[APPS]) as client:
         tools = {tool.name: tool for tool in (await client.list_tools()).tools}
     assert tools["summarize_errors"].meta == {"ui": {"resourceUri": timeline.URI}}
     assert tools["log_stats"].meta == {"ui": {"resourceUri": timeline.URI}}
@@ -32,7 +32,7 @@ async def test_an_apps_client_finds_the_views_on_the_tools(mode: str) -> None:
 
 @pytest.mark.parametrize("mode", MODES)
 async def test_an_apps_client_reads_each_view(mode: str) -> None:
-    async with Client(server_on(Sandbox()), mode=mode, extensions=[APPS]) as client:  # type: ignore[arg-type]
+    async with Client(server_on(Sandbox()), mode=mode, extensions=[APPS]) as client:
         for uri in (timeline.URI, sync_run.URI):
             content = (await client.read_resource(uri)).contents[0]
             assert content.mime_type == "text/html;profile=mcp-app"

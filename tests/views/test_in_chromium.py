@@ -93,7 +93,9 @@ def test_hover_shows_counts_and_click_shows_the_bucket_groups_with_refs(
     assert rows.nth(0).locator("td.ref").inner_text() == " ".join(first["refs"])
 
 
-def test_summarize_errors_stacks_every_error_by_cause(chromium: Browser, host_url: str, recorded: dict[str, Any]) -> None:
+def test_summarize_errors_stacks_every_error_by_cause(
+    chromium: Browser, host_url: str, recorded: dict[str, Any]
+) -> None:
     fixture = recorded["summarize_errors"]
     page = show(chromium, host_url, fixture)
     detail = fixture["appTools"]["error_timeline"]["structuredContent"]
@@ -192,7 +194,7 @@ def test_call_html_opens_offline_and_runs_no_row_script(chromium: Browser, tmp_p
     written = out.read_text()
     assert written.count('"first_error":null') >= 1
     out.write_text(written.replace('"first_error":null', '"first_error":' + browser.safe_hostile_json()))
-    page = chromium.new_page(offline=True)  # type: ignore[call-arg]
+    page = chromium.new_page(offline=True)
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
     page.goto(out.as_uri())

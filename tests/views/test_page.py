@@ -11,7 +11,7 @@ from truto_log_mcp.views import sync_run, timeline
 from truto_log_mcp.views.apps import view_page
 from truto_log_mcp.views.page import MAX_VIEW_BYTES, safe_json
 
-HOSTILE = '</script><script>alert(1)</script><!-- <img src=x onerror=alert(2)> & \u2028\u2029'
+HOSTILE = "</script><script>alert(1)</script><!-- <img src=x onerror=alert(2)> & \u2028\u2029"
 
 
 @pytest.mark.parametrize("view", [timeline, sync_run])

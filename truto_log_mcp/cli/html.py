@@ -48,4 +48,3 @@ async def write_view(server: TrutoLogServer, tool: str, arguments: dict[str, Any
     embedded = {"tool": tool, "arguments": arguments, "result": _wire(result), "tools": kept}
     Path(path).write_text(view_page(view, embedded), encoding="utf-8")
     return result
-
