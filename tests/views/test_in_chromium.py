@@ -63,10 +63,15 @@ def test_log_stats_bars_match_the_result(chromium: Browser, host_url: str, recor
     fixture = recorded["log_stats"]
     page = show(chromium, host_url, fixture)
     bars = view(page).locator("g.bar")
-    buckets = fixture["toolResult"]["structuredContent"]["buckets"]
-    assert bars.count() == len(buckets)
+    detail = fixture["appTools"]["error_timeline"]["structuredContent"]["buckets"]
+    assert bars.count() == len(detail)
     shown = [int(bars.nth(i).get_attribute("data-errors") or -1) for i in range(bars.count())]
-    assert shown == [bucket["errors"] for bucket in buckets]
+    assert shown == [bucket["errors"] for bucket in detail]
+    # And the result's own buckets (from its first row's to its last row's), by start: the same counts.
+    by_start = {bars.nth(i).get_attribute("data-start"): shown[i] for i in range(bars.count())}
+    for bucket in fixture["toolResult"]["structuredContent"]["buckets"]:
+        assert by_start.pop(bucket["start"]) == bucket["errors"]
+    assert set(by_start.values()) <= {0}
     for i in range(bars.count()):
         segments = bars.nth(i).locator("rect.segment")
         assert sum(int(segments.nth(j).get_attribute("data-count") or 0) for j in range(segments.count())) == shown[i]
