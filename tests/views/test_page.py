@@ -4,6 +4,7 @@ import base64
 import hashlib
 import json
 import re
+from types import ModuleType
 
 import pytest
 
@@ -15,19 +16,19 @@ HOSTILE = "</script><script>alert(1)</script><!-- <img src=x onerror=alert(2)> &
 
 
 @pytest.mark.parametrize("view", [timeline, sync_run])
-def test_a_view_page_is_at_most_60_kb(view: object) -> None:
+def test_a_view_page_is_at_most_60_kb(view: ModuleType) -> None:
     assert len(view_page(view).encode()) <= MAX_VIEW_BYTES
 
 
 @pytest.mark.parametrize("view", [timeline, sync_run])
-def test_a_view_page_loads_nothing_from_the_network(view: object) -> None:
+def test_a_view_page_loads_nothing_from_the_network(view: ModuleType) -> None:
     page = view_page(view)
     assert re.findall(r"(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}", page.replace("http://www.w3.org/2000/svg", "")) == []
     assert "default-src 'none'" in page
 
 
 @pytest.mark.parametrize("view", [timeline, sync_run])
-def test_the_policy_allows_exactly_the_page_scripts(view: object) -> None:
+def test_the_policy_allows_exactly_the_page_scripts(view: ModuleType) -> None:
     page = view_page(view)
     scripts = re.findall(r"<script>(.*?)</script>", page, re.S)
     hashes = {"'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'" for s in scripts}

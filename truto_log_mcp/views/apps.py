@@ -9,6 +9,7 @@ built on the first ``resources/read``, not at start-up.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import ModuleType
 from typing import Annotated, Any, Final
 
 from mcp.server.apps import APP_MIME_TYPE, Apps
@@ -28,7 +29,8 @@ VIEW_OF_TOOL: Final[Mapping[str, str]] = {tool: view.URI for view in VIEWS for t
 APP_READ_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)
 
 
-def view_page(view: Any, embedded: Any = None) -> str:
+def view_page(view: ModuleType, embedded: Any = None) -> str:
+    """The page of ``view`` (a module of this package: ``TITLE``, ``SCRIPT``), ``embedded``: a result to draw."""
     return build_page(view.TITLE, view.SCRIPT, embedded)
 
 
