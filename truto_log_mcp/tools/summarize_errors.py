@@ -29,7 +29,7 @@ from truto_log_mcp.tools.scans import (
     run_scans,
     scan_budget,
 )
-from truto_log_mcp.tools.timelines import keep_timeline, new_timeline, view_size
+from truto_log_mcp.tools.timelines import error_label, keep_timeline, new_timeline, view_size
 from truto_log_mcp.upstream.windows import ScanCoverage
 
 SUMMARY_KEYS = ("template", "cause", "status")
@@ -67,7 +67,12 @@ async def _summarize(call: Call, plan: ScanPlan, group_by: tuple[str, ...], top:
     services = call.services
     window = plan.requests[0].window
     timeline = new_timeline(window, view_size(window, None)) if call.views else None
-    on_error = None if timeline is None else lambda log_type, row, cause: timeline.add(cause.value, row, log_type)
+    stacked_by, label = error_label(group_by)
+    on_error = (
+        None
+        if timeline is None
+        else lambda log_type, row, cause: timeline.add(label(log_type, row, cause), row, log_type)
+    )
     summarizer = ErrorSummarizer(group_by=group_by, on_error=on_error)
     sinks: dict[LogType, RowSink] = {
         request.log_type: partial(summarizer.add, request.log_type) for request in plan.requests
@@ -97,7 +102,7 @@ async def _summarize(call: Call, plan: ScanPlan, group_by: tuple[str, ...], top:
         coverage=[coverage_model(coverage) for coverage in coverages],
         notes=_summary_notes(summary.rows_in_other, summary.max_groups, coverages),
     )
-    view = None if timeline is None else keep_timeline(call, window, timeline.result(), "cause")
+    view = None if timeline is None else keep_timeline(call, window, timeline.result(), stacked_by)
     return Answer(_summary_text(result, coverages, plan.skipped), result, view)
 
 

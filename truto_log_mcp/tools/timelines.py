@@ -8,12 +8,13 @@ the model. The view fetches it with the app-only tool ``error_timeline`` (``erro
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Final
 
 from pydantic import BaseModel, Field
 
+from truto_log_mcp.analysis.causes import Cause
 from truto_log_mcp.analysis.timeline import ErrorTimeline, Timeline, bucket_size_for
 from truto_log_mcp.errors import CursorExpired
 from truto_log_mcp.query.timeparse import Window, iso
@@ -67,6 +68,18 @@ def group_label(row: Row, group_by: Sequence[str]) -> str:
     if not group_by:
         return "errors"
     return ",".join(f"{name}={clean_text(str(row.get(name)), LABEL_CAP)}" for name in group_by)
+
+
+def error_label(group_by: Sequence[str]) -> tuple[str, Callable[[LogType, Row, Cause], str]]:
+    """What ``summarize_errors``' timeline stacks by, and a row's label: its ``group_by`` when that is the
+    status or row fields (e.g. integration), else the cause (a template makes too many groups for a stack)."""
+    from truto_log_mcp.analysis.causes import status_code
+
+    if tuple(group_by) == ("status",):
+        return "status", lambda log_type, row, cause: str(status_code(log_type, row) or "(none)")
+    if group_by and not {"template", "cause", "status"} & set(group_by):
+        return ",".join(group_by), lambda log_type, row, cause: group_label(row, group_by)
+    return "cause", lambda log_type, row, cause: cause.value
 
 
 def keep_timeline(
