@@ -18,6 +18,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +28,8 @@ from mcp import Client
 
 from tests.helpers import server_on
 from tests.views.apps_client import APPS, wire
-from truto_log_mcp.sandbox import Sandbox
+from truto_log_mcp.rules import RULES, LogType
+from truto_log_mcp.sandbox import Sandbox, SandboxConfig
 from truto_log_mcp.tools.timelines import VIEW_META
 from truto_log_mcp.views import sync_run, timeline
 from truto_log_mcp.views.apps import view_page
@@ -200,3 +202,62 @@ def show_view(
     page.wait_for_timeout(200)
     assert errors == [], errors
     return page
+
+
+HTML_RUN_ID = "html-hostile-run-0001"
+
+
+def html_hostile_rows(now: datetime) -> dict[LogType, list[dict[str, Any]]]:
+    """Rows whose every text field holds the hostile HTML values: a failed run with its page and a failed
+    delivery, and proxy errors (their integration is hostile too, so a timeline grouped by it shows it)."""
+    value = " ".join(HOSTILE_VALUES)
+
+    def row(log_type: LogType, minutes: float, **fields: Any) -> dict[str, Any]:
+        made: dict[str, Any] = {spec.name: value for spec in RULES[log_type].fields if spec.kind == "string"}
+        made["timestamp"] = (now - timedelta(minutes=minutes)).isoformat(timespec="milliseconds")
+        made.update(fields)
+        return made
+
+    run = {"sync_job_run_id": HTML_RUN_ID, "sync_job_id": "job-html"}
+    return {
+        LogType.RAPID_BRIDGE: [
+            row(LogType.RAPID_BRIDGE, 9, **run, sync_job_run_event="started", status="running"),
+            row(LogType.RAPID_BRIDGE, 8, **run, sync_job_run_event="record", status="running", num_records=5),
+            row(LogType.RAPID_BRIDGE, 4, **run, sync_job_run_event="failed", status="failed"),
+        ],
+        LogType.WEBHOOK: [row(LogType.WEBHOOK, 3, message=value + HTML_RUN_ID, webhook_endpoint_status=503)],
+        LogType.UNIFIED_PROXY_API: [row(LogType.UNIFIED_PROXY_API, m, http_status_code=502) for m in (5, 6, 30)],
+    }
+
+
+async def _record_hostile() -> dict[str, dict[str, Any]]:
+    now = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+    sandbox = Sandbox(SandboxConfig(now=now, generate=False, extra_rows=html_hostile_rows(now), rate_limit=None))
+    window = {"start": (now - timedelta(hours=2)).isoformat(), "end": now.isoformat()}
+    asked = {
+        "summarize_errors": (timeline, {"log_type": "unified_proxy_api", "group_by": ["integration"], **window}),
+        "trace_sync_run": (sync_run, {"sync_job_run_id": HTML_RUN_ID, **window}),
+        "list_sync_runs": (sync_run, window),
+    }
+    recorded = {}
+    async with Client(server_on(sandbox), extensions=[APPS]) as client:
+        for tool, (view, arguments) in asked.items():
+            result = await client.call_tool(tool, arguments)
+            assert not result.is_error, result.content
+            app_tools = {}
+            handle = ((result.meta or {}).get(VIEW_META) or {}).get("timeline")
+            if handle:
+                app_tools[timeline.APP_TOOL] = wire(await client.call_tool(timeline.APP_TOOL, {"timeline": handle}))
+            recorded[tool] = {
+                "html": view_page(view),
+                "toolInput": arguments,
+                "toolResult": wire(result),
+                "appTools": app_tools,
+            }
+    return recorded
+
+
+def record_hostile() -> dict[str, dict[str, Any]]:
+    """The viewed tools' results, from the server, on rows whose text is hostile HTML (nothing doctored)."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(anyio.run, _record_hostile).result()

@@ -219,3 +219,22 @@ def test_screenshots(chromium: Browser, host_url: str, recorded: dict[str, Any],
         path = browser.ARTIFACTS / f"{name}-{width}-{theme}.png"
         page.screenshot(path=str(path), full_page=True)
         assert path.stat().st_size > 5_000
+
+
+@pytest.fixture(scope="module")
+def recorded_hostile() -> dict[str, dict[str, Any]]:
+    return browser.record_hostile()
+
+
+@pytest.mark.parametrize("tool", ["summarize_errors", "trace_sync_run", "list_sync_runs"])
+def test_hostile_html_in_the_logs_reaches_the_view_as_text_end_to_end(
+    chromium: Browser, host_url: str, recorded_hostile: dict[str, Any], tool: str
+) -> None:
+    page = show(chromium, host_url, recorded_hostile[tool])
+    frame = view(page)
+    if tool == "summarize_errors":
+        frame.locator("g.bar[data-errors]:not([data-errors='0'])").first.click()
+    text = frame.locator("body").inner_text()
+    assert any(value in text for value in browser.HOSTILE_VALUES)
+    assert frame.locator("img, a, iframe, object, embed, svg svg, [onerror], [onload]").count() == 0
+    assert pwned(page) == [None, None]
