@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -234,7 +235,7 @@ async def _record_hostile() -> dict[str, dict[str, Any]]:
     now = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
     sandbox = Sandbox(SandboxConfig(now=now, generate=False, extra_rows=html_hostile_rows(now), rate_limit=None))
     window = {"start": (now - timedelta(hours=2)).isoformat(), "end": now.isoformat()}
-    asked = {
+    asked: dict[str, tuple[ModuleType, dict[str, Any]]] = {
         "summarize_errors": (timeline, {"log_type": "unified_proxy_api", "group_by": ["integration"], **window}),
         "trace_sync_run": (sync_run, {"sync_job_run_id": HTML_RUN_ID, **window}),
         "list_sync_runs": (sync_run, window),
