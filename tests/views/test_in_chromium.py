@@ -238,3 +238,15 @@ def test_hostile_html_in_the_logs_reaches_the_view_as_text_end_to_end(
     assert any(value in text for value in browser.HOSTILE_VALUES)
     assert frame.locator("img, a, iframe, object, embed, svg svg, [onerror], [onload]").count() == 0
     assert pwned(page) == [None, None]
+
+
+def test_a_view_redraws_at_its_new_width_without_asking_the_host_again(
+    chromium: Browser, host_url: str, recorded: dict[str, Any]
+) -> None:
+    page = show(chromium, host_url, recorded["log_stats"])
+    page.set_viewport_size({"width": 420, "height": 2400})
+    page.wait_for_timeout(600)
+    frame = page.frames[1]
+    assert frame.evaluate("document.querySelector('svg.chart').getAttribute('width')") == "396"
+    assert frame.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    assert page.evaluate("window.appToolCalls.length") == 1

@@ -9,6 +9,9 @@ var TrutoView = (function () {
   var nextId = 1;
   var embedded = null;
   var render = null;
+  var shown = null;
+  var drawnWidth = 0;
+  var answers = new Map();
   var SVG = "http://www.w3.org/2000/svg";
 
   function el(tag, className, text) {
@@ -37,6 +40,8 @@ var TrutoView = (function () {
     }
   }
   function show(result) {
+    shown = result;
+    drawnWidth = window.innerWidth;
     document.body.textContent = "";
     try {
       render(result || {}, { callTool: callTool, el: el, svg: svg });
@@ -71,7 +76,17 @@ var TrutoView = (function () {
       var kept = (embedded.tools || {})[name];
       return kept ? Promise.resolve(kept) : Promise.reject(new Error("not in this file"));
     }
-    return request("tools/call", { name: name, arguments: args });
+    // Once per question: a redraw (the frame resized) asks the host nothing again.
+    var key = name + " " + JSON.stringify(args);
+    if (!answers.has(key)) answers.set(key, request("tools/call", { name: name, arguments: args }));
+    return answers.get(key);
+  }
+  function redrawOnWidth() {
+    var timer = null;
+    window.addEventListener("resize", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () { if (shown && window.innerWidth !== drawnWidth) show(shown); }, 150);
+    });
   }
   var lastSize = "";
   function reportSize() {
@@ -82,6 +97,7 @@ var TrutoView = (function () {
   }
   function start(draw) {
     render = draw;
+    redrawOnWidth();
     var data = document.getElementById("truto-data");
     if (data) {
       embedded = JSON.parse(data.textContent);

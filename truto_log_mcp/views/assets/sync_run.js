@@ -18,7 +18,7 @@ TrutoView.start(function (result) {
   }
   function ms(iso) { var t = Date.parse(iso); return isNaN(t) ? null : t; }
   function chartBox(height) {
-    var width = Math.max(320, Math.floor(document.body.clientWidth));
+    var width = Math.max(280, Math.floor(document.body.clientWidth - 24));
     return { width: width, height: height, root: svg("svg", { class: "chart", width: width, height: height, viewBox: "0 0 " + width + " " + height }) };
   }
   function text(root, x, y, value, anchor, className) {

@@ -55,7 +55,7 @@ TrutoView.start(function (result, api) {
     var colors = colorOf(labels);
     var buckets = timeline.buckets || [];
     var previous = timeline.previous || null;
-    var width = Math.max(320, Math.floor(document.body.clientWidth));
+    var width = Math.max(280, Math.floor(document.body.clientWidth - 24));
     var height = 190, left = 34, bottom = 22, top = 8;
     var plotW = width - left - 4, plotH = height - top - bottom;
     var max = 1;
