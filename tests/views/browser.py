@@ -117,23 +117,24 @@ def serve_host(root: Path) -> Iterator[str]:
         server.server_close()
 
 
+async def _shown(client: Client, view: ModuleType, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    """What a host hands ``view`` for one call: its page, the tool's input and result, what its app tool answers."""
+    result = await client.call_tool(tool, arguments)
+    assert not result.is_error, result.content
+    app_tools = {}
+    handle = ((result.meta or {}).get(VIEW_META) or {}).get("timeline")
+    if handle:
+        app_tools[timeline.APP_TOOL] = wire(await client.call_tool(timeline.APP_TOOL, {"timeline": handle}))
+    return {"html": view_page(view), "toolInput": arguments, "toolResult": wire(result), "appTools": app_tools}
+
+
 async def _record() -> dict[str, dict[str, Any]]:
     sandbox = Sandbox()
     recorded: dict[str, dict[str, Any]] = {}
     async with Client(server_on(sandbox), extensions=[APPS]) as client:
 
-        async def take(name: str, view: Any, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
-            result = await client.call_tool(tool, arguments)
-            app_tools = {}
-            handle = ((result.meta or {}).get(VIEW_META) or {}).get("timeline")
-            if handle:
-                app_tools[timeline.APP_TOOL] = wire(await client.call_tool(timeline.APP_TOOL, {"timeline": handle}))
-            recorded[name] = {
-                "html": view_page(view),
-                "toolInput": arguments,
-                "toolResult": wire(result),
-                "appTools": app_tools,
-            }
+        async def take(name: str, view: ModuleType, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
+            recorded[name] = await _shown(client, view, tool, arguments)
             return recorded[name]
 
         await take(
@@ -240,21 +241,10 @@ async def _record_hostile() -> dict[str, dict[str, Any]]:
         "trace_sync_run": (sync_run, {"sync_job_run_id": HTML_RUN_ID, **window}),
         "list_sync_runs": (sync_run, window),
     }
-    recorded = {}
+    recorded: dict[str, dict[str, Any]] = {}
     async with Client(server_on(sandbox), extensions=[APPS]) as client:
         for tool, (view, arguments) in asked.items():
-            result = await client.call_tool(tool, arguments)
-            assert not result.is_error, result.content
-            app_tools = {}
-            handle = ((result.meta or {}).get(VIEW_META) or {}).get("timeline")
-            if handle:
-                app_tools[timeline.APP_TOOL] = wire(await client.call_tool(timeline.APP_TOOL, {"timeline": handle}))
-            recorded[tool] = {
-                "html": view_page(view),
-                "toolInput": arguments,
-                "toolResult": wire(result),
-                "appTools": app_tools,
-            }
+            recorded[tool] = await _shown(client, view, tool, arguments)
     return recorded
 
 
