@@ -39,6 +39,7 @@ from truto_log_mcp.tools.results import (
 )
 from truto_log_mcp.tools.search_logs import SearchLogsResult, search_logs
 from truto_log_mcp.version import __version__
+from truto_log_mcp.views.apps import VIEW_OF_TOOL, apps_extension
 
 __all__ = ["TrutoLogServer", "build_server"]
 
@@ -60,8 +61,10 @@ def build_server(
         version=__version__,
         instructions=INSTRUCTIONS,
         lifespan=lambda _: serving(settings, transport, clock),
+        extensions=[apps_extension()],
     )
     server.max_response_chars = settings.max_response_chars
+    server.view_of_tool = VIEW_OF_TOOL
 
     @server.tool(name="search_logs", annotations=READ_ONLY, structured_output=True)
     async def search_logs_tool(

@@ -11,7 +11,7 @@ Templates and error texts come from ``templates``.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final, Generic, TypeVar
@@ -256,9 +256,15 @@ class ErrorSummarizer:
     """
 
     def __init__(
-        self, group_by: Sequence[str] = ("template",), max_groups: int = 500, examples_per_group: int = 3
+        self,
+        group_by: Sequence[str] = ("template",),
+        max_groups: int = 500,
+        examples_per_group: int = 3,
+        on_error: Callable[[LogType, Row, Cause], None] | None = None,
     ) -> None:
         self.group_by = tuple(group_by)
+        self.on_error = on_error
+        """Also told each error row with its cause (the error timeline of views folds them)."""
         self.max_groups = max_groups
         self.examples_per_group = examples_per_group
         self._scanned: Counter[LogType] = Counter()
@@ -278,6 +284,8 @@ class ErrorSummarizer:
         if group.is_other:
             self._rows_in_other += 1
         group.add(row, text, template_text, cause, self.examples_per_group)
+        if self.on_error is not None:
+            self.on_error(log_type, row, cause)
 
     def group_values(self, log_type: LogType, row: Row) -> tuple[str | None, ...] | None:
         """The ``group_by`` values of an error row (a group's ``key`` values), None for a row that is no error.

@@ -72,3 +72,6 @@ RunOutcome = Annotated[
     Field(description="stuck: no progress for 5 min, no end; undelivered: completed, records not all delivered."),
 ]
 RunsLimit = Annotated[int | None, Field(ge=1, le=100, description="Runs to show (default 15).")]
+TimelineHandle = Annotated[
+    str, Field(min_length=1, max_length=32, description="The `timeline` handle of a result's view `_meta`.")
+]

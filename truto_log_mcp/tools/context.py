@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mappin
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import anyio
 import httpx2
@@ -78,6 +78,9 @@ class Services:
     cursors: Handles[SearchState | ListingRest]
     """Continuations of search_logs (a search's state) and of list_sync_runs (a listing's rest)."""
     refs: Handles[StoredRow]
+    views: Handles[dict[str, Any]]
+    """What interactive views read beyond a result (the error timeline, as its model dumps it), for
+    clients that show views: kept like cursors, so any replica sharing the store can answer the view."""
     anonymous_owner: str = ""
     """Who owns the handles of a caller without a principal (stdio, one shared token): nobody in
     particular in memory; in a shared store, the server's token and upstream (hashed), so that a
@@ -112,6 +115,11 @@ class Services:
                 HandleSpace("r", settings.max_refs, settings.cursor_ttl_s, settings.max_store_bytes),
                 StoredRow,
                 lambda stored: len(compact_json(stored.row)),
+            ),
+            views=store.handles(
+                HandleSpace("v", settings.max_cursors, settings.cursor_ttl_s, settings.max_store_bytes),
+                dict[str, Any],
+                lambda timeline: len(compact_json(timeline)),
             ),
             anonymous_owner=anonymous,
         )
@@ -224,6 +232,8 @@ async def serving(
 class Answer:
     text: str
     structured: BaseModel
+    view: Mapping[str, str] | None = None
+    """For a client that shows views: where its view finds more (the result's ``_meta``, never the model's text)."""
 
 
 Progress = Callable[[float, float | None, str | None], Awaitable[None]]
@@ -321,6 +331,8 @@ class Call:
     """The key that counts this call's analyses: its MCP session's (``max_scans_per_session``), or its
     principal's without one (``principal_key``, ``max_scans_per_principal``)."""
     progress: Progress | None = None
+    views: bool = False
+    """The client shows interactive views (MCP Apps): a use case may keep what its view reads."""
 
     def client(self) -> TrutoClient:
         """The upstream client that reads with the caller's token (or the server's)."""

@@ -33,6 +33,7 @@ from truto_log_mcp.tools.scans import (
     run_scans,
     scan_budget,
 )
+from truto_log_mcp.tools.timelines import ViewTimelines
 from truto_log_mcp.upstream.windows import ScanBudget, ScanCoverage, ScanRequest
 
 MAX_BUCKETS = 500
@@ -98,13 +99,14 @@ async def _stats(
     errors = partial(is_error, request.log_type)
     current = StatsAccumulator(group_by, bucket, errors)
     requests = [request]
-    sinks = [matching_sink(match, current.add)]
+    views = ViewTimelines(request, group_by, bucket) if call.views else None
+    sinks = [matching_sink(match, current.add if views is None else views.tee(current.add))]
     previous: StatsAccumulator | None = None
     if compare_previous:
         previous = StatsAccumulator(group_by, bucket, errors)
         span = request.window.span
         requests.append(replace(request, window=Window(request.window.start - span, request.window.start)))
-        sinks.append(matching_sink(match, previous.add))
+        sinks.append(matching_sink(match, previous.add if views is None else views.tee(previous.add, previous=True)))
     deadline = call.services.deadline()
     coverages: list[ScanCoverage] = []
     for scan, sink in zip(requests, sinks, strict=True):
@@ -135,7 +137,8 @@ async def _stats(
     )
     for name in set(group_by) & set(ID_ARGUMENTS):  # grouped by an id: the next call may pass one back shortened
         call.remember_ids(name, (group.key.get(name) for group in result.groups))
-    return Answer(_stats_text(result, coverages, match), result)
+    view = None if views is None else await views.keep(call)
+    return Answer(_stats_text(result, coverages, match), result, view)
 
 
 def _bucket_label(bucket: timedelta | None) -> str | None:

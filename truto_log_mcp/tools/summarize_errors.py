@@ -37,6 +37,7 @@ from truto_log_mcp.tools.scans import (
     scan_budget,
     scan_lines,
 )
+from truto_log_mcp.tools.timelines import error_label, keep_timeline, new_timeline, view_size
 from truto_log_mcp.upstream.client import Deadline
 from truto_log_mcp.upstream.windows import ScanBudget, ScanCoverage, ScanRequest
 
@@ -88,7 +89,15 @@ async def summarize_errors(
 
 async def _summarize(call: Call, plan: ScanPlan, group_by: tuple[str, ...], top: int) -> Answer:
     services = call.services
-    summarizer = ErrorSummarizer(group_by=group_by)
+    window = plan.requests[0].window
+    timeline = new_timeline(window, view_size(window, None)) if call.views else None
+    stacked_by, label = error_label(group_by)
+    on_error = (
+        None
+        if timeline is None
+        else lambda log_type, row, cause: timeline.add(label(log_type, row, cause), row, log_type)
+    )
+    summarizer = ErrorSummarizer(group_by=group_by, on_error=on_error)
     sinks: dict[LogType, RowSink] = {
         request.log_type: partial(summarizer.add, request.log_type) for request in plan.requests
     }
@@ -96,7 +105,6 @@ async def _summarize(call: Call, plan: ScanPlan, group_by: tuple[str, ...], top:
     coverages = await run_scans(call, plan, sinks, deadline)
     summary = summarizer.summary(top)
     looked = await _look_back(call, plan, OnsetTracker(summarizer, summary.groups), coverages, deadline, started)
-    window = plan.requests[0].window
     environments = answer_environments(coverages)
     kept = await call.keep_if_possible([(group.log_type, row) for group in summary.groups for row in group.examples])
     examples = kept if kept is not None else []
@@ -134,7 +142,8 @@ async def _summarize(call: Call, plan: ScanPlan, group_by: tuple[str, ...], top:
             call.remember_ids(name, values.top)
     if kept is None:
         result.notes.append(f"No example refs: the state store is unavailable ([{StateUnavailable.code}]).")
-    return Answer(_summary_text(result, coverages, plan.skipped, looked, environments), result)
+    view = None if timeline is None else await keep_timeline(call, window, timeline.result(), stacked_by)
+    return Answer(_summary_text(result, coverages, plan.skipped, looked, environments), result, view)
 
 
 @dataclass(frozen=True, slots=True)
