@@ -16,7 +16,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 import anyio
@@ -31,15 +31,22 @@ from truto_log_mcp.render.table import (
 from truto_log_mcp.rows import ProgressCallback, Row
 from truto_log_mcp.rules import UPSTREAM_RATE_LIMIT, LogType
 from truto_log_mcp.settings import TOKEN_HEADER, Settings
+from truto_log_mcp.state.blobs import MemoryBlobStore
 from truto_log_mcp.state.handles import HandleStore, new_instance_tag
 from truto_log_mcp.upstream.client import Deadline, RetryPolicy, TrutoClient, shared_http_client
 from truto_log_mcp.upstream.pages import SearchState
 from truto_log_mcp.upstream.ratelimit import RateBudget
+from truto_log_mcp.upstream.scan_cache import ScanCache
 
 logger = logging.getLogger(__name__)
 
 PRINCIPAL_KEY = "principal:"
 """Prefix of the analysis-slot key of a request without an MCP session: its principal's cap applies."""
+
+
+def token_key(token: SecretStr | None) -> str:
+    """A token's key in per-token state (its rate budget, its scan cache namespace): its SHA-256, never the token."""
+    return hashlib.sha256(token.get_secret_value().encode()).hexdigest() if token else ""
 
 
 def principal_key(principal: str) -> str:
@@ -82,6 +89,8 @@ class Services:
     """One request budget per token (keyed by the token's hash), shared by all its calls; least
     recently used first, at most ``settings.max_token_budgets`` (see ``rate_budget``)."""
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    scan_cache: ScanCache | None = None
+    """Rows of time ranges already read, per token (None: ``TRUTO_SCAN_CACHE=off``)."""
 
     @classmethod
     def create(cls, settings: Settings, http_factory: Callable[[], httpx2.AsyncClient]) -> Services:
@@ -105,6 +114,7 @@ class Services:
                 max_bytes=settings.max_store_bytes,
                 size_of=lambda stored: len(compact_json(stored.row)),
             ),
+            scan_cache=scan_cache_of(settings),
         )
 
     @property
@@ -140,7 +150,7 @@ class Services:
         """The token's budget. In multi-user mode every distinct token a caller sends gets one, so they
         are bounded in number: past ``max_token_budgets``, the least recently used is forgotten (its
         token, if it comes back, starts a fresh budget; calls already running keep theirs)."""
-        key = hashlib.sha256(token.get_secret_value().encode()).hexdigest() if token else ""
+        key = token_key(token)
         budget = self.rate_budgets.get(key)
         if budget is None:
             budget = self.rate_budgets[key] = RateBudget(self.settings.rate_budget, UPSTREAM_RATE_LIMIT[1])
@@ -188,6 +198,20 @@ class Services:
             )
         principal = hashlib.sha256(token.encode()).hexdigest()[:32]
         return Caller(principal=principal, token=SecretStr(token))
+
+
+def scan_cache_of(settings: Settings) -> ScanCache | None:
+    """The scan cache the settings ask for, in this process's memory."""
+    if settings.scan_cache == "off":
+        return None
+    # Rows read from another upstream, or redacted differently, are never answered from the same keys.
+    scope = f"{settings.base_url} redact={settings.redact}"
+    return ScanCache(
+        MemoryBlobStore(settings.scan_cache_max_bytes),
+        scope,
+        settle=timedelta(seconds=settings.scan_cache_settle_s),
+        ttl=timedelta(seconds=settings.scan_cache_ttl_s),
+    )
 
 
 @asynccontextmanager
@@ -312,6 +336,10 @@ class Call:
     def client(self) -> TrutoClient:
         """The upstream client that reads with the caller's token (or the server's)."""
         return self.services.client(self.caller.token)
+
+    def reader_key(self) -> str:
+        """The key of the token this call reads with (``token_key``; empty without one)."""
+        return token_key(self.caller.token if self.caller.token is not None else self.services.settings.api_token)
 
     def keep_row(self, log_type: LogType, row: Row) -> str:
         """A ref for ``row`` that this caller can open with get_log."""

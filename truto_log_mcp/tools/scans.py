@@ -12,10 +12,11 @@ from pydantic import BaseModel, Field
 from truto_log_mcp.errors import AuthFailed, InvalidArgument, UpstreamError, UpstreamRejected, echo
 from truto_log_mcp.query.arguments import Match, check_filters
 from truto_log_mcp.query.timeparse import Window, resolve_window
-from truto_log_mcp.rows import Row, RowSink
+from truto_log_mcp.rows import ProgressCallback, Row, RowSink
 from truto_log_mcp.rules import RULES, LogType
 from truto_log_mcp.suggest import did_you_mean, listing
 from truto_log_mcp.tools.context import Call, Services
+from truto_log_mcp.upstream.cached_scan import cached_scan
 from truto_log_mcp.upstream.client import Deadline
 from truto_log_mcp.upstream.scanner import scan_window
 from truto_log_mcp.upstream.windows import ScanBudget, ScanCoverage, ScanRequest, ScanStop
@@ -30,6 +31,10 @@ class ScanCoverageModel(BaseModel):
     stopped_by: ScanStop
     unread: list[str] = Field(description="ISO intervals not read (budget stops, failures).")
     failed: list[str] = Field(description="Sub-windows that failed, with the error.")
+    cached: list[str] = Field(
+        default_factory=list, description="ISO intervals answered from the scan cache, not read upstream now."
+    )
+    cache_age_s: int | None = Field(None, description="Seconds since the oldest cached interval was read.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +83,6 @@ async def run_scans(
     call: Call, plan: ScanPlan, sinks: dict[LogType, RowSink], deadline: Deadline
 ) -> list[ScanCoverage]:
     """Scan every planned log type concurrently, sharing the concurrency and the token's rate budget."""
-    client = call.client()
     on_progress = call.scan_progress()
     per_scan = max(1, call.services.settings.scan_concurrency // len(plan.requests))
     coverages: list[ScanCoverage | None] = [None] * len(plan.requests)
@@ -92,14 +96,8 @@ async def run_scans(
 
         row_sink = sinks[request.log_type]
         try:
-            coverages[index] = await scan_window(
-                client,
-                request,
-                row_sink,
-                budget=plan.budget,
-                concurrency=per_scan,
-                deadline=deadline,
-                on_progress=report,
+            coverages[index] = await read_window(
+                call, request, row_sink, budget=plan.budget, concurrency=per_scan, deadline=deadline, on_progress=report
             )
         except (AuthFailed, UpstreamRejected):
             raise  # every other log type would fail the same way
@@ -120,6 +118,39 @@ async def run_scans(
     return [coverage for coverage in coverages if coverage is not None]
 
 
+async def read_window(
+    call: Call,
+    request: ScanRequest,
+    sink: RowSink,
+    *,
+    budget: ScanBudget,
+    concurrency: int,
+    deadline: Deadline,
+    on_progress: ProgressCallback | None = None,
+) -> ScanCoverage:
+    """Every row of the request's window to ``sink``: from the scan cache where it holds them (the
+    caller's token's only), upstream for the rest; all upstream with ``TRUTO_SCAN_CACHE=off``."""
+    client = call.client()
+    cache = call.services.scan_cache
+    namespace = call.reader_key()
+    if cache is None or not namespace:
+        return await scan_window(
+            client, request, sink, budget=budget, concurrency=concurrency, deadline=deadline, on_progress=on_progress
+        )
+    return await cached_scan(
+        cache,
+        namespace,
+        call.services.clock(),
+        client,
+        request,
+        sink,
+        budget=budget,
+        concurrency=concurrency,
+        deadline=deadline,
+        on_progress=on_progress,
+    )
+
+
 def coverage_model(coverage: ScanCoverage) -> ScanCoverageModel:
     return ScanCoverageModel(
         log_type=coverage.log_type.value,
@@ -130,6 +161,8 @@ def coverage_model(coverage: ScanCoverage) -> ScanCoverageModel:
         stopped_by=coverage.stopped_by,
         unread=[gap.describe() for gap in coverage.unread],
         failed=list(coverage.failed),
+        cached=[part.describe() for part in coverage.cached],
+        cache_age_s=None if coverage.cache_age is None else int(coverage.cache_age.total_seconds()),
     )
 
 
@@ -143,10 +176,22 @@ def coverage_lines(coverages: Sequence[ScanCoverage], skipped: Sequence[str]) ->
             line += f"; not read: {gaps}" + (f" +{len(coverage.unread) - 2} more" if len(coverage.unread) > 2 else "")
         if coverage.failed:
             line += f"; {len(coverage.failed)} sub-window(s) failed: {coverage.failed[0]}"
+        if coverage.cached:
+            line += f"; {cache_note(coverage)}"
         lines.append(line)
     if skipped:
         lines.append(f"- skipped: {'; '.join(skipped)}")
     return lines
+
+
+def cache_note(coverage: ScanCoverage) -> str:
+    """Which part of the window came from the scan cache, and how old it is: "from cache: 11-29 02:00 to 11-30 21:55,
+    read 4 min ago" (times UTC; the first interval, and how many more)."""
+    first = coverage.cached[0]
+    more = f" +{len(coverage.cached) - 1} more" if len(coverage.cached) > 1 else ""
+    age = coverage.cache_age.total_seconds() if coverage.cache_age is not None else 0.0
+    ago = f"{age:.0f} s" if age < 120 else f"{age / 60:.0f} min" if age < 7200 else f"{age / 3600:.0f} h"
+    return f"from cache: {first.start:%m-%d %H:%M} to {first.end:%m-%d %H:%M}{more}, read {ago} ago"
 
 
 def matching_sink(match: Match, target: RowSink) -> RowSink:

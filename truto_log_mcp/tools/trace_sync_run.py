@@ -21,9 +21,8 @@ from truto_log_mcp.tools.results import (
     EvidenceModel,
     TraceSyncRunResult,
 )
-from truto_log_mcp.tools.scans import analysis_window
+from truto_log_mcp.tools.scans import analysis_window, read_window
 from truto_log_mcp.upstream.pages import SearchState, search_batch
-from truto_log_mcp.upstream.scanner import scan_window
 from truto_log_mcp.upstream.windows import ScanBudget, ScanRequest
 
 RUN_ROWS_CAP = 5000
@@ -86,8 +85,8 @@ async def _trace(call: Call, run_id: str, window: Window | None) -> Answer:
             + stopped
         )
     else:
-        coverage = await scan_window(
-            client,
+        coverage = await read_window(
+            call,
             ScanRequest(LogType.RAPID_BRIDGE, window, run_filter),
             runs,
             budget=ScanBudget(
@@ -127,8 +126,8 @@ async def _trace(call: Call, run_id: str, window: Window | None) -> Answer:
 
         async def read(request: ScanRequest, sink: _Collector, what: str) -> None:
             try:
-                coverage = await scan_window(
-                    client,
+                coverage = await read_window(
+                    call,
                     request,
                     sink,
                     budget=ScanBudget(max_rows=20_000, max_seconds=services.settings.scan_max_seconds),
