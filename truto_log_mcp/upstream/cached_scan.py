@@ -107,22 +107,23 @@ class _CachedScan:
         return None
 
     async def read_gap(self, gap: Window, alone: bool) -> None:
-        # The upstream's bounds are exclusive. The oldest gap starts with the window: read as it is, its
-        # rows are those after its start, and its first millisecond is not kept (a range holds its start).
-        # A gap after a cached range is read from 1 ms before its start, which is then dropped.
-        oldest = gap.start == self.window.start
-        wire = gap if oldest else Window(gap.start - _EDGE, gap.end)
-        capture = self.cache.capture(Window(gap.start + _EDGE, gap.end) if oldest else gap, self.now)
+        # The upstream's bounds are exclusive and a range holds its start: a gap is read from 1 ms before
+        # its start, and the rows before its start are dropped (the cached range's, or before the window).
+        # Rows on the window's start are kept in the cache (a later window may start earlier), not passed on.
+        wire = Window(gap.start - _EDGE, gap.end)
+        capture = self.cache.capture(gap, self.now)
+        window_start = self.window.start
         passed = 0
 
         def take(row: Row) -> None:
             nonlocal passed
             moment = row_time(row)
             if moment is not None and moment < gap.start:
-                return  # the millisecond before the gap: the cached range's
+                return
             capture.add(moment, row)
-            passed += 1
-            self.sink(row)
+            if moment is None or moment > window_start:
+                passed += 1
+                self.sink(row)
 
         async def report(done: float, total: float) -> None:
             await self.progress(0.0, min(done, gap.span.total_seconds()))

@@ -40,7 +40,6 @@ from truto_log_mcp.upstream.windows import ScanRequest
 logger = logging.getLogger(__name__)
 
 CHUNK_SPANS = (
-    timedelta(minutes=15),
     timedelta(hours=1),
     timedelta(hours=6),
     timedelta(days=1),
