@@ -16,7 +16,7 @@ from tests.helpers import sandbox_http, truto_client
 from truto_log_mcp.errors import AuthFailed
 from truto_log_mcp.query.timeparse import Window, iso
 from truto_log_mcp.rules import LogType
-from truto_log_mcp.sandbox import Fault, Sandbox, SandboxConfig
+from truto_log_mcp.sandbox import SANDBOX_TOKEN, Fault, Sandbox, SandboxConfig
 from truto_log_mcp.state.blobs import MemoryBlobStore
 from truto_log_mcp.upstream.cached_scan import cached_scan
 from truto_log_mcp.upstream.client import Deadline
@@ -75,12 +75,12 @@ class Upstream:
         now: datetime,
         namespace: str = "alice",
         budget: ScanBudget | None = None,
-        token: str | None = None,
+        token: str = SANDBOX_TOKEN,
     ) -> tuple[list[str], ScanCoverage, int]:
         """The ids passed on (sorted, repeats kept), the coverage, and the upstream requests it cost."""
         seen: list[Row] = []
         self.sandbox.requests.clear()
-        client = truto_client(self.http, **({"token": token} if token else {}))
+        client = truto_client(self.http, token=token)
         coverage = await cached_scan(
             self.cache,
             namespace,
@@ -166,9 +166,7 @@ async def test_what_a_budget_left_unread_is_not_cached(upstream: Upstream) -> No
     assert partial.unread
     ids, coverage, requests = await upstream.read(window, now=NOW)
     assert ids == expected(window) and coverage.complete and requests > 1
-    assert not any(
-        part.start < gap.end and gap.start < part.end for part in coverage.cached for gap in partial.unread
-    )
+    assert not any(part.start < gap.end and gap.start < part.end for part in coverage.cached for gap in partial.unread)
 
 
 async def test_a_failed_gap_is_named_by_its_own_interval_and_the_cached_part_still_answers(upstream: Upstream) -> None:
