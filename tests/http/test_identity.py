@@ -1,4 +1,4 @@
-"""Multi-user: each client reads logs with its own Truto token, and its handles, scan cache and session serve only it."""
+"""Multi-user: each client reads logs with its own Truto token; its handles, scan cache and session serve only it."""
 
 from __future__ import annotations
 

@@ -208,3 +208,21 @@ async def test_past_the_byte_bound_the_least_recently_used_ranges_are_evicted_an
     assert ids == expected(windows[0]) and requests > 0 and not coverage.cached
     ids, coverage, requests = await upstream.read(windows[-1], now=NOW)
     assert ids == expected(windows[-1]) and requests == 0 and coverage.cached == (windows[-1],)
+
+
+class BrokenStore(MemoryBlobStore):
+    """A store that fails every operation (a shared store that is down)."""
+
+    async def get(self, namespace: str, key: str) -> bytes | None:
+        raise ConnectionError("store down")
+
+    async def put(self, namespace: str, key: str, value: bytes, ttl_s: float) -> bool:
+        raise ConnectionError("store down")
+
+
+async def test_a_store_that_fails_makes_the_scan_read_everything_upstream(upstream: Upstream) -> None:
+    upstream.cache = ScanCache(BrokenStore(1 << 20), "scope", settle=SETTLE, ttl=timedelta(hours=1))
+    window = Window(START, NOW)
+    for _ in range(2):
+        ids, coverage, requests = await upstream.read(window, now=NOW)
+        assert ids == expected(window) and coverage.complete and not coverage.cached and requests > 5

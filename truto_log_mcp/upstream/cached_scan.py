@@ -21,6 +21,7 @@ the cache.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -31,9 +32,11 @@ from truto_log_mcp.errors import AuthFailed, UpstreamError, UpstreamRejected
 from truto_log_mcp.query.timeparse import Window, iso
 from truto_log_mcp.rows import ProgressCallback, Row, RowSink, row_time
 from truto_log_mcp.upstream.client import Deadline, TrutoClient
-from truto_log_mcp.upstream.scan_cache import CachedRange, Capture, ScanCache, decode_rows, floor_ms
+from truto_log_mcp.upstream.scan_cache import CachedRange, Capture, Lookup, ScanCache, decode_rows, floor_ms
 from truto_log_mcp.upstream.scanner import scan_window
 from truto_log_mcp.upstream.windows import ScanBudget, ScanCoverage, ScanRequest, ScanStop, merge_windows
+
+logger = logging.getLogger(__name__)
 
 _EDGE = timedelta(milliseconds=1)
 
@@ -194,7 +197,11 @@ async def cached_scan(
         return await scan_window(
             client, request, sink, budget=budget, concurrency=concurrency, deadline=deadline, on_progress=on_progress
         )
-    lookup = await cache.lookup(namespace, replace(request, window=window), now)
+    try:
+        lookup = await cache.lookup(namespace, replace(request, window=window), now)
+    except Exception:  # the cache is never the reason an answer fails: read it all upstream
+        logger.warning("The scan cache could not be read; the whole window is read upstream.", exc_info=True)
+        lookup = Lookup(cache.key(request), [], [window])
     scan = _CachedScan(
         cache,
         namespace,
@@ -232,7 +239,10 @@ async def cached_scan(
         raise failure[0]
     if unreadable:
         await scan.read_gaps(list(merge_windows(unreadable)), alone=False)
-    await cache.keep(namespace, lookup.key, scan.reads, now)
+    try:
+        await cache.keep(namespace, lookup.key, scan.reads, now)
+    except Exception:
+        logger.warning("What this scan read could not be kept in the scan cache.", exc_info=True)
     return ScanCoverage(
         log_type=request.log_type,
         window=request.window,
