@@ -90,6 +90,8 @@ async def test_a_traced_run_traced_again_is_the_same_trace(cached: Client, uncac
     first = structured(await cached.call_tool("trace_sync_run", arguments))
     again = structured(await cached.call_tool("trace_sync_run", arguments))
     assert numbers_of(first) == numbers_of(again) == numbers_of(truth)
+    assert not any("from cache" in line for line in first["searched"])
+    assert all("; from cache: " in line for line in again["searched"])  # the run's rows, its deliveries, crons
     assert without_refs(first["diagnosis"]) == without_refs(again["diagnosis"]) == without_refs(truth["diagnosis"])
 
 

@@ -176,12 +176,16 @@ def coverage_lines(coverages: Sequence[ScanCoverage], skipped: Sequence[str]) ->
             line += f"; not read: {gaps}" + (f" +{len(coverage.unread) - 2} more" if len(coverage.unread) > 2 else "")
         if coverage.failed:
             line += f"; {len(coverage.failed)} sub-window(s) failed: {coverage.failed[0]}"
-        if coverage.cached:
-            line += f"; {cache_note(coverage)}"
+        line += cached_part(coverage)
         lines.append(line)
     if skipped:
         lines.append(f"- skipped: {'; '.join(skipped)}")
     return lines
+
+
+def cached_part(coverage: ScanCoverage) -> str:
+    """``cache_note`` after a semicolon, for a coverage line; nothing when no part came from the cache."""
+    return f"; {cache_note(coverage)}" if coverage.cached else ""
 
 
 def cache_note(coverage: ScanCoverage) -> str:

@@ -21,7 +21,7 @@ from truto_log_mcp.tools.results import (
     EvidenceModel,
     TraceSyncRunResult,
 )
-from truto_log_mcp.tools.scans import analysis_window, read_window
+from truto_log_mcp.tools.scans import analysis_window, cached_part, read_window
 from truto_log_mcp.upstream.pages import SearchState, search_batch
 from truto_log_mcp.upstream.windows import ScanBudget, ScanRequest
 
@@ -98,7 +98,7 @@ async def _trace(call: Call, run_id: str, window: Window | None) -> Answer:
         )
         searched.append(
             f"rapid_bridge sync_job_run_id={run_id}: {window.describe()}, {coverage.pages} page(s), "
-            f"{coverage.rows_scanned} rows" + ("" if coverage.complete else " (PARTIAL)")
+            f"{coverage.rows_scanned} rows" + ("" if coverage.complete else " (PARTIAL)") + cached_part(coverage)
         )
     webhooks = _Collector(lambda row: run_id in str(row.get("message", "")), RELATED_ROWS_CAP)
     crons = _Collector(lambda row: False, RELATED_ROWS_CAP)
@@ -143,6 +143,7 @@ async def _trace(call: Call, run_id: str, window: Window | None) -> Answer:
                 f"{request.log_type.value} ({what}): {request.window.describe()}, "
                 f"{coverage.rows_scanned} rows scanned, {len(sink.rows)} found"
                 + ("" if coverage.complete else " (PARTIAL)")
+                + cached_part(coverage)
             )
 
         async with anyio.create_task_group() as group:

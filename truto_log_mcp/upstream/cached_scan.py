@@ -4,8 +4,8 @@ The window is cut into the parts the cache holds (``ScanCache.lookup``) and the 
 (usually one: the newest minutes, never cached). The cached rows go to the sink while the gaps are
 read by ``scanner.scan_window``, newest first, one after the other with what is left of the budget;
 what a gap read completely is kept for the next scan. The sink sees exactly the rows an uncached
-scan of the window would pass it (``start < timestamp < end``, as the upstream's exclusive bounds),
-each once:
+scan of the window would pass it (``start < timestamp < end``: the upstream's bounds are exclusive,
+and it reads them to the millisecond), each once:
 
 * a cached range holds ``start <= timestamp < end``; a gap is read upstream from 1 ms before its
   start (the upstream's lower bound is exclusive) and the rows before its start are dropped: they
@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 
 import anyio
 
-from truto_log_mcp.errors import AuthFailed, UpstreamError, UpstreamRejected
+from truto_log_mcp.errors import AuthFailed, DeadlineExceeded, UpstreamError, UpstreamRejected
 from truto_log_mcp.query.timeparse import Window, iso
 from truto_log_mcp.rows import ProgressCallback, Row, RowSink, row_time
 from truto_log_mcp.upstream.client import Deadline, TrutoClient
@@ -94,13 +94,14 @@ class _CachedScan:
         of the window came from the cache (an error that prevents all reading is then raised)."""
         for gap in sorted(gaps, key=lambda gap: gap.end, reverse=True):
             if self.stopped_by == "end":
-                self.stopped_by = self.budget_left() or "end"
+                self.stopped_by = self.budget_spent() or "end"
             if self.stopped_by != "end":
                 self.unread.append(gap)  # a budget ran out: the older gaps are not read
                 continue
             await self.read_gap(gap, alone and len(gaps) == 1)
 
-    def budget_left(self) -> ScanStop | None:
+    def budget_spent(self) -> ScanStop | None:
+        """Which budget the gaps read so far have used up, if any."""
         if self.upstream_rows >= self.upstream_max_rows:
             return "row_budget"
         if self.pages >= self.budget.max_pages:
@@ -151,6 +152,8 @@ class _CachedScan:
         except UpstreamError as error:
             if alone:
                 raise
+            if isinstance(error, DeadlineExceeded):
+                self.stopped_by = "time_budget"
             self.rows += passed
             self.upstream_rows += passed
             self.unread.append(gap)
