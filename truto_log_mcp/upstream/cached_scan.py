@@ -39,6 +39,8 @@ from truto_log_mcp.upstream.windows import ScanBudget, ScanCoverage, ScanRequest
 logger = logging.getLogger(__name__)
 
 _EDGE = timedelta(milliseconds=1)
+_COMPRESS_EVERY_S = 0.02
+"""How often the rows a gap's read captured are handed to the compressing thread."""
 
 
 @dataclass(slots=True)
@@ -137,27 +139,40 @@ class _CachedScan:
             max_pages=self.budget.max_pages - self.pages,
             max_seconds=self.budget.max_seconds - (time.monotonic() - self.started),
         )
-        try:
-            coverage = await scan_window(
-                self.client,
-                ScanRequest(self.request.log_type, wire, self.request.filters),
-                take,
-                budget=budget,
-                concurrency=self.concurrency,
-                deadline=self.deadline,
-                on_progress=report if self.on_progress is not None else None,
-            )
-        except (AuthFailed, UpstreamRejected):
-            raise
-        except UpstreamError as error:
-            if alone:
-                raise
-            if isinstance(error, DeadlineExceeded):
+        reading = True
+
+        async def compress_while_reading() -> None:
+            # Never cancelled: a frame taken for compression must reach its cell.
+            while reading:
+                await capture.compress_frames()
+                await anyio.sleep(_COMPRESS_EVERY_S)
+
+        failure: UpstreamError | None = None
+        async with anyio.create_task_group() as group:
+            group.start_soon(compress_while_reading)
+            try:
+                coverage = await scan_window(
+                    self.client,
+                    ScanRequest(self.request.log_type, wire, self.request.filters),
+                    take,
+                    budget=budget,
+                    concurrency=self.concurrency,
+                    deadline=self.deadline,
+                    on_progress=report if self.on_progress is not None else None,
+                )
+            except UpstreamError as error:  # handled below, not wrapped in an exception group
+                failure = error
+            finally:
+                reading = False
+        if failure is not None:
+            if isinstance(failure, AuthFailed | UpstreamRejected) or alone:
+                raise failure
+            if isinstance(failure, DeadlineExceeded):
                 self.stopped_by = "time_budget"
             self.rows += passed
             self.upstream_rows += passed
             self.unread.append(gap)
-            self.failed.append(f"{gap.describe()}: {error.tool_text()}")
+            self.failed.append(f"{gap.describe()}: {failure.tool_text()}")
             return
         self.rows += passed
         self.upstream_rows += coverage.rows_scanned

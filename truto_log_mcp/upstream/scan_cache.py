@@ -32,6 +32,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import anyio
+
 from truto_log_mcp.query.timeparse import Window
 from truto_log_mcp.rows import Row
 from truto_log_mcp.state.blobs import BlobStore
@@ -49,6 +51,9 @@ CHUNK_SPANS = (
 MAX_CELLS = 32
 FRAME_BYTES = 64 * 1024
 """Rows' JSON bytes compressed together (a frame); smaller frames compress worse, larger ones wait longer."""
+BACKLOG_BYTES = 4 * 1024 * 1024
+"""Frames waiting for the compressing thread past this are compressed at once (the thread lags)."""
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False)
 MAX_RANGES = 1000
 """Ranges one index lists; past this, the longest-read are forgotten."""
 READ_SHARE = 4
@@ -138,14 +143,11 @@ class _Cell:
     pending_bytes: int = 0
     rows: int = 0
 
-    def flush(self) -> int:
-        """Compress the pending rows into a frame; the frame's bytes."""
-        if not self.pending:
-            return 0
-        frame = zlib.compress(b"[" + b",".join(self.pending) + b"]")
-        self.frames.append(frame)
+    def take_frame(self) -> bytes:
+        """The pending rows as one JSON array (not yet compressed); nothing pending after."""
+        frame = b"[" + b",".join(self.pending) + b"]" if self.pending else b""
         self.pending, self.pending_bytes = [], 0
-        return len(frame)
+        return frame
 
 
 class Capture:
@@ -154,6 +156,10 @@ class Capture:
     Only rows of ``window`` older than ``settled_before`` are kept; a row without a readable time,
     one that cannot be encoded, or more than ``max_bytes`` compressed spoil the capture (it keeps
     nothing: the cache is then not used for this read, and the answer is unchanged).
+
+    Rows are encoded as they arrive (that needs the interpreter); their frames are compressed by
+    ``compress_frames`` in a worker thread while the scan waits on the upstream (zlib lets go of
+    the interpreter), or at once when more than ``BACKLOG_BYTES`` wait.
     """
 
     def __init__(self, window: Window, settled_before: datetime, max_bytes: int) -> None:
@@ -164,6 +170,8 @@ class Capture:
         self._end = end
         self._max_bytes = max_bytes
         self._bytes = 0
+        self._backlog: list[tuple[_Cell, bytes]] = []
+        self._backlog_bytes = 0
         self.spoiled = False
 
     def add(self, moment: datetime | None, row: Row) -> None:
@@ -176,33 +184,54 @@ class Capture:
             return
         cell = self._cells[bisect_right(self._bounds, moment) - 1]
         try:
-            encoded = json.dumps(row, separators=(",", ":"), ensure_ascii=False).encode()
-        except (TypeError, ValueError):
+            encoded = _ENCODER.encode(row).encode()
+        except (TypeError, ValueError, RecursionError):
             self.spoil()
             return
         cell.pending.append(encoded)
         cell.pending_bytes += len(encoded)
         cell.rows += 1
         if cell.pending_bytes >= FRAME_BYTES:
-            self._bytes += cell.flush()
-            if self._bytes > self._max_bytes:
-                self.spoil()
+            frame = cell.take_frame()
+            self._backlog.append((cell, frame))
+            self._backlog_bytes += len(frame)
+            if self._backlog_bytes > BACKLOG_BYTES:
+                self._compress_backlog_here()
+
+    async def compress_frames(self) -> None:
+        """Compress the frames waiting, in a worker thread."""
+        while self._backlog and not self.spoiled:
+            cell, frame = self._backlog.pop(0)
+            self._backlog_bytes -= len(frame)
+            self._keep_frame(cell, await anyio.to_thread.run_sync(zlib.compress, frame))
+
+    def _compress_backlog_here(self) -> None:
+        while self._backlog and not self.spoiled:
+            cell, frame = self._backlog.pop(0)
+            self._backlog_bytes -= len(frame)
+            self._keep_frame(cell, zlib.compress(frame))
+
+    def _keep_frame(self, cell: _Cell, compressed: bytes) -> None:
+        cell.frames.append(compressed)
+        self._bytes += len(compressed)
+        if self._bytes > self._max_bytes:
+            self.spoil()
 
     def spoil(self) -> None:
         self.spoiled = True
-        self._cells = []
+        self._cells, self._backlog, self._backlog_bytes = [], [], 0
 
     def kept(self, unread: Sequence[Window]) -> list[tuple[Window, bytes, int]]:
         """Each cell read whole (touching no ``unread`` gap): its window, value and rows."""
+        self._compress_backlog_here()
         kept = []
         for cell in self._cells:
             if any(gap.start < cell.window.end and cell.window.start < gap.end for gap in unread):
                 continue
-            self._bytes += cell.flush()
+            if cell.pending:
+                self._keep_frame(cell, zlib.compress(cell.take_frame()))
             kept.append((cell.window, b"".join(cell.frames), cell.rows))
-        if self._bytes > self._max_bytes:
-            return []
-        return kept
+        return [] if self.spoiled else kept
 
 
 @dataclass(frozen=True, slots=True)
