@@ -113,11 +113,11 @@ async def test_the_coverage_says_which_part_came_from_the_cache_and_how_old_it_i
 ) -> None:
     span = {"log_type": "webhook", **window()}
     sandbox.requests.clear()
-    first = await cached.call_tool("log_stats", span)
+    first = await cached.call_tool("summarize_errors", span)
     assert "from cache" not in text_of(first)
     first_requests = len(sandbox.requests)
     sandbox.requests.clear()
-    second = await cached.call_tool("summarize_errors", span)
+    second = await cached.call_tool("log_stats", span)
     coverage = structured(second)["coverage"][0]
     assert len(sandbox.requests) == 1 < first_requests
     assert coverage["cached"] == [f"{span['start']}/{coverage['cached'][0].split('/')[1]}"]
@@ -129,9 +129,19 @@ async def test_the_coverage_says_which_part_came_from_the_cache_and_how_old_it_i
 async def test_with_the_cache_off_every_call_reads_its_whole_window(uncached: Client, sandbox: Sandbox) -> None:
     span = {"log_type": "webhook", **window()}
     counts = []
-    for tool in ("log_stats", "summarize_errors"):
+    for _ in range(2):
         sandbox.requests.clear()
-        answer = await uncached.call_tool(tool, span)
+        answer = await uncached.call_tool("log_stats", span)
         counts.append(len(sandbox.requests))
         assert "from cache" not in text_of(answer) and not structured(answer)["coverage"][0]["cached"]
     assert counts[0] == counts[1] > 1
+
+
+async def test_summarize_errors_says_on_its_read_lines_what_came_from_the_cache(cached: Client) -> None:
+    span = window()
+    await cached.call_tool("summarize_errors", span)
+    lines = text_of(await cached.call_tool("summarize_errors", span)).splitlines()
+    read = next(line for line in lines if line.startswith("Read every row of the window"))
+    look_back = next(line for line in lines if line.startswith("Look-back"))
+    assert re.search(r"pages; from cache: \d\d-\d\d \d\d:\d\d to \d\d-\d\d \d\d:\d\d, read \d+ s ago\)\.$", read), read
+    assert "; from cache: " in look_back and look_back.endswith(" s ago."), look_back

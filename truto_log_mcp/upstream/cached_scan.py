@@ -34,7 +34,14 @@ from truto_log_mcp.rows import ProgressCallback, Row, RowSink, row_time
 from truto_log_mcp.upstream.client import Deadline, TrutoClient
 from truto_log_mcp.upstream.scan_cache import CachedRange, Capture, Lookup, ScanCache, decode_rows, floor_ms
 from truto_log_mcp.upstream.scanner import scan_window
-from truto_log_mcp.upstream.windows import ScanBudget, ScanCoverage, ScanRequest, ScanStop, merge_windows
+from truto_log_mcp.upstream.windows import (
+    ScanBudget,
+    ScanCoverage,
+    ScanRequest,
+    ScanStop,
+    count_environment,
+    merge_windows,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -69,8 +76,14 @@ class _CachedScan:
     failed: list[str] = field(default_factory=list)
     reads: list[tuple[Capture, tuple[Window, ...]]] = field(default_factory=list)
     """Each gap read: what it captured for the cache and what it left unread."""
+    environments: dict[str, int] = field(default_factory=dict)
+    """Rows passed on per ``environment_id`` (as the scanner counts them)."""
     seconds_done: float = 0.0
     started: float = field(default_factory=time.monotonic)
+
+    def pass_on(self, row: Row) -> None:
+        count_environment(self.environments, row)
+        self.sink(row)
 
     async def deliver(self, cached: CachedRange, part: Window, value: bytes) -> bool:
         """Pass on the rows of ``part`` of a cached range; False when its value is unreadable."""
@@ -80,13 +93,13 @@ class _CachedScan:
         window_start = self.window.start
         if part == cached.window and part.start > window_start:
             for row in rows:
-                self.sink(row)
+                self.pass_on(row)
             self.rows += len(rows)
         else:
             for row in rows:
                 moment = row_time(row)
                 if moment is not None and part.start <= moment < part.end and moment > window_start:
-                    self.sink(row)
+                    self.pass_on(row)
                     self.rows += 1
         await self.progress(part.span.total_seconds())
         return True
@@ -129,7 +142,7 @@ class _CachedScan:
             capture.add(moment, row)
             if moment is None or moment > window_start:
                 passed += 1
-                self.sink(row)
+                self.pass_on(row)
 
         async def report(done: float, total: float) -> None:
             await self.progress(0.0, min(done, gap.span.total_seconds()))
@@ -272,6 +285,7 @@ async def cached_scan(
         failed=tuple(scan.failed),
         cached=merge_windows([part for _, part in used]),
         cache_age=now - min(cached.read_at for cached, _ in used) if used else None,
+        environments=tuple(sorted(scan.environments.items(), key=lambda item: -item[1])),
     )
 
 

@@ -44,6 +44,7 @@ from truto_log_mcp.upstream.windows import (
     ScanCoverage,
     ScanRequest,
     ScanStop,
+    count_environment,
     merge_windows,
     split_window,
 )
@@ -116,6 +117,7 @@ class _Scan:
     stopped_by: ScanStop = "end"
     fatal: UpstreamError | None = None
     edge_seen: set[str] = field(default_factory=set)
+    environments: dict[str, int] = field(default_factory=dict)
     next_piece: int = 0
     page_read: anyio.Event = field(default_factory=anyio.Event)
     """Set (and replaced) after every page: wakes idle workers to look for work again."""
@@ -240,6 +242,7 @@ class _Scan:
                 self.edge_seen.add(key)
         piece.rows += 1
         self.rows += 1
+        count_environment(self.environments, row)
         self.sink(row)
         return True
 
@@ -314,6 +317,7 @@ async def scan_window(
         stopped_by=scan.stopped_by,
         unread=merge_windows([gap for piece in pieces if (gap := piece.unread()) is not None]),
         failed=failed,
+        environments=tuple(sorted(scan.environments.items(), key=lambda item: -item[1])),
     )
 
 
