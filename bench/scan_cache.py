@@ -33,9 +33,11 @@ from typing import Any
 import anyio
 from mcp import Client
 from mcp_types import CallToolResult
+from pydantic import SecretStr
 
 from bench.common import BenchResult, report, table
 from bench.upstream import LATENCY_S, LOG_TYPE, NOW, ROWS, SANDBOX_RATE_LIMIT, START, SandboxProcess, iso_ms
+from truto_log_mcp.sandbox import SANDBOX_TOKEN
 from truto_log_mcp.server import build_server
 from truto_log_mcp.settings import Settings
 
@@ -62,10 +64,6 @@ class Round:
 
 
 def settings_for(url: str, cache: str) -> Settings:
-    from pydantic import SecretStr
-
-    from truto_log_mcp.sandbox import SANDBOX_TOKEN
-
     settle = datetime.now(UTC) - NOW + SETTLE
     return Settings(api_token=SecretStr(SANDBOX_TOKEN), base_url=url).model_copy(
         update={"scan_cache": cache, "scan_cache_settle_s": settle.total_seconds()}
