@@ -132,6 +132,35 @@ class Settings(BaseSettings):
         le=600,
         description="Time budget of an analysis's scan (within the call deadline; what is not read is stated).",
     )
+    scan_cache: Literal["on", "off"] = Field(
+        "on",
+        description=(
+            "Whether analyses answer time ranges they already read from the scan cache (per Truto token, log type "
+            "and filters); only the rest is read upstream, and each answer's coverage says what came from the cache "
+            "and how old it is."
+        ),
+    )
+    scan_cache_max_bytes: int = Field(
+        64 * 1024 * 1024,
+        ge=1024 * 1024,
+        le=16 * 1024 * 1024 * 1024,
+        description=(
+            "Bytes the scan cache may hold (rows compressed); when full, the token holding the most loses its least "
+            "recently used range."
+        ),
+    )
+    scan_cache_settle_s: float = Field(
+        300.0,
+        ge=0,
+        le=86_400,
+        description=(
+            "Rows younger than this when read are never cached (they may still arrive late): the newest part of "
+            "a window is always read again."
+        ),
+    )
+    scan_cache_ttl_s: float = Field(
+        3600.0, gt=0, le=7 * 86_400, description="How long a read time range is answered from the scan cache."
+    )
 
     onset_lookback_h: float = Field(
         168.0,
@@ -317,6 +346,11 @@ class Settings(BaseSettings):
     @classmethod
     def _level_in_any_case(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("scan_cache", mode="before")
+    @classmethod
+    def _switch_in_any_case(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("mcp_allowed_hosts", "mcp_allowed_origins", mode="before")
     @classmethod

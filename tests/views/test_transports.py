@@ -38,7 +38,14 @@ def arguments() -> dict[str, Any]:
 
 
 def env(url: str) -> dict[str, str]:
-    return {"PATH": os.environ.get("PATH", ""), "TRUTO_API_TOKEN": SANDBOX_TOKEN, "TRUTO_BASE_URL": url}
+    # No scan cache: over HTTP one server answers both clients, and the second answer would say which
+    # part came from the cache (the comparison is of views, not of the cache).
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "TRUTO_API_TOKEN": SANDBOX_TOKEN,
+        "TRUTO_BASE_URL": url,
+        "TRUTO_SCAN_CACHE": "off",
+    }
 
 
 @pytest.fixture(scope="module")

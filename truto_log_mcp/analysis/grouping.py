@@ -76,7 +76,8 @@ class _BoundedCounter(Generic[K]):
             self.untracked += 1
 
     def most_common(self, n: int | None = None) -> list[tuple[K, int]]:
-        ranked = sorted(self.counts.items(), key=lambda item: -item[1])
+        # Ties in a fixed order, not the order rows arrived in (concurrent scans, the scan cache).
+        ranked = sorted(self.counts.items(), key=lambda item: (-item[1], str(item[0])))
         return ranked if n is None else ranked[:n]
 
     def top_values(self) -> TopValues:
@@ -338,7 +339,7 @@ class ErrorSummarizer:
     def summary(self, top: int = 20) -> ErrorSummary:
         errors_total = sum(self._errors.values())
         scanned_total = sum(self._scanned.values())
-        ranked = sorted(self._groups.values(), key=lambda group: -group.count)
+        ranked = sorted(self._groups.values(), key=_rank)
         return ErrorSummary(
             group_by=self.group_by,
             rows_scanned=dict(self._scanned),
@@ -351,3 +352,8 @@ class ErrorSummarizer:
             rows_in_other=self._rows_in_other,
             max_groups=self.max_groups,
         )
+
+
+def _rank(group: _Group) -> tuple[int, str, str]:
+    """Largest first; ties in a fixed order, not the order rows arrived in (concurrent scans, the scan cache)."""
+    return -group.count, group.log_type.value, repr(group.key)

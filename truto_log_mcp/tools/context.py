@@ -15,7 +15,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, cast
 
 import anyio
@@ -30,17 +30,24 @@ from truto_log_mcp.render.table import (
 from truto_log_mcp.rows import ProgressCallback, Row
 from truto_log_mcp.rules import UPSTREAM_RATE_LIMIT, LogType
 from truto_log_mcp.settings import TOKEN_HEADER, Settings
+from truto_log_mcp.state.blobs import MemoryBlobStore
 from truto_log_mcp.state.named_ids import IdMemory, NamedIds
 from truto_log_mcp.state.open import MEMORY_URL, open_store
 from truto_log_mcp.state.store import Handles, HandleSpace, StateStore
 from truto_log_mcp.upstream.client import Deadline, RetryPolicy, TrutoClient, shared_http_client
 from truto_log_mcp.upstream.pages import SearchState
 from truto_log_mcp.upstream.ratelimit import RequestBudget
+from truto_log_mcp.upstream.scan_cache import ScanCache
 
 logger = logging.getLogger(__name__)
 
 PRINCIPAL_KEY = "principal:"
 """Prefix of the analysis-slot key of a request without an MCP session: its principal's cap applies."""
+
+
+def token_key(token: SecretStr | None) -> str:
+    """A token's key in per-token state (its rate budget, its scan cache namespace): its SHA-256, never the token."""
+    return hashlib.sha256(token.get_secret_value().encode()).hexdigest() if token else ""
 
 
 def principal_key(principal: str) -> str:
@@ -89,6 +96,8 @@ class Services:
     _scans_running: dict[str, int] = field(default_factory=dict)
     """Analyses running per session key (see ``boundary.session_key``); idle keys are removed."""
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    scan_cache: ScanCache | None = None
+    """Rows of time ranges already read, per token (None: ``TRUTO_SCAN_CACHE=off``)."""
     named_ids: IdMemory = field(default_factory=NamedIds)
     """The ids each principal's answers named: an id argument's prefix is resolved against them first."""
 
@@ -122,6 +131,7 @@ class Services:
                 lambda timeline: len(compact_json(timeline)),
             ),
             anonymous_owner=anonymous,
+            scan_cache=scan_cache_of(settings),
         )
 
     @property
@@ -161,7 +171,7 @@ class Services:
         used is forgotten (its token, if it comes back, starts a fresh budget; calls already running
         keep theirs)."""
         reader = token if token is not None else self.settings.api_token  # None: the server's token
-        key = hashlib.sha256(reader.get_secret_value().encode()).hexdigest() if reader else ""
+        key = token_key(reader)
         return self.store.rate_budget(key, self.settings.rate_budget, UPSTREAM_RATE_LIMIT[1])
 
     @asynccontextmanager
@@ -202,6 +212,20 @@ class Services:
             )
         principal = hashlib.sha256(token.encode()).hexdigest()[:32]
         return Caller(principal=principal, token=SecretStr(token))
+
+
+def scan_cache_of(settings: Settings) -> ScanCache | None:
+    """The scan cache the settings ask for, in this process's memory."""
+    if settings.scan_cache == "off":
+        return None
+    # Rows read from another upstream, or redacted differently, are never answered from the same keys.
+    scope = f"{settings.base_url} redact={settings.redact}"
+    return ScanCache(
+        MemoryBlobStore(settings.scan_cache_max_bytes),
+        scope,
+        settle=timedelta(seconds=settings.scan_cache_settle_s),
+        ttl=timedelta(seconds=settings.scan_cache_ttl_s),
+    )
 
 
 @asynccontextmanager
@@ -337,6 +361,10 @@ class Call:
     def client(self) -> TrutoClient:
         """The upstream client that reads with the caller's token (or the server's)."""
         return self.services.client(self.caller.token)
+
+    def reader_key(self) -> str:
+        """The key of the token this call reads with (``token_key``; empty without one)."""
+        return token_key(self.caller.token if self.caller.token is not None else self.services.settings.api_token)
 
     @property
     def owner(self) -> str:

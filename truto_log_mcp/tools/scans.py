@@ -15,11 +15,12 @@ from truto_log_mcp.errors import AuthFailed, InvalidArgument, UpstreamError, Ups
 from truto_log_mcp.query.arguments import Match, check_filters
 from truto_log_mcp.query.timeparse import Window, resolve_window
 from truto_log_mcp.render.table import LABEL_CAP, Shown, clean_text
-from truto_log_mcp.rows import Row, RowSink
+from truto_log_mcp.rows import ProgressCallback, Row, RowSink
 from truto_log_mcp.rules import RULES, LogType
 from truto_log_mcp.state.budget import FALLBACK_NOTE, SharedBudget
 from truto_log_mcp.suggest import did_you_mean, listing
 from truto_log_mcp.tools.context import Call, Services
+from truto_log_mcp.upstream.cached_scan import cached_scan
 from truto_log_mcp.upstream.client import Deadline
 from truto_log_mcp.upstream.scanner import scan_window
 from truto_log_mcp.upstream.windows import ScanBudget, ScanCoverage, ScanRequest, ScanStop, count_environment
@@ -35,6 +36,10 @@ class ScanCoverageModel(BaseModel):
     unread: list[str] = Field(description="ISO intervals not read (budget stops, failures).")
     failed: list[str] = Field(description="Sub-windows that failed, with the error.")
     notes: list[str] = Field(default_factory=list, description="How the window was read, when it matters.")
+    cached: list[str] = Field(
+        default_factory=list, description="ISO intervals answered from the scan cache, not read upstream now."
+    )
+    cache_age_s: int | None = Field(None, description="Seconds since the oldest cached interval was read.")
     environments: dict[Annotated[str, Shown(LABEL_CAP)], int] | None = Field(
         None, description="environment_id -> rows read, when the answer's rows carry more than one (else null)."
     )
@@ -86,7 +91,6 @@ async def run_scans(
     call: Call, plan: ScanPlan, sinks: dict[LogType, RowSink], deadline: Deadline
 ) -> list[ScanCoverage]:
     """Scan every planned log type concurrently, sharing the concurrency and the token's rate budget."""
-    client = call.client()
     budget = call.services.rate_budget(call.caller.token)
     fallbacks = budget.fallbacks if isinstance(budget, SharedBudget) else 0
     on_progress = call.scan_progress()
@@ -102,14 +106,8 @@ async def run_scans(
 
         row_sink = sinks[request.log_type]
         try:
-            coverages[index] = await scan_window(
-                client,
-                request,
-                row_sink,
-                budget=plan.budget,
-                concurrency=per_scan,
-                deadline=deadline,
-                on_progress=report,
+            coverages[index] = await read_window(
+                call, request, row_sink, budget=plan.budget, concurrency=per_scan, deadline=deadline, on_progress=report
             )
         except (AuthFailed, UpstreamRejected):
             raise  # every other log type would fail the same way
@@ -131,6 +129,39 @@ async def run_scans(
     if isinstance(budget, SharedBudget) and budget.fallbacks > fallbacks:
         read = [replace(coverage, notes=(*coverage.notes, FALLBACK_NOTE)) for coverage in read]
     return read
+
+
+async def read_window(
+    call: Call,
+    request: ScanRequest,
+    sink: RowSink,
+    *,
+    budget: ScanBudget,
+    concurrency: int,
+    deadline: Deadline,
+    on_progress: ProgressCallback | None = None,
+) -> ScanCoverage:
+    """Every row of the request's window to ``sink``: from the scan cache where it holds them (the
+    caller's token's only), upstream for the rest; all upstream with ``TRUTO_SCAN_CACHE=off``."""
+    client = call.client()
+    cache = call.services.scan_cache
+    namespace = call.reader_key()
+    if cache is None or not namespace:
+        return await scan_window(
+            client, request, sink, budget=budget, concurrency=concurrency, deadline=deadline, on_progress=on_progress
+        )
+    return await cached_scan(
+        cache,
+        namespace,
+        call.services.clock(),
+        client,
+        request,
+        sink,
+        budget=budget,
+        concurrency=concurrency,
+        deadline=deadline,
+        on_progress=on_progress,
+    )
 
 
 def answer_environments(coverages: Sequence[ScanCoverage]) -> dict[str, int]:
@@ -158,6 +189,8 @@ def coverage_model(coverage: ScanCoverage, split_environments: bool = False) -> 
         unread=[gap.describe() for gap in coverage.unread],
         failed=list(coverage.failed),
         notes=list(coverage.notes),
+        cached=[part.describe() for part in coverage.cached],
+        cache_age_s=None if coverage.cache_age is None else int(coverage.cache_age.total_seconds()),
         environments=dict(coverage.environments) if split_environments else None,
     )
 
@@ -179,10 +212,46 @@ def scan_lines(coverages: Sequence[ScanCoverage], skipped: Sequence[str]) -> lis
             line += f"; {len(coverage.failed)} sub-window(s) failed: {coverage.failed[0]}"
         if coverage.notes:
             line += f"; {'; '.join(coverage.notes)}"
+        line += cached_part(coverage)
         lines.append(line)
     if skipped:
         lines.append(f"- skipped: {'; '.join(skipped)}")
     return lines
+
+
+def cached_part(coverage: ScanCoverage) -> str:
+    """``cache_note`` after a semicolon, for a coverage line; nothing when no part came from the cache."""
+    return f"; {cache_note(coverage)}" if coverage.cached else ""
+
+
+def cached_parts(coverages: Sequence[ScanCoverage]) -> str:
+    """``cached_part`` for several scans on one line: their one cached interval when they share it, else a
+    pointer to each scan's coverage; the oldest read's age."""
+    cached = [coverage for coverage in coverages if coverage.cached]
+    if not cached:
+        return ""
+    oldest = max(cached, key=lambda coverage: coverage.cache_age or timedelta(0))
+    if len({_cached_text(coverage) for coverage in cached}) > 1 or len(cached) < len(coverages):
+        return f"; from cache: parts (each scan's coverage names them), read {_ago(oldest)} ago"
+    return f"; from cache: {_cached_text(oldest)}, read {_ago(oldest)} ago"
+
+
+def _cached_text(coverage: ScanCoverage) -> str:
+    """The first cached interval to the minute (UTC), and how many more."""
+    first = coverage.cached[0]
+    more = f" +{len(coverage.cached) - 1} more" if len(coverage.cached) > 1 else ""
+    return f"{first.start:%m-%d %H:%M} to {first.end:%m-%d %H:%M}{more}"
+
+
+def _ago(coverage: ScanCoverage) -> str:
+    age = coverage.cache_age.total_seconds() if coverage.cache_age is not None else 0.0
+    return f"{age:.0f} s" if age < 120 else f"{age / 60:.0f} min" if age < 7200 else f"{age / 3600:.0f} h"
+
+
+def cache_note(coverage: ScanCoverage) -> str:
+    """Which part of the window came from the scan cache, and how old it is: "from cache: 11-29 02:00 to 11-30 21:55,
+    read 4 min ago" (times UTC; the first interval, and how many more)."""
+    return f"from cache: {_cached_text(coverage)}, read {_ago(coverage)} ago"
 
 
 def environment_lines(environments: dict[str, int]) -> list[str]:

@@ -29,6 +29,7 @@ from truto_log_mcp.tools.scans import (
     ScanPlan,
     analysis_window,
     answer_environments,
+    cached_parts,
     check_group_by,
     coverage_models,
     environments_text,
@@ -371,7 +372,7 @@ def _lookback_lines(looked: LookBack) -> list[str]:
     stops = sorted({coverage.stopped_by.replace("_", " ") for coverage in looked.coverages if not coverage.complete})
     state = f"PARTIAL ({', '.join(stops)})" if stops else "complete"
     hours = looked.window.span.total_seconds() / 3600
-    return [f"Look-back {hours:g}h (onsets): {rows} rows, {pages} pages, {state}."]
+    return [f"Look-back {hours:g}h (onsets): {rows} rows, {pages} pages, {state}{cached_parts(looked.coverages)}."]
 
 
 def _read_line(coverages: Sequence[ScanCoverage], skipped: Sequence[str]) -> str:
@@ -380,4 +381,5 @@ def _read_line(coverages: Sequence[ScanCoverage], skipped: Sequence[str]) -> str
     if skipped or not all(coverage.complete and not coverage.notes for coverage in coverages):
         return "Read: " + "; ".join(line.removeprefix("- ") for line in scan_lines(coverages, skipped)) + "."
     rows = ", ".join(f"{coverage.log_type.value} {coverage.rows_scanned}" for coverage in coverages)
-    return f"Read every row of the window: {rows} ({sum(coverage.pages for coverage in coverages)} pages)."
+    pages = sum(coverage.pages for coverage in coverages)
+    return f"Read every row of the window: {rows} ({pages} pages{cached_parts(coverages)})."

@@ -22,10 +22,9 @@ from truto_log_mcp.tools.results import (
     EvidenceModel,
     TraceSyncRunResult,
 )
-from truto_log_mcp.tools.scans import analysis_window, environments_text, rows_per_environment
+from truto_log_mcp.tools.scans import analysis_window, cached_part, environments_text, read_window, rows_per_environment
 from truto_log_mcp.upstream.client import Deadline
 from truto_log_mcp.upstream.pages import SearchState, search_batch
-from truto_log_mcp.upstream.scanner import scan_window
 from truto_log_mcp.upstream.windows import ScanBudget, ScanRequest
 
 RUN_ROWS_CAP = 5000
@@ -105,8 +104,8 @@ async def _read_run(
             + stopped
         )
         return runs
-    coverage = await scan_window(
-        client,
+    coverage = await read_window(
+        call,
         ScanRequest(LogType.RAPID_BRIDGE, window, run_filter),
         runs,
         budget=ScanBudget(
@@ -119,7 +118,7 @@ async def _read_run(
     runs.read_whole = coverage.complete
     searched.append(
         f"rapid_bridge sync_job_run_id={run_id}: {window.describe()}, {coverage.pages} page(s), "
-        f"{coverage.rows_scanned} rows" + ("" if coverage.complete else " (PARTIAL)")
+        f"{coverage.rows_scanned} rows" + ("" if coverage.complete else " (PARTIAL)") + cached_part(coverage)
     )
     return runs
 
@@ -129,7 +128,6 @@ async def _trace(
 ) -> Answer:
     """The run's deliveries and cron trigger read beside its rows, diagnosed, rendered."""
     services = call.services
-    client = call.client()
     now = services.clock()
     webhooks = _Collector(lambda row: run_id in str(row.get("message", "")), RELATED_ROWS_CAP)
     crons = _Collector(lambda row: False, RELATED_ROWS_CAP)
@@ -157,8 +155,8 @@ async def _trace(
 
         async def read(request: ScanRequest, sink: _Collector, what: str) -> None:
             try:
-                coverage = await scan_window(
-                    client,
+                coverage = await read_window(
+                    call,
                     request,
                     sink,
                     budget=ScanBudget(max_rows=20_000, max_seconds=services.settings.scan_max_seconds),
@@ -174,6 +172,7 @@ async def _trace(
                 f"{request.log_type.value} ({what}): {request.window.describe()}, "
                 f"{coverage.rows_scanned} rows scanned, {len(sink.rows)} found"
                 + ("" if coverage.complete else " (PARTIAL)")
+                + cached_part(coverage)
             )
 
         async with anyio.create_task_group() as group:

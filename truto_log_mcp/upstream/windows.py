@@ -45,6 +45,10 @@ class ScanCoverage:
     unread: tuple[Window, ...]
     failed: tuple[str, ...]
     """Each failed sub-window: its interval and the error."""
+    cached: tuple[Window, ...] = ()
+    """The parts answered from the scan cache (``upstream/scan_cache.py``), not read upstream."""
+    cache_age: timedelta | None = None
+    """How long ago the oldest of them was read."""
     environments: tuple[tuple[str, int], ...] = ()
     """The rows read per ``environment_id``, most rows first (at most ``ENVIRONMENTS_CAP``, then "(other)")."""
     notes: tuple[str, ...] = ()
