@@ -71,11 +71,27 @@ def test_split_keeps_every_piece_under_the_month_rule() -> None:
     assert all(a.end == b.start for a, b in zip(pieces, pieces[1:], strict=False))
 
 
-async def test_a_window_with_one_page_of_rows_costs_one_request(http: httpx2.AsyncClient, sandbox: Sandbox) -> None:
+async def test_a_window_with_one_page_of_rows_costs_one_request_per_sub_window(
+    http: httpx2.AsyncClient, sandbox: Sandbox
+) -> None:
+    """No probe round: every worker starts on a sub-window at once, so a small window costs one round of
+    requests, one each, and no second page."""
     rows = sandbox.rows(LogType.WEBHOOK)
     newest = datetime.fromisoformat(rows[0]["timestamp"])
     window = Window(newest - timedelta(minutes=30), newest + timedelta(seconds=1))
     coverage = await scan(http, ScanRequest(LogType.WEBHOOK, window), lambda row: None, concurrency=8)
+    assert coverage.complete
+    assert coverage.pages == len(sandbox.requests) == coverage.sub_windows == 8
+    assert not any(key == "next_cursor" for request in sandbox.requests for key, _ in request.params)
+
+
+async def test_a_window_with_one_page_of_rows_costs_one_request_with_one_worker(
+    http: httpx2.AsyncClient, sandbox: Sandbox
+) -> None:
+    rows = sandbox.rows(LogType.WEBHOOK)
+    newest = datetime.fromisoformat(rows[0]["timestamp"])
+    window = Window(newest - timedelta(minutes=30), newest + timedelta(seconds=1))
+    coverage = await scan(http, ScanRequest(LogType.WEBHOOK, window), lambda row: None, concurrency=1)
     assert coverage.complete
     assert coverage.pages == len(sandbox.requests) == 1
 

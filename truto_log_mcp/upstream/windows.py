@@ -42,7 +42,11 @@ class ScanCoverage:
     stopped_by: ScanStop
     unread: tuple[Window, ...]
     failed: tuple[str, ...]
-    """Each failed sub-window: its interval and the error."""
+    """Each failed sub-window: its interval not read and the error."""
+    seconds: float = 0.0
+    """How long the scan took."""
+    peak_in_flight: int = 0
+    """The most requests the scan had on the way at once."""
 
     @property
     def complete(self) -> bool:
