@@ -3,6 +3,7 @@ where an idle worker cuts a running one (``steal_cut``) so that both end about t
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,6 +13,9 @@ from truto_log_mcp.rows import Row, row_time
 from truto_log_mcp.rules import PAGE_LIMIT_MAX
 
 EDGE = timedelta(milliseconds=1)
+DOUBT = 1.4
+"""How much more may be left than one page's density says: a cut that proves needless costs one
+request, a piece that proves longer than guessed costs every worker a round."""
 
 
 @dataclass(slots=True)
@@ -28,6 +32,10 @@ class Piece:
     """Set when an idle worker took over the older part: rows older than this are not this piece's."""
     rows: int = 0
     pages: int = 0
+    expected_rows: float = 0.0
+    """For a piece cut off a running one: the rows it should hold, as estimated then."""
+    asked_at: float = 0.0
+    """When the page on the way was asked for (``anyio.current_time()``)."""
     density: float = 0.0
     """Rows per second in the stretch the last page covered (the best guess for the stretch next to it)."""
     _page_end: datetime | None = None
@@ -76,20 +84,36 @@ class Piece:
         return self.density * max(0.0, (self.oldest_seen - self.covered_start).total_seconds())
 
 
-def steal_cut(piece: Piece) -> datetime | None:
+def steal_cut(piece: Piece, arriving_in: float) -> datetime | None:
     """Where an idle worker cuts ``piece``, taking what is older; None when that would not save a round.
 
-    The piece has its next page on the way (a worker always asks for it before reading the current
-    one): that page reads about ``PAGE_LIMIT_MAX`` rows of what is left whatever happens. A cut pays
-    only if more is left than that page takes. The running piece keeps whole pages' worth (its
-    last one ends at the cut), about half of what is left, at least the page on the way; the new
-    piece takes the rest, ending on one part page of its own.
+    The piece has its next page on the way (a worker asks for it before reading the current one),
+    due in ``arriving_in`` rounds (0 to 1): that page reads its ``PAGE_LIMIT_MAX`` rows of what is
+    left whatever happens. The thief's first page takes a whole round. So in ``rounds`` rounds
+    from now the piece can read ``1 + floor(rounds - arriving_in)`` pages and the thief
+    ``rounds``: take the fewest rounds in which both together read what is left (taken as
+    ``DOUBT`` times the estimate), give the running piece whole pages' worth (its last one ends at
+    the cut) less its share of the room to spare, and the thief the rest.
     """
-    left = piece.rows_left()
+    left = piece.rows_left() * DOUBT
     if left <= PAGE_LIMIT_MAX or piece.oldest_seen is None:
         return None
-    keep = PAGE_LIMIT_MAX * max(1, round(left / (2 * PAGE_LIMIT_MAX)))
-    if keep >= left:
+    rounds = 1
+    while True:
+        kept_pages = 1 + math.floor(rounds - arriving_in + 1e-9)
+        if PAGE_LIMIT_MAX * (kept_pages + rounds) >= left:
+            break
+        rounds += 1
+    if PAGE_LIMIT_MAX * kept_pages >= left:
+        return None  # the running piece alone ends as soon
+    spare = PAGE_LIMIT_MAX * (kept_pages + rounds) - left
+    return cut_keeping(piece, (PAGE_LIMIT_MAX * kept_pages - spare * kept_pages / (kept_pages + rounds)) / DOUBT)
+
+
+def cut_keeping(piece: Piece, keep: float) -> datetime | None:
+    """The moment past which about ``keep`` rows of what is left lie (None when no cut falls inside)."""
+    left = piece.rows_left()
+    if piece.oldest_seen is None or not 0 < keep < left:
         return None
     cut = floor_ms(piece.oldest_seen - (piece.oldest_seen - piece.covered_start) * (keep / left))
     if cut <= piece.covered_start or cut >= floor_ms(piece.oldest_seen):

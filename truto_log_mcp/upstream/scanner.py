@@ -54,6 +54,7 @@ class _Scan:
     budget: ScanBudget
     deadline: Deadline
     on_progress: ProgressCallback | None
+    concurrency: int
     pieces: list[Piece]
     """Every sub-window, for coverage; ``queue`` holds those the workers still take."""
     queue: list[Piece] = field(default_factory=list)
@@ -62,6 +63,8 @@ class _Scan:
     pages: int = 0
     in_flight: int = 0
     peak_in_flight: int = 0
+    latency: float = 0.0
+    """Seconds a page takes, on average over the last pages (0 until one has come)."""
     stopped_by: ScanStop = "end"
     fatal: UpstreamError | None = None
     edge_seen: set[str] = field(default_factory=set)
@@ -89,18 +92,26 @@ class _Scan:
             self.next_piece += 1
             return self.queue[self.next_piece - 1]
         busiest = max(self.pieces, key=Piece.rows_left, default=None)
-        if busiest is None:
+        if busiest is None or self.latency <= 0:
             return None
-        cut = steal_cut(busiest)
-        if cut is None:
-            return None
-        # The running piece keeps its request (its cursor is bound to it) and stops at the cut;
-        # the idle worker reads the older part as a new sub-window ending (exclusively) at the cut.
-        older = Piece(Window(busiest.covered_start, cut), oldest=busiest.oldest and busiest.cut is None)
-        busiest.cut = cut
+        cut = steal_cut(busiest, self.arriving_in(busiest))
+        return self.split(busiest, cut) if cut is not None else None
+
+    def split(self, piece: Piece, cut: datetime) -> Piece:
+        """The running piece keeps its request (its cursor is bound to it) and stops at ``cut``; the
+        older part becomes a new sub-window ending (exclusively) at the cut."""
+        before = piece.rows_left()
+        older = Piece(Window(piece.covered_start, cut), oldest=piece.oldest and piece.cut is None)
+        piece.cut = cut
+        older.expected_rows = before - piece.rows_left()
         self.boundaries = self.boundaries | {cut}
         self.pieces.append(older)
         return older
+
+    def arriving_in(self, piece: Piece) -> float:
+        """The share of a round until the piece's page on the way comes (0: now, 1: just asked)."""
+        waited = anyio.current_time() - piece.asked_at
+        return min(1.0, max(0.0, 1 - waited / self.latency))
 
     async def read_piece(self, piece: Piece) -> None:
         """Page one sub-window to its end (or until a budget, an error or a cut stops it)."""
@@ -127,15 +138,14 @@ class _Scan:
                 passed_cut = self.take_page(piece, page)
                 if passed_cut:  # cut while this page was on its way: the next one is another worker's
                     group.cancel_scope.cancel()
-            piece.pages += 1
-            if last or passed_cut:
-                piece.done = True
+                piece.done = last or passed_cut
+                # Now, not when the next page has come: idle workers judge by what this page showed.
+                self.wake_idle_workers()
                 await self.report_progress(force=False)
+            if piece.done:
                 return
             assert page.next_cursor is not None
             used.add(page.next_cursor)
-            self.wake_idle_workers()
-            await self.report_progress(force=False)
             page = ahead[0] if ahead else None
 
     def wake_idle_workers(self) -> None:
@@ -152,6 +162,7 @@ class _Scan:
         for row in page.rows:
             passed_cut = not self.take(piece, row) or passed_cut
         piece.note_page(page.rows)
+        piece.pages += 1
         return passed_cut
 
     async def fetch(self, piece: Piece, cursor: str | None) -> Page | None:
@@ -166,6 +177,7 @@ class _Scan:
         params = wire_params(self.request.log_type, window, self.request.filters, PAGE_LIMIT_MAX, cursor)
         self.in_flight += 1
         self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        piece.asked_at = asked_at = anyio.current_time()
         try:
             page = await self.client.fetch_page(params, self.deadline)
         except _FATAL as error:
@@ -180,6 +192,8 @@ class _Scan:
         finally:
             self.in_flight -= 1
         self.pages += 1
+        took = anyio.current_time() - asked_at
+        self.latency = took if self.pages == 1 else self.latency + (took - self.latency) / min(self.pages, 16)
         return page
 
     def take(self, piece: Piece, row: Row) -> bool:
@@ -237,6 +251,7 @@ async def scan_window(
         budget=budget,
         deadline=deadline,
         on_progress=on_progress,
+        concurrency=max(1, concurrency),
         pieces=list(pieces),
         queue=pieces,
         boundaries=frozenset(window.start for window in windows[1:]),
