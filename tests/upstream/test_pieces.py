@@ -17,7 +17,7 @@ def running(rows_per_hour: float, hours_read: float, hours_left: float) -> Piece
     count = round(rows_per_hour * hours_read)
     piece.oldest_seen = oldest
     piece.rows = count
-    piece.note_page([{"timestamp": oldest.isoformat()}] * count)
+    piece.note_page(count)
     return piece
 
 

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 
 from truto_log_mcp.errors import UpstreamError
 from truto_log_mcp.query.timeparse import Window
-from truto_log_mcp.rows import Row, row_time
 from truto_log_mcp.rules import PAGE_LIMIT_MAX
 
 EDGE = timedelta(milliseconds=1)
@@ -51,13 +50,13 @@ class Piece:
         start = self.window.start if self.oldest else self.window.start - EDGE
         return Window(start, self.window.end)
 
-    def note_page(self, rows: list[Row]) -> None:
-        """Learn the density from a page just taken: its rows over the stretch from the last page's oldest row."""
+    def note_page(self, dated: int) -> None:
+        """Learn the density from a page just taken: its ``dated`` rows (those with a time) over the stretch
+        from the last page's oldest row."""
         newer = self._page_end or self.window.end
         if self.oldest_seen is None or self.oldest_seen >= newer:
             return
         span = max((newer - self.oldest_seen).total_seconds(), 0.001)
-        dated = sum(1 for row in rows if row_time(row) is not None)
         self.density = dated / span
         self._page_end = self.oldest_seen
 

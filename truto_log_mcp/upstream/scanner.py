@@ -159,9 +159,12 @@ class _Scan:
     def take_page(self, piece: Piece, page: Page) -> bool:
         """Take a page's rows; True when it reached past the piece's cut (the piece is then done)."""
         passed_cut = False
+        dated = 0
         for row in page.rows:
-            passed_cut = not self.take(piece, row) or passed_cut
-        piece.note_page(page.rows)
+            moment = row_time(row)
+            dated += moment is not None
+            passed_cut = not self.take(piece, row, moment) or passed_cut
+        piece.note_page(dated)
         piece.pages += 1
         return passed_cut
 
@@ -196,9 +199,8 @@ class _Scan:
         self.latency = took if self.pages == 1 else self.latency + (took - self.latency) / min(self.pages, 16)
         return page
 
-    def take(self, piece: Piece, row: Row) -> bool:
-        """Pass a row on (once); False when it lies past the piece's cut (another worker's part)."""
-        moment = row_time(row)
+    def take(self, piece: Piece, row: Row, moment: datetime | None) -> bool:
+        """Pass a row (stamped ``moment``) on once; False when it lies past the piece's cut (another worker's part)."""
         if moment is not None:
             if piece.cut is not None and moment < piece.cut:
                 return False
