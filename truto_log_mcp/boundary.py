@@ -29,6 +29,7 @@ from truto_log_mcp.query.arguments import filter_key_hint
 from truto_log_mcp.render.schema import lean_input_schema, lean_output_schema
 from truto_log_mcp.render.table import cap_text
 from truto_log_mcp.suggest import did_you_mean, listing
+from truto_log_mcp.tools.arguments import ID_ARGUMENTS
 from truto_log_mcp.tools.context import Answer, Call, Caller, CallProgress, Services, principal_key
 
 logger = logging.getLogger(__name__)
@@ -140,6 +141,8 @@ def invalid_argument_from(error: ValidationError) -> InvalidArgument:
             hint = f" Filter values are text, e.g. {json.dumps(str(detail.get('input'))[:60])}." + filter_key_hint(
                 str(location[1])
             )
+        if len(location) == 1 and location[0] in ID_ARGUMENTS and detail["type"] == "string_too_short":
+            hint = " Pass the id as an answer printed it, or a unique prefix of at least 8 characters."
         problems.append(f"`{where}`: {detail['msg']}.{hint}")
     return InvalidArgument(
         "Invalid arguments: " + " ".join(problems),

@@ -8,6 +8,7 @@ They are converted to MCP tool errors in exactly one place (``boundary.TrutoLogS
     ├── InvalidArgument          [invalid_argument]      bad tool input, caught before any upstream call
     ├── CursorExpired            [cursor_expired]        unknown/expired cursor handle
     ├── RefNotFound              [ref_not_found]         unknown/expired row ref
+    ├── NotFound                 [not_found]             no id (or no id starting with a prefix) where it was looked for
     ├── Busy                     [busy]                  this session already runs its maximum of scans
     └── UpstreamError                                    anything the Truto API did or failed to do
         ├── AuthFailed           [auth_failed]           401 / 403 / missing token
@@ -63,6 +64,12 @@ class CursorExpired(TrutoLogError):
 class RefNotFound(TrutoLogError):
     code = "ref_not_found"
     default_next_step = "Refs live for the server session only; run search_logs again and use a fresh `ref`."
+
+
+class NotFound(TrutoLogError):
+    """What an id argument names was not found; the message says where it was looked for, the next step what to try."""
+
+    code = "not_found"
 
 
 class Busy(TrutoLogError):

@@ -133,6 +133,16 @@ class Settings(BaseSettings):
         description="Time budget of an analysis's scan (within the call deadline; what is not read is stated).",
     )
 
+    onset_lookback_h: float = Field(
+        168.0,
+        ge=0,
+        le=168,
+        description=(
+            "Longest look-back of `summarize_errors` before its window, to tell whether each error group is new "
+            "and when it began: one window length, at most this many hours (0: no look-back)."
+        ),
+    )
+
     max_scans_per_session: int = Field(
         2,
         ge=1,

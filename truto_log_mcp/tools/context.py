@@ -13,7 +13,7 @@ import hashlib
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,6 +32,7 @@ from truto_log_mcp.rows import ProgressCallback, Row
 from truto_log_mcp.rules import UPSTREAM_RATE_LIMIT, LogType
 from truto_log_mcp.settings import TOKEN_HEADER, Settings
 from truto_log_mcp.state.handles import HandleStore, new_instance_tag
+from truto_log_mcp.state.named_ids import IdMemory, NamedIds
 from truto_log_mcp.upstream.client import Deadline, RetryPolicy, TrutoClient, shared_http_client
 from truto_log_mcp.upstream.pages import SearchState
 from truto_log_mcp.upstream.ratelimit import RateBudget
@@ -82,6 +83,8 @@ class Services:
     """One request budget per token (keyed by the token's hash), shared by all its calls; least
     recently used first, at most ``settings.max_token_budgets`` (see ``rate_budget``)."""
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    named_ids: IdMemory = field(default_factory=NamedIds)
+    """The ids each principal's answers named: an id argument's prefix is resolved against them first."""
 
     @classmethod
     def create(cls, settings: Settings, http_factory: Callable[[], httpx2.AsyncClient]) -> Services:
@@ -316,6 +319,10 @@ class Call:
     def keep_row(self, log_type: LogType, row: Row) -> str:
         """A ref for ``row`` that this caller can open with get_log."""
         return self.services.refs.put(StoredRow(log_type, row), self.caller.principal)
+
+    def remember_ids(self, kind: str, ids: Iterable[str | None]) -> None:
+        """Record the full ids (of field ``kind``) an answer names: the next call may pass them back shortened."""
+        self.services.named_ids.remember(self.caller.principal, kind, ids)
 
     def analysis_slot(self) -> AbstractAsyncContextManager[None]:
         return self.services.scan_slot(self.session)

@@ -17,6 +17,7 @@ from truto_log_mcp.query.arguments import Match, Scalar, build_search
 from truto_log_mcp.query.timeparse import Window, parse_duration
 from truto_log_mcp.render.table import LABEL_CAP, clean_text, compact_json, table_line
 from truto_log_mcp.rules import LogType
+from truto_log_mcp.tools.arguments import ID_ARGUMENTS
 from truto_log_mcp.tools.context import Answer, Call
 from truto_log_mcp.tools.results import (
     ComparisonModel,
@@ -27,7 +28,7 @@ from truto_log_mcp.tools.scans import (
     analysis_window,
     check_group_by,
     coverage_lines,
-    coverage_model,
+    coverage_models,
     matching_sink,
     run_scans,
     scan_budget,
@@ -129,9 +130,11 @@ async def _stats(
         buckets=stats.buckets,
         comparison=comparison,
         percentile_method=stats.percentile_method,
-        coverage=[coverage_model(coverage) for coverage in coverages],
+        coverage=coverage_models(coverages),
         notes=[*stats.notes, *(["Only the 50 largest groups are listed."] if len(stats.groups) > 50 else [])],
     )
+    for name in set(group_by) & set(ID_ARGUMENTS):  # grouped by an id: the next call may pass one back shortened
+        call.remember_ids(name, (group.key.get(name) for group in result.groups))
     return Answer(_stats_text(result, coverages, match), result)
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Annotated
 
 import anyio
 from pydantic import BaseModel, Field
@@ -12,13 +14,14 @@ from pydantic import BaseModel, Field
 from truto_log_mcp.errors import AuthFailed, InvalidArgument, UpstreamError, UpstreamRejected, echo
 from truto_log_mcp.query.arguments import Match, check_filters
 from truto_log_mcp.query.timeparse import Window, resolve_window
+from truto_log_mcp.render.table import LABEL_CAP, Shown, clean_text
 from truto_log_mcp.rows import Row, RowSink
 from truto_log_mcp.rules import RULES, LogType
 from truto_log_mcp.suggest import did_you_mean, listing
 from truto_log_mcp.tools.context import Call, Services
 from truto_log_mcp.upstream.client import Deadline
 from truto_log_mcp.upstream.scanner import scan_window
-from truto_log_mcp.upstream.windows import ScanBudget, ScanCoverage, ScanRequest, ScanStop
+from truto_log_mcp.upstream.windows import ScanBudget, ScanCoverage, ScanRequest, ScanStop, count_environment
 
 
 class ScanCoverageModel(BaseModel):
@@ -30,6 +33,9 @@ class ScanCoverageModel(BaseModel):
     stopped_by: ScanStop
     unread: list[str] = Field(description="ISO intervals not read (budget stops, failures).")
     failed: list[str] = Field(description="Sub-windows that failed, with the error.")
+    environments: dict[Annotated[str, Shown(LABEL_CAP)], int] | None = Field(
+        None, description="environment_id -> rows read, when the answer's rows carry more than one (else null)."
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +126,21 @@ async def run_scans(
     return [coverage for coverage in coverages if coverage is not None]
 
 
-def coverage_model(coverage: ScanCoverage) -> ScanCoverageModel:
+def answer_environments(coverages: Sequence[ScanCoverage]) -> dict[str, int]:
+    """The rows an answer read per ``environment_id``, most first; empty unless there are more than one."""
+    counts: Counter[str] = Counter()
+    for coverage in coverages:
+        counts.update(dict(coverage.environments))
+    return dict(counts.most_common()) if len(counts) > 1 else {}
+
+
+def coverage_models(coverages: Sequence[ScanCoverage]) -> list[ScanCoverageModel]:
+    """The coverage of an answer: each scan's, with its rows per environment when the answer read more than one."""
+    split = bool(answer_environments(coverages))
+    return [coverage_model(coverage, split) for coverage in coverages]
+
+
+def coverage_model(coverage: ScanCoverage, split_environments: bool = False) -> ScanCoverageModel:
     return ScanCoverageModel(
         log_type=coverage.log_type.value,
         window=coverage.window.describe(),
@@ -130,10 +150,16 @@ def coverage_model(coverage: ScanCoverage) -> ScanCoverageModel:
         stopped_by=coverage.stopped_by,
         unread=[gap.describe() for gap in coverage.unread],
         failed=list(coverage.failed),
+        environments=dict(coverage.environments) if split_environments else None,
     )
 
 
 def coverage_lines(coverages: Sequence[ScanCoverage], skipped: Sequence[str]) -> list[str]:
+    """Each scan's coverage, the log types skipped, and the environments read when more than one."""
+    return scan_lines(coverages, skipped) + environment_lines(answer_environments(coverages))
+
+
+def scan_lines(coverages: Sequence[ScanCoverage], skipped: Sequence[str]) -> list[str]:
     lines = []
     for coverage in coverages:
         state = "complete" if coverage.complete else f"PARTIAL ({coverage.stopped_by.replace('_', ' ')})"
@@ -147,6 +173,24 @@ def coverage_lines(coverages: Sequence[ScanCoverage], skipped: Sequence[str]) ->
     if skipped:
         lines.append(f"- skipped: {'; '.join(skipped)}")
     return lines
+
+
+def environment_lines(environments: dict[str, int]) -> list[str]:
+    """One line naming every environment read, with its rows (none when there is only one)."""
+    return [f"- {environments_text(environments)}"] if environments else []
+
+
+def environments_text(environments: Mapping[str, int]) -> str:
+    shown = ", ".join(f"{clean_text(env, LABEL_CAP)} ({rows} rows)" for env, rows in environments.items())
+    return f"environments: {shown}"
+
+
+def rows_per_environment(rows: Iterable[Row]) -> dict[str, int]:
+    """The rows per ``environment_id``, most first; empty unless there are more than one."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        count_environment(counts, row)
+    return dict(sorted(counts.items(), key=lambda item: -item[1])) if len(counts) > 1 else {}
 
 
 def matching_sink(match: Match, target: RowSink) -> RowSink:

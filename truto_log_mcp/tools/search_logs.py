@@ -9,18 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
 from truto_log_mcp.analysis.runs.results import ListingRest
 from truto_log_mcp.errors import CursorExpired, InvalidArgument
 from truto_log_mcp.query.arguments import LogQuery, Scalar, build_search, parse_log_type
-from truto_log_mcp.render.table import CELL_CAP, Table, compact_json, structured_value
+from truto_log_mcp.render.table import CELL_CAP, LABEL_CAP, Shown, Table, compact_json, structured_value
 from truto_log_mcp.rows import Row
 from truto_log_mcp.settings import Settings
 from truto_log_mcp.suggest import listing
 from truto_log_mcp.tools.context import Answer, Call
+from truto_log_mcp.tools.scans import environments_text, rows_per_environment
 from truto_log_mcp.upstream.pages import SearchState, search_batch
 
 StoppedBy = Literal["limit", "end", "scan_budget", "token_budget"]
@@ -34,6 +35,9 @@ class Coverage(BaseModel):
     stopped_by: StoppedBy = Field(
         description="limit: `limit` rows returned; end: no more rows; scan_budget: page budget reached "
         "before `limit` rows matched; token_budget: rows left for the next page to keep the answer small."
+    )
+    environments: dict[Annotated[str, Shown(LABEL_CAP)], int] | None = Field(
+        None, description="environment_id -> rows shown, when they carry more than one (else null)."
     )
 
 
@@ -116,6 +120,9 @@ async def search_logs(
         stopped_by=stopped_by,
     )
     notes = _search_notes(query, batch.rows[:fitted], fitted, len(batch.rows), stopped_by, settings)
+    if environments := rows_per_environment(batch.rows[:fitted]):
+        coverage.environments = environments
+        notes.append(f"The rows shown are of {environments_text(environments)}.")
     structured = SearchLogsResult(
         log_type=query.log_type.value,
         columns=["ref", *columns],

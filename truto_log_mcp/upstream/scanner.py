@@ -40,7 +40,15 @@ from truto_log_mcp.rows import ProgressCallback, Row, RowSink, row_time
 from truto_log_mcp.rules import PAGE_LIMIT_MAX
 from truto_log_mcp.upstream.client import Deadline, Page, TrutoClient
 from truto_log_mcp.upstream.pieces import EDGE, Piece, floor_ms, steal_cut
-from truto_log_mcp.upstream.windows import ScanBudget, ScanCoverage, ScanRequest, ScanStop, merge_windows, split_window
+from truto_log_mcp.upstream.windows import (
+    ScanBudget,
+    ScanCoverage,
+    ScanRequest,
+    ScanStop,
+    count_environment,
+    merge_windows,
+    split_window,
+)
 
 _FATAL = (AuthFailed, UpstreamRejected)
 """Errors that every other sub-window would hit too: stop the scan and raise them."""
@@ -68,6 +76,7 @@ class _Scan:
     stopped_by: ScanStop = "end"
     fatal: UpstreamError | None = None
     edge_seen: set[str] = field(default_factory=set)
+    environments: dict[str, int] = field(default_factory=dict)
     next_piece: int = 0
     page_read: anyio.Event = field(default_factory=anyio.Event)
     """Set (and replaced) after every page: wakes idle workers to look for work again."""
@@ -213,6 +222,7 @@ class _Scan:
                 self.edge_seen.add(key)
         piece.rows += 1
         self.rows += 1
+        count_environment(self.environments, row)
         self.sink(row)
         return True
 
@@ -295,6 +305,7 @@ async def scan_window(
         stopped_by=scan.stopped_by,
         unread=merge_windows([gap for piece in scan.pieces if (gap := piece.unread()) is not None]),
         failed=failed,
+        environments=tuple(sorted(scan.environments.items(), key=lambda item: -item[1])),
         seconds=time.monotonic() - started,
         peak_in_flight=scan.peak_in_flight,
     )
