@@ -179,12 +179,20 @@ class _Scan:
 
     async def fetch(self, piece: Piece, cursor: str | None) -> Page | None:
         """One page of a sub-window, or None when a budget or an error ends its reading (recorded)."""
-        if self.rows >= self.budget.max_rows:
-            self.stopped_by = "row_budget"
-            return None
-        if self.pages >= self.budget.max_pages:
-            self.stopped_by = "page_budget"
-            return None
+        # Pages on their way count against the budgets as full: 8 first pages at once must not read
+        # 800 rows of a budget of 100. While they may still come back short, wait for them.
+        while self.rows + self.in_flight * PAGE_LIMIT_MAX >= self.budget.max_rows or (
+            self.pages + self.in_flight >= self.budget.max_pages
+        ):
+            if self.rows >= self.budget.max_rows:
+                self.stopped_by = "row_budget"
+                return None
+            if self.pages >= self.budget.max_pages:
+                self.stopped_by = "page_budget"
+                return None
+            await self.page_read.wait()
+            if self.stopping():
+                return None
         window = piece.wire_window()
         params = wire_params(self.request.log_type, window, self.request.filters, PAGE_LIMIT_MAX, cursor)
         self.in_flight += 1
