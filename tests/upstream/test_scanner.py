@@ -165,6 +165,21 @@ async def test_row_budget_stops_the_scan_and_names_what_was_not_read(
     assert 300 <= coverage.rows_scanned < 300 + 2 * 100
 
 
+async def test_pages_on_their_way_count_against_the_row_budget(http: httpx2.AsyncClient, sandbox: Sandbox) -> None:
+    """Eight workers, a budget of one page: one request, not eight first pages at once."""
+    window = Window(NOW - timedelta(days=14), NOW + timedelta(days=1))
+    coverage = await scan(
+        http,
+        ScanRequest(LogType.UNIFIED_PROXY_API, window),
+        lambda row: None,
+        budget=ScanBudget(max_rows=100),
+        concurrency=8,
+    )
+    assert coverage.stopped_by == "row_budget"
+    assert coverage.rows_scanned == 100
+    assert len(sandbox.requests) == 1
+
+
 async def test_a_failing_sub_window_is_reported_and_the_rest_is_read(
     http: httpx2.AsyncClient, sandbox: Sandbox
 ) -> None:

@@ -70,6 +70,8 @@ class _Scan:
     rows: int = 0
     pages: int = 0
     in_flight: int = 0
+    untaken: int = 0
+    """Rows of pages that have come but are not taken yet (they count against the row budget)."""
     peak_in_flight: int = 0
     latency: float = 0.0
     """Seconds a page takes, on average over the last pages (0 until one has come)."""
@@ -136,6 +138,7 @@ class _Scan:
         while page is not None and not self.stopping():
             if page.next_cursor is not None and page.next_cursor in used:
                 piece.failure = MalformedResponse("Truto returned the same next_cursor twice; this sub-window was cut.")
+                self.untaken -= len(page.rows)  # never taken
                 return
             last = page.next_cursor is None or _reaches_past(page, piece.cut)
             ahead: list[Page | None] = []
@@ -175,13 +178,15 @@ class _Scan:
             passed_cut = not self.take(piece, row, moment) or passed_cut
         piece.note_page(dated)
         piece.pages += 1
+        self.untaken -= len(page.rows)
         return passed_cut
 
     async def fetch(self, piece: Piece, cursor: str | None) -> Page | None:
         """One page of a sub-window, or None when a budget or an error ends its reading (recorded)."""
-        # Pages on their way count against the budgets as full: 8 first pages at once must not read
-        # 800 rows of a budget of 100. While they may still come back short, wait for them.
-        while self.rows + self.in_flight * PAGE_LIMIT_MAX >= self.budget.max_rows or (
+        # Pages on their way count against the budgets as full, pages come but not yet taken as they
+        # are: 8 first pages at once must not read 800 rows of a budget of 100. While they may still
+        # come back short, wait for them.
+        while self.rows + self.untaken + self.in_flight * PAGE_LIMIT_MAX >= self.budget.max_rows or (
             self.pages + self.in_flight >= self.budget.max_pages
         ):
             if self.rows >= self.budget.max_rows:
@@ -212,6 +217,7 @@ class _Scan:
         finally:
             self.in_flight -= 1
         self.pages += 1
+        self.untaken += len(page.rows)
         took = anyio.current_time() - asked_at
         self.latency = took if self.pages == 1 else self.latency + (took - self.latency) / min(self.pages, 16)
         return page
