@@ -14,7 +14,8 @@ rows, nine tenths of them in that hour). For each, in this order:
   ``log_type``, ``created_at[gt]``, ``created_at[lt]`` and ``limit=100``, then every filter resent
   with ``next_cursor`` until it is null;
 - ours: the ``summarize_errors`` tool over the same window through the SDK's in-memory ``Client``,
-  on a server built with the default settings (concurrency 8, rate budget 250 per 10 s) talking
+  on a server built with the default settings (concurrency 8, rate budget 250 per 10 s) but no
+  look-back before the window (``TRUTO_ONSET_LOOKBACK_H=0``: the loop reads the window only) talking
   HTTP to the sandbox; the server has listed its tools and answered a one-request warm-up call, and
   only the call over the whole window is timed;
 - on the dense shape, ours again with a rate budget below the demand (``TRUTO_RATE_BUDGET=120``),
@@ -192,7 +193,9 @@ def checked(result: CallToolResult) -> dict[str, Any]:
 
 
 def settings_for(url: str, **changes: Any) -> Settings:
-    settings = Settings(api_token=SecretStr(SANDBOX_TOKEN), base_url=url)
+    """The defaults, but no look-back before the window (``TRUTO_ONSET_LOOKBACK_H=0``): the sequential loop
+    reads the window only, and so does the scan measured against it."""
+    settings = Settings(api_token=SecretStr(SANDBOX_TOKEN), base_url=url, onset_lookback_h=0)
     return settings.model_copy(update=changes) if changes else settings
 
 
