@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import answer_tokens, load, memory, run_listing, scan_speed, startup, tokens, tools_list
+from bench import answer_tokens, load, memory, run_listing, scan_speed, startup, state, tokens, tools_list
 from bench.common import BenchResult
 
 BENCHMARKS: dict[str, Callable[[], BenchResult]] = {
@@ -23,6 +23,7 @@ BENCHMARKS: dict[str, Callable[[], BenchResult]] = {
     "load": load.run,
     "scan_speed": scan_speed.run,
     "memory": memory.run,
+    "state": state.run,
 }
 
 

@@ -8,6 +8,8 @@ The analysis tools' modules are imported on first use, which keeps the stdio han
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any
 
 import httpx2
@@ -45,11 +47,19 @@ LOCAL_READ_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, ope
 Ctx = Context[Services, Any]
 
 
-def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None = None) -> TrutoLogServer:
-    """The server with its tools; ``transport`` replaces the network (the sandbox in --demo and tests)."""
+def build_server(
+    settings: Settings,
+    transport: httpx2.AsyncBaseTransport | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> TrutoLogServer:
+    """The server with its tools; ``transport`` replaces the network (the sandbox in --demo and tests);
+    ``clock``: what "now" is for the tools (``call --demo``: the sandbox's fixed moment)."""
 
     server = TrutoLogServer(
-        "truto-logs", version=__version__, instructions=INSTRUCTIONS, lifespan=lambda _: serving(settings, transport)
+        "truto-logs",
+        version=__version__,
+        instructions=INSTRUCTIONS,
+        lifespan=lambda _: serving(settings, transport, clock),
     )
     server.max_response_chars = settings.max_response_chars
 
@@ -85,7 +95,7 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
     @server.tool(name="get_log", annotations=LOCAL_READ_ONLY, structured_output=True)
     async def get_log_tool(ctx: Ctx, ref: a.Ref) -> Annotated[CallToolResult, GetLogResult]:
         """One log row whole (every field), by the `ref` an answer gave it."""
-        return answer_result(get_log(call_of(ctx), ref))
+        return answer_result(await get_log(call_of(ctx), ref))
 
     @server.tool(name="describe_log_types", annotations=LOCAL_READ_ONLY, structured_output=True)
     async def describe_log_types_tool() -> Annotated[CallToolResult, DescribeLogTypesResult]:

@@ -165,6 +165,15 @@ class Settings(BaseSettings):
     )
 
     cursor_ttl_s: float = Field(3600.0, gt=0, description="Lifetime of cursor handles and row refs.")
+    state_url: str | None = Field(
+        None,
+        description=(
+            "Where cursor handles, row refs and the rate budget live: `memory://` (this process; the default of"
+            " `serve`), `sqlite:///PATH` (a file every process of this machine shares; the default of `call` and"
+            " `demo`, in the user's cache directory), `redis://HOST:PORT/DB` (replicas of one deployment; needs"
+            " `truto-log-mcp[redis]`). See docs/deployment.md."
+        ),
+    )
     max_cursors: int = Field(
         1000,
         ge=1,
@@ -289,6 +298,20 @@ class Settings(BaseSettings):
             "TRUTO_BASE_URL must be an https:// URL (plain http is accepted only for 127.0.0.1/localhost), "
             "so that the token never crosses a network in clear"
         )
+
+    @field_validator("state_url")
+    @classmethod
+    def _known_state_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        scheme, separator, rest = value.strip().partition("://")
+        if scheme not in ("memory", "sqlite", "redis", "rediss") or not separator:
+            raise ValueError("accepts memory://, sqlite:///PATH or redis://HOST:PORT/DB")
+        if scheme == "sqlite" and not rest.startswith("/"):
+            raise ValueError("accepts sqlite:///PATH with an absolute path")
+        if scheme.startswith("redis") and not rest:
+            raise ValueError("accepts redis://HOST:PORT/DB")
+        return value.strip()
 
     @field_validator("log_level", mode="before")
     @classmethod

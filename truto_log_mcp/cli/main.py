@@ -8,6 +8,7 @@ over stdio starts as fast as a minimal MCP server.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import logging
 import sys
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 from pydantic import ValidationError
 
-from truto_log_mcp.cli.launch import make_server
+from truto_log_mcp.cli.launch import demo_moment, make_server
 from truto_log_mcp.settings import Settings, configuration_problems
 from truto_log_mcp.version import __version__
 
@@ -112,6 +113,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = settings.model_copy(update={"redact": True})
     configure_logging(settings.log_level)
     command = args.command or "serve"
+    if (settings.state_url or "").startswith("redis") and importlib.util.find_spec("redis") is None:
+        from truto_log_mcp.state.redis_store import MISSING_CLIENT
+
+        print(f"truto-log-mcp: {MISSING_CLIENT}", file=sys.stderr)
+        return 2
+    if settings.state_url is None and command in ("call", "demo"):
+        from truto_log_mcp.state.open import default_state_url
+
+        # each `call` is a new process: its cursors and refs must outlive it for the next one
+        settings = settings.model_copy(update={"state_url": default_state_url(command, getattr(args, "demo", False))})
     if command == "serve":
         return serve(
             settings,
@@ -248,7 +259,8 @@ async def call_tool(settings: Settings, tool: str, raw_arguments: str, demo: boo
     if not isinstance(arguments, dict):
         print("[invalid_argument] The arguments must be a JSON object.", file=sys.stderr)
         return 2
-    async with Client(make_server(settings, demo)) as client:
+    demo_now = await demo_moment(settings) if demo else None
+    async with Client(make_server(settings, demo, demo_now)) as client:
         result = await client.call_tool(tool, arguments)
     if as_json and result.structured_content is not None:
         print(json.dumps(result.structured_content, indent=2))  # ASCII only: every other character escaped

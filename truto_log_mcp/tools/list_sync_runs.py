@@ -70,14 +70,14 @@ async def list_sync_runs(
     }
     arguments = fingerprint({"since": since, "start": start, "end": end, "outcome": outcome, **filters})
     if cursor is not None:
-        rest = continue_state(call, cursor, ListingRest)
+        rest = await continue_state(call, cursor, ListingRest)
         if arguments and arguments != rest.arguments:
             changed = sorted({key for key, _ in set(arguments) ^ set(rest.arguments)})
             raise InvalidArgument(
                 f"A cursor continues exactly the listing that issued it, but {listing(changed)} differ from it.",
                 "Pass only `cursor` (and `limit`), or list again without `cursor`.",
             )
-        return _page(call, rest.summary, list(rest.pending), rest.shown, limit or rest.limit, rest.arguments)
+        return await _page(call, rest.summary, list(rest.pending), rest.shown, limit or rest.limit, rest.arguments)
     now = call.services.clock()
     window = analysis_window(since, start, end, now)
     # Only a window that ended before now has a tail (and then adding an hour cannot overflow).
@@ -107,10 +107,10 @@ async def list_sync_runs(
         "notes": [*looked_up, *_notes(runs.began_before, runs.rows_not_tallied, coverages, read, window)],
     }
     matched = [run.model_dump(mode="json") for run in select(runs.runs, outcome)]
-    return _page(call, summary, matched, 0, limit or DEFAULT_LIMIT, arguments)
+    return await _page(call, summary, matched, 0, limit or DEFAULT_LIMIT, arguments)
 
 
-def _page(
+async def _page(
     call: Call,
     summary: Mapping[str, Any],
     matched: list[dict[str, Any]],
@@ -123,7 +123,7 @@ def _page(
     next_cursor = None
     if rest:
         kept = ListingRest(arguments, dict(summary), tuple(rest), offset + len(shown), limit)
-        next_cursor = call.services.cursors.put(kept, call.caller.principal)
+        next_cursor = await call.services.cursors.put(kept, call.owner)
     result = ListSyncRunsResult(
         window=summary["window"],
         filters=summary["filters"],

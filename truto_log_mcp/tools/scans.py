@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Annotated
 
@@ -17,6 +17,7 @@ from truto_log_mcp.query.timeparse import Window, resolve_window
 from truto_log_mcp.render.table import LABEL_CAP, Shown, clean_text
 from truto_log_mcp.rows import Row, RowSink
 from truto_log_mcp.rules import RULES, LogType
+from truto_log_mcp.state.budget import FALLBACK_NOTE, SharedBudget
 from truto_log_mcp.suggest import did_you_mean, listing
 from truto_log_mcp.tools.context import Call, Services
 from truto_log_mcp.upstream.client import Deadline
@@ -33,6 +34,7 @@ class ScanCoverageModel(BaseModel):
     stopped_by: ScanStop
     unread: list[str] = Field(description="ISO intervals not read (budget stops, failures).")
     failed: list[str] = Field(description="Sub-windows that failed, with the error.")
+    notes: list[str] = Field(default_factory=list, description="How the window was read, when it matters.")
     environments: dict[Annotated[str, Shown(LABEL_CAP)], int] | None = Field(
         None, description="environment_id -> rows read, when the answer's rows carry more than one (else null)."
     )
@@ -85,6 +87,8 @@ async def run_scans(
 ) -> list[ScanCoverage]:
     """Scan every planned log type concurrently, sharing the concurrency and the token's rate budget."""
     client = call.client()
+    budget = call.services.rate_budget(call.caller.token)
+    fallbacks = budget.fallbacks if isinstance(budget, SharedBudget) else 0
     on_progress = call.scan_progress()
     per_scan = max(1, call.services.settings.scan_concurrency // len(plan.requests))
     coverages: list[ScanCoverage | None] = [None] * len(plan.requests)
@@ -123,7 +127,10 @@ async def run_scans(
             group.start_soon(one, index, request)
     if len(failures) == len(plan.requests):
         raise next(iter(failures.values()))  # no log type could be read at all
-    return [coverage for coverage in coverages if coverage is not None]
+    read = [coverage for coverage in coverages if coverage is not None]
+    if isinstance(budget, SharedBudget) and budget.fallbacks > fallbacks:
+        read = [replace(coverage, notes=(*coverage.notes, FALLBACK_NOTE)) for coverage in read]
+    return read
 
 
 def answer_environments(coverages: Sequence[ScanCoverage]) -> dict[str, int]:
@@ -150,6 +157,7 @@ def coverage_model(coverage: ScanCoverage, split_environments: bool = False) -> 
         stopped_by=coverage.stopped_by,
         unread=[gap.describe() for gap in coverage.unread],
         failed=list(coverage.failed),
+        notes=list(coverage.notes),
         environments=dict(coverage.environments) if split_environments else None,
     )
 
@@ -169,6 +177,8 @@ def scan_lines(coverages: Sequence[ScanCoverage], skipped: Sequence[str]) -> lis
             line += f"; not read: {gaps}" + (f" +{len(coverage.unread) - 2} more" if len(coverage.unread) > 2 else "")
         if coverage.failed:
             line += f"; {len(coverage.failed)} sub-window(s) failed: {coverage.failed[0]}"
+        if coverage.notes:
+            line += f"; {'; '.join(coverage.notes)}"
         lines.append(line)
     if skipped:
         lines.append(f"- skipped: {'; '.join(skipped)}")

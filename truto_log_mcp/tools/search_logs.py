@@ -75,7 +75,7 @@ async def search_logs(
         "fields": fields,
     }
     if cursor is not None:
-        state = continue_state(call, cursor, SearchState)
+        state = await continue_state(call, cursor, SearchState)
         check_same_query(state, arguments)
     else:
         if log_type is None:
@@ -103,7 +103,7 @@ async def search_logs(
     )
     query = state.query
     columns = list(query.fields or query.rules.default_columns)
-    refs = [call.keep_row(query.log_type, row) for row in batch.rows]
+    refs = await call.keep_rows(query.log_type, batch.rows)
     table = Table(columns)
     lines, fitted = table.render(refs, batch.rows, settings.response_token_budget)
     stopped_by: StoppedBy = batch.stopped_by
@@ -111,7 +111,7 @@ async def search_logs(
     if fitted < len(batch.rows):
         next_state = next_state.with_pending_first(batch.rows[fitted:])
         stopped_by = "token_budget"
-    next_cursor = services.cursors.put(next_state, call.caller.principal) if next_state.has_more else None
+    next_cursor = await services.cursors.put(next_state, call.owner) if next_state.has_more else None
     coverage = Coverage(
         window=query.window.describe() if query.window else None,
         rows_scanned=batch.rows_scanned,
@@ -189,10 +189,10 @@ def _search_notes(
 Kept = TypeVar("Kept", SearchState, ListingRest)
 
 
-def continue_state(call: Call, cursor: str, kind: type[Kept]) -> Kept:
+async def continue_state(call: Call, cursor: str, kind: type[Kept]) -> Kept:
     """What a cursor continues (a search, or a run listing: ``kind``), if it is this caller's and still kept."""
     services = call.services
-    state = services.cursors.get(cursor, call.caller.principal)
+    state = await services.cursors.get(cursor, call.owner)
     if state is None and not services.cursors.issued_here(cursor):
         raise CursorExpired(
             f"Cursor {cursor[:16]!r} was not issued by this server instance (a restart, or another replica)."

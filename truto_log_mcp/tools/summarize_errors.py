@@ -12,7 +12,7 @@ from functools import partial
 from truto_log_mcp.analysis.causes import NEXT_STEP, Cause
 from truto_log_mcp.analysis.grouping import OTHER, ErrorGroup, ErrorSummarizer, TopValues
 from truto_log_mcp.analysis.onset import Onset, OnsetTracker
-from truto_log_mcp.errors import UpstreamError
+from truto_log_mcp.errors import StateUnavailable, UpstreamError
 from truto_log_mcp.query.arguments import parse_log_type
 from truto_log_mcp.query.timeparse import Window, interval_in_seconds
 from truto_log_mcp.render.table import LABEL_CAP, clean_text
@@ -98,7 +98,13 @@ async def _summarize(call: Call, plan: ScanPlan, group_by: tuple[str, ...], top:
     looked = await _look_back(call, plan, OnsetTracker(summarizer, summary.groups), coverages, deadline, started)
     window = plan.requests[0].window
     environments = answer_environments(coverages)
-    groups = [_group_model(call, group, looked.onset(group, window), bool(environments)) for group in summary.groups]
+    kept = await call.keep_if_possible([(group.log_type, row) for group in summary.groups for row in group.examples])
+    examples = kept if kept is not None else []
+    groups = []
+    for found in summary.groups:
+        onset = looked.onset(found, window)
+        groups.append(_group_model(found, examples[: len(found.examples)], onset, bool(environments)))
+        del examples[: len(found.examples)]
     causes = list(dict.fromkeys(Cause(group.cause) for group in groups))
     result = SummarizeErrorsResult(
         window=window.describe(),
@@ -126,6 +132,8 @@ async def _summarize(call: Call, plan: ScanPlan, group_by: tuple[str, ...], top:
         call.remember_ids("integrated_account_id", group.accounts.top)
         for name, values in group.ids.items():
             call.remember_ids(name, values.top)
+    if kept is None:
+        result.notes.append(f"No example refs: the state store is unavailable ([{StateUnavailable.code}]).")
     return Answer(_summary_text(result, coverages, plan.skipped, looked, environments), result)
 
 
@@ -207,7 +215,9 @@ def _after_the_window(call: Call, plan: ScanPlan) -> Call:
     return replace(call, progress=after)
 
 
-def _group_model(call: Call, group: ErrorGroup, onset: Onset | None, split_environments: bool) -> ErrorGroupModel:
+def _group_model(
+    group: ErrorGroup, example_refs: list[str], onset: Onset | None, split_environments: bool
+) -> ErrorGroupModel:
     # Row texts (key, template, times, sample) are cleaned and capped by the model's types.
     return ErrorGroupModel(
         log_type=group.log_type.value,
@@ -223,7 +233,7 @@ def _group_model(call: Call, group: ErrorGroup, onset: Onset | None, split_envir
         resources=_top(group.resources),
         accounts=_top(group.integrated_account_ids),
         ids={name: _top(values) for name, values in group.ids.items()},
-        example_refs=[call.keep_row(group.log_type, row) for row in group.examples],
+        example_refs=example_refs,
         sample_message=group.sample_message,
         new=onset.new if onset else None,
         began=_minute(onset.began) if onset else None,
@@ -356,8 +366,9 @@ def _lookback_lines(looked: LookBack) -> list[str]:
 
 
 def _read_line(coverages: Sequence[ScanCoverage], skipped: Sequence[str]) -> str:
-    """What was read, on one line: rows per log type, or each type's coverage when a read was partial or skipped."""
-    if skipped or not all(coverage.complete for coverage in coverages):
+    """What was read, on one line: rows per log type, or each type's coverage when a read was partial or skipped
+    or has a note (a rate budget that could not be shared)."""
+    if skipped or not all(coverage.complete and not coverage.notes for coverage in coverages):
         return "Read: " + "; ".join(line.removeprefix("- ") for line in scan_lines(coverages, skipped)) + "."
     rows = ", ".join(f"{coverage.log_type.value} {coverage.rows_scanned}" for coverage in coverages)
     return f"Read every row of the window: {rows} ({sum(coverage.pages for coverage in coverages)} pages)."

@@ -194,7 +194,7 @@ async def _trace(
         )
         for row in collector.rows
     }
-    result = _trace_model(call, diagnosis, run_id, searched, sources)
+    result = _trace_model(await _refs(call, diagnosis, sources), diagnosis, run_id, searched, sources)
     for kind in ("sync_job_run_id", "sync_job_id", "integrated_account_id"):
         call.remember_ids(kind, [getattr(result, kind)])
     if runs.dropped or webhooks.dropped:
@@ -213,18 +213,25 @@ def _not_found(run_id: str, window: Window | None, searched: list[str], read_who
     return NotFound(f"No rapid_bridge rows name the sync run {run_id}: looked in {'; '.join(searched)}.", step)
 
 
-def _trace_model(
-    call: Call, run: RunDiagnosis, run_id: str, searched: list[str], sources: dict[int, LogType]
-) -> TraceSyncRunResult:
-    refs: dict[int, str] = {}
+async def _refs(call: Call, run: RunDiagnosis, sources: dict[int, LogType]) -> dict[int, str]:
+    """A ref for each row the answer points at (evidence, timeline), by the row's id, minted in one batch."""
+    pointed: dict[int, tuple[LogType, Row]] = {}
+    for item in run.diagnosis.evidence:
+        for row in item.rows:
+            pointed.setdefault(id(row), (sources.get(id(row), LogType.RAPID_BRIDGE), row))
+    for entry in run.timeline:
+        pointed.setdefault(id(entry.row), (entry.source, entry.row))
+    return dict(zip(pointed, await call.keep(list(pointed.values())), strict=True))
 
+
+def _trace_model(
+    refs: dict[int, str], run: RunDiagnosis, run_id: str, searched: list[str], sources: dict[int, LogType]
+) -> TraceSyncRunResult:
     def ref(log_type: LogType, row: Row) -> str:
-        if id(row) not in refs:
-            refs[id(row)] = call.keep_row(log_type, row)
         return refs[id(row)]
 
     def ref_any(row: Row) -> str:
-        return ref(sources.get(id(row), LogType.RAPID_BRIDGE), row)
+        return refs[id(row)]
 
     diagnosis = run.diagnosis
     webhooks = run.webhooks

@@ -47,6 +47,8 @@ class ScanCoverage:
     """Each failed sub-window: its interval not read and the error."""
     environments: tuple[tuple[str, int], ...] = ()
     """The rows read per ``environment_id``, most rows first (at most ``ENVIRONMENTS_CAP``, then "(other)")."""
+    notes: tuple[str, ...] = ()
+    """What else the reader should know about how the window was read (a budget not shared, ...)."""
     seconds: float = 0.0
     """How long the scan took."""
     peak_in_flight: int = 0
