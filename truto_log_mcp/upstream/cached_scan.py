@@ -66,6 +66,8 @@ class _CachedScan:
     on_progress: ProgressCallback | None
     upstream_max_rows: int
     """The row budget left for the gaps: the cached rows count first (an upper bound: a range may be used in part)."""
+    rows_per_second: float | None = None
+    """The cached ranges' density, if any: how many rows a gap probably holds (how finely to split it)."""
     rows: int = 0
     """Rows passed on, cached or read."""
     upstream_rows: int = 0
@@ -172,6 +174,9 @@ class _CachedScan:
                     concurrency=self.concurrency,
                     deadline=self.deadline,
                     on_progress=report if self.on_progress is not None else None,
+                    expected_rows=None
+                    if self.rows_per_second is None
+                    else self.rows_per_second * gap.span.total_seconds(),
                 )
             except UpstreamError as error:  # handled below, not wrapped in an exception group
                 failure = error
@@ -198,6 +203,9 @@ class _CachedScan:
         self.failed += [_renamed(text, wire.start, gap.start) for text in coverage.failed]
         self.reads.append((capture, coverage.unread))
         await self.progress(gap.span.total_seconds())
+
+    def expected_rows(self, gap: Window) -> float | None:
+        return None if self.rows_per_second is None else self.rows_per_second * gap.span.total_seconds()
 
     async def progress(self, seconds: float, running: float = 0.0) -> None:
         """``seconds`` more of the window done (``running``: of the gap being read, not yet done)."""
@@ -246,6 +254,7 @@ async def cached_scan(
         deadline,
         on_progress,
         upstream_max_rows=budget.max_rows - sum(cached.rows for cached, _, _ in lookup.used),
+        rows_per_second=_density([cached for cached, _, _ in lookup.used]),
     )
     used: list[tuple[CachedRange, Window]] = []
     unreadable: list[Window] = []
@@ -287,6 +296,12 @@ async def cached_scan(
         cache_age=now - min(cached.read_at for cached, _ in used) if used else None,
         environments=tuple(sorted(scan.environments.items(), key=lambda item: -item[1])),
     )
+
+
+def _density(ranges: list[CachedRange]) -> float | None:
+    """Rows per second over the cached ranges, or None without any."""
+    seconds = sum(cached.window.span.total_seconds() for cached in ranges)
+    return sum(cached.rows for cached in ranges) / seconds if seconds > 0 else None
 
 
 def _renamed(failed: str, read_from: datetime, start: datetime) -> str:

@@ -44,7 +44,7 @@ class ScanCoverage:
     stopped_by: ScanStop
     unread: tuple[Window, ...]
     failed: tuple[str, ...]
-    """Each failed sub-window: its interval and the error."""
+    """Each failed sub-window: its interval not read and the error."""
     cached: tuple[Window, ...] = ()
     """The parts answered from the scan cache (``upstream/scan_cache.py``), not read upstream."""
     cache_age: timedelta | None = None
@@ -53,6 +53,10 @@ class ScanCoverage:
     """The rows read per ``environment_id``, most rows first (at most ``ENVIRONMENTS_CAP``, then "(other)")."""
     notes: tuple[str, ...] = ()
     """What else the reader should know about how the window was read (a budget not shared, ...)."""
+    seconds: float = 0.0
+    """How long the scan took."""
+    peak_in_flight: int = 0
+    """The most requests the scan had on the way at once."""
 
     @property
     def complete(self) -> bool:
