@@ -10,7 +10,7 @@ ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
 RUN python -m venv /opt/venv
 COPY pyproject.toml README.md LICENSE /src/
 COPY truto_log_mcp /src/truto_log_mcp
-RUN /opt/venv/bin/pip install /src
+RUN /opt/venv/bin/pip install "/src[redis]"
 
 # ---- run: the virtualenv alone, as an unprivileged user -----------------------------------------
 FROM python:3.12-slim-bookworm

@@ -37,6 +37,9 @@ say "uv build --wheel, then uvx --from the wheel"
 uv build --quiet --wheel --out-dir "$WORK/dist" . || die "uv build"
 WHEEL="$(ls "$WORK"/dist/truto_log_mcp-*.whl)"
 timed uvx --from "$WHEEL" truto-log-mcp --version || die "uvx --from $WHEEL"
+# The views' assets are package data: a view written from the installed wheel proves they are in it.
+uvx --from "$WHEEL" truto-log-mcp call --demo --html "$WORK/view.html" list_sync_runs '{"limit": 3}' >/dev/null \
+    && grep -q 'id="truto-data"' "$WORK/view.html" || die "call --html from the wheel (the views' assets)"
 
 say "Claude Desktop bundle (mcpb $("$ROOT/interop/node_modules/.bin/mcpb" --version))"
 timed python -m distribution.build_bundle --mcpb "$ROOT/interop/node_modules/.bin/mcpb" --out "$WORK/dist" --check \

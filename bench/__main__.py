@@ -11,17 +11,20 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import load, memory, run_listing, scan_speed, startup, tokens, tools_list
+from bench import answer_tokens, load, memory, run_listing, scan_cache, scan_speed, startup, state, tokens, tools_list
 from bench.common import BenchResult
 
 BENCHMARKS: dict[str, Callable[[], BenchResult]] = {
     "tokens": tokens.run,
     "tools_list": tools_list.run,
     "run_listing": run_listing.run,
+    "answer_tokens": answer_tokens.run,
     "startup": startup.run,
     "load": load.run,
     "scan_speed": scan_speed.run,
+    "scan_cache": scan_cache.run,
     "memory": memory.run,
+    "state": state.run,
 }
 
 

@@ -174,7 +174,9 @@ def checkpoint(calls: int, started: float, sandbox: Sandbox, totals: Counter[str
     gc.collect()
     services = server_services()
     rss = psutil.Process().memory_info().rss / MB
-    return Checkpoint(calls, rss, len(services.cursors), len(services.refs), time.perf_counter() - started)
+    return Checkpoint(
+        calls, rss, services.cursors.held() or 0, services.refs.held() or 0, time.perf_counter() - started
+    )
 
 
 async def soak(

@@ -14,6 +14,7 @@ import random
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from math import cos, pi
@@ -48,17 +49,32 @@ def template_rows() -> list[Row]:
     return Sandbox(SandboxConfig(now=NOW, rate_limit=None)).rows(LOG_TYPE)
 
 
-def activity_millis(count: int, seed: int = SEED) -> list[int]:
-    """``count`` distinct millisecond offsets in (0, 24 h), newest first, along a day's activity curve.
+PROFILES: dict[str, Callable[[datetime], float]] = {
+    "afternoon": lambda moment: (1 + 0.5 * cos(2 * pi * (moment.hour + moment.minute / 60 - 14) / 24)) / 1.5,
+    "office_hours": lambda moment: 1.0 if 9 <= moment.hour < 17 else 0.1,
+}
+"""How busy each minute of a day is, relative to the busiest (0 to 1). ``afternoon``: busiest at 14:00 UTC
+(1.5 x the mean), quietest at 02:00 (0.5 x); ``office_hours``: 9:00 to 17:00 UTC ten times the night."""
 
-    Busiest at 14:00 UTC (1.5 x the mean), quietest at 02:00 (0.5 x): the scanner's sub-windows
-    are equal in time, so they are unequal in rows, as in real logs.
+BUSY_HOUR = "busy_hour"
+"""A profile of its own: a tenth of the rows spread evenly over the span, the rest in one hour of it
+(the hour starting 3 days 5 hours before ``NOW``)."""
+
+
+def activity_millis(count: int, seed: int = SEED, span: timedelta = WINDOW, profile: str = "afternoon") -> list[int]:
+    """``count`` distinct millisecond offsets in (0, ``span``) after ``NOW - span``, newest first.
+
+    Spread along ``profile``: the scanner's sub-windows are equal in time, so they are unequal in
+    rows, as in real logs.
     """
     rng = random.Random(seed)
-    minutes = int(WINDOW / timedelta(minutes=1))
-    weights = [
-        1 + 0.5 * cos(2 * pi * ((START + timedelta(minutes=m)).hour + m % 60 / 60 - 14) / 24) for m in range(minutes)
-    ]
+    minutes = int(span / timedelta(minutes=1))
+    start = NOW - span
+    if profile == BUSY_HOUR:
+        busy = int((NOW - timedelta(days=3, hours=5) - start) / timedelta(minutes=1))
+        weights = [9.0 * minutes / 60 if busy <= m < busy + 60 else 1.0 for m in range(minutes)]
+    else:
+        weights = [PROFILES[profile](start + timedelta(minutes=m)) for m in range(minutes)]
     taken: set[int] = set()
     while len(taken) < count:
         for minute in rng.choices(range(minutes), weights, k=count - len(taken)):
@@ -68,13 +84,19 @@ def activity_millis(count: int, seed: int = SEED) -> list[int]:
     return sorted(taken, reverse=True)
 
 
-def stamp(offset_ms: int) -> str:
-    """The ISO 8601 timestamp (milliseconds, ``Z``) ``offset_ms`` after ``START``."""
-    return (START + timedelta(milliseconds=offset_ms)).isoformat(timespec="milliseconds")[:23] + "Z"
+def stamp(offset_ms: int, start: datetime = START) -> str:
+    """The ISO 8601 timestamp (milliseconds, ``Z``) ``offset_ms`` after ``start``."""
+    return (start + timedelta(milliseconds=offset_ms)).isoformat(timespec="milliseconds")[:23] + "Z"
 
 
-def unified_rows(count: int, templates: list[Row] | None = None, seed: int = SEED) -> list[Row]:
-    """``count`` realistic rows in the last 24 h before ``NOW``, newest first.
+def unified_rows(
+    count: int,
+    templates: list[Row] | None = None,
+    seed: int = SEED,
+    span: timedelta = WINDOW,
+    profile: str = "afternoon",
+) -> list[Row]:
+    """``count`` realistic rows in the ``span`` (24 h by default) before ``NOW``, newest first.
 
     Each is a generated row (picked at random) re-stamped: its ``timestamp``, the timestamp that
     starts its ``message`` and a unique ``http_request_id``. Nested values are shared, not copied.
@@ -82,10 +104,10 @@ def unified_rows(count: int, templates: list[Row] | None = None, seed: int = SEE
     pool = templates if templates is not None else template_rows()
     rng = random.Random(seed)
     rows = []
-    for index, offset in enumerate(activity_millis(count, seed)):
+    for index, offset in enumerate(activity_millis(count, seed, span, profile)):
         source = pool[rng.randrange(len(pool))]
         row = dict(source)
-        when = stamp(offset)
+        when = stamp(offset, NOW - span)
         request_id = f"{index:016x}"
         row["timestamp"] = when
         row["http_request_id"] = request_id
@@ -107,7 +129,9 @@ def is_error(row: Row) -> bool:
 # ---- the sandbox, in a process of its own -----------------------------------------------------
 
 
-def serve_main(rows: int, latency_s: float, rate_limit: int | None) -> int:
+def serve_main(
+    rows: int, latency_s: float, rate_limit: int | None, span: timedelta = WINDOW, profile: str = "afternoon"
+) -> int:
     """The sandbox process: build the rows, serve them on 127.0.0.1, answer commands on stdin.
 
     Prints one JSON line (``url``, ``rows``, ``errors``, ``built_s``), then for each ``requests`` line
@@ -116,7 +140,7 @@ def serve_main(rows: int, latency_s: float, rate_limit: int | None) -> int:
     """
     started = time.perf_counter()
     with gc_paused():
-        planted = unified_rows(rows)
+        planted = unified_rows(rows, span=span, profile=profile)
     errors = sum(1 for row in planted if is_error(row))
     config = SandboxConfig(
         now=NOW,
@@ -142,6 +166,7 @@ def serve_main(rows: int, latency_s: float, rate_limit: int | None) -> int:
                         "max_per_10s": sandbox.max_requests_in_any_window(10.0),
                         "rejected_429": sum(1 for request in sandbox.requests if request.status == 429),
                         "pages_per_window": list(pages_per_window(sandbox.requests).values()),
+                        "peak_in_flight": peak_in_flight(sandbox.requests, latency_s),
                     }
                     sandbox.requests.clear()
                     print(json.dumps(stats), flush=True)
@@ -160,6 +185,8 @@ class Requests:
     rejected_429: int
     pages_per_window: list[int]
     """Requests per ``created_at`` window, in the order each window was first asked for."""
+    peak_in_flight: int = 0
+    """The most requests that arrived within one latency of each other: the most on the way at once."""
 
 
 def pages_per_window(requests: list[RecordedRequest]) -> dict[tuple[str, str], int]:
@@ -172,6 +199,18 @@ def pages_per_window(requests: list[RecordedRequest]) -> dict[tuple[str, str], i
     return windows
 
 
+def peak_in_flight(requests: list[RecordedRequest], latency_s: float) -> int:
+    """The most requests that arrived within ``latency_s`` of each other (each is answered ``latency_s``
+    after it arrives, so they were all on the way at once)."""
+    arrivals = sorted(request.at for request in requests)
+    peak = first = 0
+    for last, at in enumerate(arrivals):
+        while arrivals[first] <= at - latency_s:
+            first += 1
+        peak = max(peak, last - first + 1)
+    return peak
+
+
 class SandboxProcess:
     """``python -m bench.upstream ROWS``: the sandbox in a process of its own.
 
@@ -180,8 +219,16 @@ class SandboxProcess:
     sequential loop. Its ``requests`` record is read back through ``stats()``.
     """
 
-    def __init__(self, rows: int, latency_s: float = 0.0, rate_limit: int | None = None) -> None:
+    def __init__(
+        self,
+        rows: int,
+        latency_s: float = 0.0,
+        rate_limit: int | None = None,
+        span: timedelta = WINDOW,
+        profile: str = "afternoon",
+    ) -> None:
         command = [sys.executable, "-m", "bench.upstream", str(rows), "--latency", str(latency_s)]
+        command += ["--hours", f"{span / timedelta(hours=1):g}", "--profile", profile]
         if rate_limit is not None:
             command += ["--rate-limit", str(rate_limit)]
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -209,6 +256,7 @@ class SandboxProcess:
             int(answer["max_per_10s"]),
             int(answer["rejected_429"]),
             [int(pages) for pages in answer["pages_per_window"]],
+            int(answer["peak_in_flight"]),
         )
 
     def close(self) -> None:
@@ -236,8 +284,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("rows", type=int, help="rows in the window")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to each request")
     parser.add_argument("--rate-limit", type=int, help="requests per 10 s per token")
+    parser.add_argument("--hours", type=float, default=24.0, help="the span the rows lie in, before NOW")
+    parser.add_argument(
+        "--profile", default="afternoon", choices=[*PROFILES, BUSY_HOUR], help="how busy each minute is"
+    )
     args = parser.parse_args(argv)
-    return serve_main(args.rows, args.latency, args.rate_limit)
+    return serve_main(args.rows, args.latency, args.rate_limit, timedelta(hours=args.hours), args.profile)
 
 
 if __name__ == "__main__":

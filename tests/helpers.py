@@ -6,7 +6,9 @@ Fixtures stay in ``conftest.py``; plain functions live here so that test modules
 
 from __future__ import annotations
 
+import asyncio
 import json
+import selectors
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -113,3 +115,39 @@ def truto_client(
 ) -> TrutoClient:
     """A ``TrutoClient`` over ``http`` with ``token`` (None: no token configured)."""
     return TrutoClient(http, SecretStr(token) if token is not None else None, policy, rate)
+
+
+# ---- virtual time ---------------------------------------------------------------------------------------------
+
+
+class _JumpingSelector(selectors.DefaultSelector):
+    """A selector that, instead of blocking until the next timer, moves the clock there at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.clock = 0.0
+
+    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
+        events: list[tuple[selectors.SelectorKey, int]] = super().select(0)
+        if events or (timeout is not None and timeout <= 0):
+            return events
+        if timeout is None:
+            return list(super().select(None))
+        self.clock += timeout
+        return []
+
+
+class VirtualTimeLoop(asyncio.SelectorEventLoop):
+    """An event loop whose clock only moves when every task waits on a timer: sleeps take no real time,
+    and code that spends no time between them (an in-process upstream) runs in exact, repeatable rounds."""
+
+    def __init__(self) -> None:
+        self._jumping = _JumpingSelector()
+        super().__init__(self._jumping)
+
+    def time(self) -> float:
+        return self._jumping.clock
+
+
+VIRTUAL_TIME = ("asyncio", {"loop_factory": VirtualTimeLoop})
+"""An ``anyio_backend`` value: ``@pytest.mark.parametrize("anyio_backend", [VIRTUAL_TIME])``."""

@@ -20,7 +20,7 @@ DOMAIN = ("analysis", "query", "render", "rules", "rows", "errors", "suggest", "
 """Pure code: the API's rules, queries and time, analyses, rendering, and what they share."""
 USE_CASES = ("tools",)
 INFRASTRUCTURE = ("upstream", "state")
-PROTOCOL = ("server", "boundary", "http", "deployment", "cli")
+PROTOCOL = ("server", "boundary", "http", "deployment", "cli", "views")
 
 MCP = ("mcp", "mcp_types")
 WEB = ("starlette", "uvicorn", "httpx2")

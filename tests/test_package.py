@@ -41,10 +41,17 @@ NOT_AT_START = (
     "truto_log_mcp.sandbox",
     "truto_log_mcp.http",
     "truto_log_mcp.tools.scans",
+    "truto_log_mcp.upstream.scan_cache",
+    "truto_log_mcp.state.sqlite_store",
+    "truto_log_mcp.state.redis_store",
+    "truto_log_mcp.state.shared",
+    "sqlite3",
+    "redis",
     *sorted({module for module, _ in OUTPUT_MODELS.values()}),
 )
 """What a stdio start must not load: settings libraries the start does without, and what only a tool's first call
-needs (its use case, output model, the upstream client, the analyses). Each costs the start time (bench/startup.py)."""
+needs (its use case, output model, the upstream client, the analyses, the scan cache), and the state backends
+that the default ``memory://`` store does without. Each costs the start time (bench/startup.py)."""
 
 INITIALIZE = {
     "jsonrpc": "2.0",

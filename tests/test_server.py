@@ -9,8 +9,9 @@ import pytest
 from mcp import Client
 
 from tests.helpers import error_of, server_on, structured, text_of
+from tests.tools.scenario import NOW, unified
 from truto_log_mcp.rules import LogType
-from truto_log_mcp.sandbox import Fault, Sandbox
+from truto_log_mcp.sandbox import Fault, Sandbox, SandboxConfig
 
 pytestmark = pytest.mark.anyio
 
@@ -334,3 +335,22 @@ async def test_a_part_of_a_log_type_s_name_is_suggested(sandbox: Sandbox) -> Non
     async with Client(server_on(sandbox)) as client:
         result = await client.call_tool("search_logs", {"log_type": "proxy"})
     assert "Did you mean `unified_proxy_api`?" in error_of(result, "invalid_argument")
+
+
+async def test_rows_shown_of_two_environments_are_counted_per_environment() -> None:
+    rows = [unified(minutes, 200, "hubspot", environment_id="env-a") for minutes in (1, 2, 3, 4)]
+    rows += [unified(minutes, 200, "hubspot", environment_id="env-b") for minutes in (5, 6)]
+    sandbox = Sandbox(SandboxConfig(now=NOW, generate=False, extra_rows={LogType.UNIFIED_PROXY_API: rows}))
+    async with Client(server_on(sandbox)) as client:
+        result = await client.call_tool("search_logs", {"log_type": "unified_proxy_api", "since": "1h"})
+    assert structured(result)["coverage"]["environments"] == {"env-a": 4, "env-b": 2}
+    assert "The rows shown are of environments: env-a (4 rows), env-b (2 rows)." in text_of(result)
+
+
+async def test_rows_shown_of_one_environment_say_nothing_of_it() -> None:
+    rows = [unified(minutes, 200, "hubspot", environment_id="env-a") for minutes in (1, 2)]
+    sandbox = Sandbox(SandboxConfig(now=NOW, generate=False, extra_rows={LogType.UNIFIED_PROXY_API: rows}))
+    async with Client(server_on(sandbox)) as client:
+        result = await client.call_tool("search_logs", {"log_type": "unified_proxy_api", "since": "1h"})
+    assert structured(result)["coverage"]["environments"] is None
+    assert "environments" not in text_of(result)

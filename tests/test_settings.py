@@ -64,6 +64,12 @@ def test_the_log_level_is_read_in_any_case(monkeypatch: pytest.MonkeyPatch) -> N
     assert Settings().log_level == "DEBUG"
 
 
+def test_the_scan_cache_is_on_by_default_and_turned_off_in_any_case(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().scan_cache == "on"
+    monkeypatch.setenv("TRUTO_SCAN_CACHE", "OFF")
+    assert Settings().scan_cache == "off"
+
+
 @pytest.mark.parametrize(
     ("variable", "value", "said"),
     [
@@ -71,6 +77,7 @@ def test_the_log_level_is_read_in_any_case(monkeypatch: pytest.MonkeyPatch) -> N
         ("TRUTO_RATE_BUDGET", "1000", "TRUTO_RATE_BUDGET: accepts integer, 1 to 500."),
         ("TRUTO_SCAN_CONCURRENCY", "many", "TRUTO_SCAN_CONCURRENCY: accepts integer, 1 to 32."),
         ("TRUTO_MULTI_USER", "maybe", "TRUTO_MULTI_USER: accepts true, false."),
+        ("TRUTO_SCAN_CACHE", "false", "TRUTO_SCAN_CACHE: accepts on, off."),
     ],
 )
 def test_a_configuration_error_names_the_variable_and_what_it_accepts_in_one_line(

@@ -17,9 +17,11 @@ from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import Any
 
+from mcp.server.apps import client_supports_apps
+from mcp.server.context import ServerRequestContext
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp_types import CallToolResult, InputRequiredResult, TextContent
+from mcp_types import CallToolResult, InputRequiredResult, ListToolsResult, PaginatedRequestParams, TextContent
 from mcp_types import Tool as MCPTool
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from pydantic import ValidationError
@@ -28,6 +30,7 @@ from truto_log_mcp.errors import InvalidArgument, TrutoLogError, echo
 from truto_log_mcp.render.schema import lean_input_schema, lean_output_schema
 from truto_log_mcp.render.table import cap_text
 from truto_log_mcp.suggest import did_you_mean, listing
+from truto_log_mcp.tools.arguments import ID_ARGUMENTS
 from truto_log_mcp.tools.context import Answer, Call, Caller, CallProgress, Services, principal_key
 from truto_log_mcp.tools.outputs import output_model, stored_output_schemas
 
@@ -38,6 +41,9 @@ class TrutoLogServer(MCPServer[Services]):
     """``MCPServer`` with the error boundary and unknown-argument check in ``call_tool``."""
 
     _listed: list[MCPTool] | None = None
+    _listed_with_views: list[MCPTool] | None = None
+    view_of_tool: Mapping[str, str] = {}
+    """Tool name -> the ``ui://`` view of its results (``views.apps``): shown only to clients with MCP Apps."""
     max_response_chars: int = 200_000
     """The last guard on the size of one answer's text (set from settings in ``build_server``)."""
 
@@ -45,7 +51,7 @@ class TrutoLogServer(MCPServer[Services]):
         self, name: str, arguments: dict[str, Any], context: Context[Services, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
         try:
-            await self._check_arguments(name, arguments)
+            await self._check_arguments(name, arguments, views=context is not None and shows_views(context))
             progress = _call_progress(context)
             if progress is None:
                 result = await super().call_tool(name, arguments, context)
@@ -89,22 +95,35 @@ class TrutoLogServer(MCPServer[Services]):
     async def list_tools(self) -> list[MCPTool]:
         """The tools with lean schemas (see ``render.schema``): ``tools/list`` is read into every conversation.
 
-        A tool's output schema is the one stored for it (``tools.outputs``) unless its return annotation
+        Without the tools only views call (MCP Apps visibility ``["app"]``) and without views' ``_meta``:
+        what a client that shows no views lists (``tools_with_views`` is what one that does lists). A
+        tool's output schema is the one stored for it (``tools.outputs``) unless its return annotation
         names a model."""
         if self._listed is None:
-            self._listed = []
-            for tool in await super().list_tools():
-                output_schema = tool.output_schema or stored_output_schemas().get(tool.name)
-                update = {
-                    "description": inspect.cleandoc(tool.description or ""),
-                    "input_schema": lean_input_schema(tool.input_schema),
-                    "output_schema": lean_output_schema(output_schema) if output_schema else None,
-                }
-                self._listed.append(tool.model_copy(update=update))
+            self._listed = [_lean(tool) for tool in await super().list_tools() if not _app_only(tool)]
         return self._listed
 
-    async def _check_arguments(self, name: str, arguments: Mapping[str, Any]) -> None:
-        tools = {tool.name: tool for tool in await self.list_tools()}
+    async def tools_with_views(self) -> list[MCPTool]:
+        """The tools as a client with MCP Apps lists them: each with a view points at it; the app-only tools too."""
+        if self._listed_with_views is None:
+            listed = []
+            for tool in await super().list_tools():
+                view = self.view_of_tool.get(tool.name)
+                if view is not None:
+                    tool = tool.model_copy(update={"meta": {**(tool.meta or {}), "ui": {"resourceUri": view}}})
+                listed.append(_lean(tool))
+            self._listed_with_views = listed
+        return self._listed_with_views
+
+    async def _handle_list_tools(
+        self, ctx: ServerRequestContext[Services], params: PaginatedRequestParams | None
+    ) -> ListToolsResult:
+        if shows_views(ctx):
+            return ListToolsResult(tools=await self.tools_with_views())
+        return await super()._handle_list_tools(ctx, params)
+
+    async def _check_arguments(self, name: str, arguments: Mapping[str, Any], views: bool = False) -> None:
+        tools = {tool.name: tool for tool in await (self.tools_with_views() if views else self.list_tools())}
         tool = tools.get(name)
         if tool is None:
             raise InvalidArgument(
@@ -130,6 +149,30 @@ def fits_output_model(tool: str, result: CallToolResult) -> bool:
     except ValidationError:
         return False
     return True
+
+
+def _lean(tool: MCPTool) -> MCPTool:
+    output_schema = tool.output_schema or stored_output_schemas().get(tool.name)
+    return tool.model_copy(
+        update={
+            "description": inspect.cleandoc(tool.description or ""),
+            "input_schema": lean_input_schema(tool.input_schema),
+            "output_schema": lean_output_schema(output_schema) if output_schema else None,
+        }
+    )
+
+
+def _app_only(tool: MCPTool) -> bool:
+    ui = (tool.meta or {}).get("ui")
+    return isinstance(ui, dict) and ui.get("visibility") == ["app"]
+
+
+def shows_views(ctx: Context[Services, Any] | ServerRequestContext[Services]) -> bool:
+    """Whether the client negotiated MCP Apps with the ``text/html;profile=mcp-app`` type (views are shown)."""
+    try:
+        return client_supports_apps(ctx)
+    except (AttributeError, ValueError):  # a context outside a request (a call made in process)
+        return False
 
 
 def domain_error(error: BaseException | None) -> BaseException | None:
@@ -163,6 +206,8 @@ def invalid_argument_from(error: ValidationError) -> InvalidArgument:
             hint = f" Filter values are text, e.g. {json.dumps(str(detail.get('input'))[:60])}." + filter_key_hint(
                 str(location[1])
             )
+        if len(location) == 1 and location[0] in ID_ARGUMENTS and detail["type"] == "string_too_short":
+            hint = " Pass the id as an answer printed it, or a unique prefix of at least 8 characters."
         problems.append(f"`{where}`: {detail['msg']}.{hint}")
     return InvalidArgument(
         "Invalid arguments: " + " ".join(problems),
@@ -172,9 +217,17 @@ def invalid_argument_from(error: ValidationError) -> InvalidArgument:
 
 
 def answer_result(answer: Answer) -> CallToolResult:
+    """The result; what a view reads beyond it goes in ``_meta`` (only for a client that shows views)."""
+    if answer.view is None:
+        meta = None
+    else:  # imported here: an answer with a view was made by the timelines module, the start needs none of it
+        from truto_log_mcp.tools.timelines import VIEW_META
+
+        meta = {VIEW_META: dict(answer.view)}
     return CallToolResult(
         content=[TextContent(type="text", text=answer.text)],
         structured_content=answer.structured.model_dump(mode="json"),
+        _meta=meta,
     )
 
 
@@ -200,14 +253,15 @@ def call_of(ctx: Context[Services, Any]) -> Call:
     """The use cases' view of one MCP request: services, caller, session and progress."""
     services = ctx.request_context.lifespan_context
     caller = services.identify(ctx.headers)
+    views = shows_views(ctx)
     stream = _PROGRESS.get()
     if stream is not None:
-        return Call(services, caller, session_key(ctx, caller), stream.report)
+        return Call(services, caller, session_key(ctx, caller), stream.report, views=views)
 
     async def progress(done: float, total: float | None, message: str | None) -> None:
         await ctx.report_progress(done, total, message)
 
-    return Call(services, caller, session_key(ctx, caller), progress)
+    return Call(services, caller, session_key(ctx, caller), progress, views=views)
 
 
 def session_key(ctx: Context[Services, Any], caller: Caller) -> str:

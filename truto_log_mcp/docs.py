@@ -49,6 +49,8 @@ def _default(name: str, field: FieldInfo) -> str:
         value = int(value)
     if name.endswith(("_s", "_seconds")):
         return f"`{value}` s"
+    if name.endswith("_h"):
+        return f"`{value}` h"
     if name.endswith("_bytes") and isinstance(value, int) and value % 1024 == 0:
         kib = value // 1024
         return f"`{value}` ({kib // 1024} MiB)" if kib % 1024 == 0 else f"`{value}` ({kib} KiB)"

@@ -8,7 +8,9 @@ They are converted to MCP tool errors in exactly one place (``boundary.TrutoLogS
     ├── InvalidArgument          [invalid_argument]      bad tool input, caught before any upstream call
     ├── CursorExpired            [cursor_expired]        unknown/expired cursor handle
     ├── RefNotFound              [ref_not_found]         unknown/expired row ref
+    ├── NotFound                 [not_found]             no id (or no id starting with a prefix) where it was looked for
     ├── Busy                     [busy]                  this session already runs its maximum of scans
+    ├── StateUnavailable         [state_unavailable]     the shared state store (Redis, the sqlite file) cannot be used
     └── UpstreamError                                    anything the Truto API did or failed to do
         ├── AuthFailed           [auth_failed]           401 / 403 / missing token
         ├── UpstreamRejected     [upstream_rejected]     400 / 404 / other 4xx (upstream's message kept)
@@ -62,12 +64,26 @@ class CursorExpired(TrutoLogError):
 
 class RefNotFound(TrutoLogError):
     code = "ref_not_found"
-    default_next_step = "Refs live for the server session only; run search_logs again and use a fresh `ref`."
+    default_next_step = "Refs live an hour (in this server's state store); run search_logs again and use a fresh `ref`."
+
+
+class NotFound(TrutoLogError):
+    """What an id argument names was not found; the message says where it was looked for, the next step what to try."""
+
+    code = "not_found"
 
 
 class Busy(TrutoLogError):
     code = "busy"
     default_next_step = "Wait for the running analyses of this session to finish, then call again."
+
+
+class StateUnavailable(TrutoLogError):
+    code = "state_unavailable"
+    default_next_step = (
+        "Cursors and refs are kept in the shared state store, which cannot be reached right now: retry in a"
+        " minute, or run the search again without `cursor` (analyses still work)."
+    )
 
 
 class UpstreamError(TrutoLogError):

@@ -28,8 +28,8 @@ def triage_errors(since: str = "24h", integration: str = "") -> str:
     return (
         f"Triage Truto errors{scope} over the last {since}.\n"
         f'1. Call summarize_errors with {{"since": "{since}"{filters}}} (all log types at once).\n'
-        "2. For the top groups, report: what fails (template), how often (count, share), since when "
-        "(first seen), for whom (integrations, accounts), the cause class and its next step.\n"
+        "2. For the top groups, report: what fails (template), how often (count, share), whether it is new "
+        "or since when (began), for whom (integrations, accounts), the cause class and its next step.\n"
         "3. Open one example ref per top group with get_log only if the template is not self-explanatory.\n"
         "4. Say what the summary covered (window, rows scanned, complete or partial)."
     )

@@ -10,6 +10,8 @@ start imports and builds no more than the registration needs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import httpx2
@@ -30,6 +32,7 @@ from truto_log_mcp.settings import Settings
 from truto_log_mcp.tools import arguments as a
 from truto_log_mcp.tools.context import Services, serving
 from truto_log_mcp.version import __version__
+from truto_log_mcp.views.apps import VIEW_OF_TOOL, apps_extension
 
 __all__ = ["TrutoLogServer", "build_server"]
 
@@ -38,13 +41,23 @@ LOCAL_READ_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, ope
 Ctx = Context[Services, Any]
 
 
-def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None = None) -> TrutoLogServer:
-    """The server with its tools; ``transport`` replaces the network (the sandbox in --demo and tests)."""
+def build_server(
+    settings: Settings,
+    transport: httpx2.AsyncBaseTransport | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> TrutoLogServer:
+    """The server with its tools; ``transport`` replaces the network (the sandbox in --demo and tests);
+    ``clock``: what "now" is for the tools (``call --demo``: the sandbox's fixed moment)."""
 
     server = TrutoLogServer(
-        "truto-logs", version=__version__, instructions=INSTRUCTIONS, lifespan=lambda _: serving(settings, transport)
+        "truto-logs",
+        version=__version__,
+        instructions=INSTRUCTIONS,
+        lifespan=lambda _: serving(settings, transport, clock),
+        extensions=[apps_extension()],
     )
     server.max_response_chars = settings.max_response_chars
+    server.view_of_tool = VIEW_OF_TOOL
 
     @server.tool(name="search_logs", annotations=READ_ONLY, structured_output=True)
     async def search_logs_tool(
@@ -82,7 +95,7 @@ def build_server(settings: Settings, transport: httpx2.AsyncBaseTransport | None
         """One log row whole (every field), by the `ref` an answer gave it."""
         from truto_log_mcp.tools.get_log import get_log
 
-        return answer_result(get_log(call_of(ctx), ref))
+        return answer_result(await get_log(call_of(ctx), ref))
 
     @server.tool(name="describe_log_types", annotations=LOCAL_READ_ONLY, structured_output=True)
     async def describe_log_types_tool() -> CallToolResult:

@@ -158,6 +158,45 @@ class Settings(FromEnvironment):
         le=600,
         description="Time budget of an analysis's scan (within the call deadline; what is not read is stated).",
     )
+    scan_cache: Literal["on", "off"] = Field(
+        "on",
+        description=(
+            "Whether analyses answer time ranges they already read from the scan cache (per Truto token, log type "
+            "and filters); only the rest is read upstream, and each answer's coverage says what came from the cache "
+            "and how old it is."
+        ),
+    )
+    scan_cache_max_bytes: int = Field(
+        64 * 1024 * 1024,
+        ge=1024 * 1024,
+        le=16 * 1024 * 1024 * 1024,
+        description=(
+            "Bytes the scan cache may hold (rows compressed); when full, the token holding the most loses its least "
+            "recently used range."
+        ),
+    )
+    scan_cache_settle_s: float = Field(
+        300.0,
+        ge=0,
+        le=86_400,
+        description=(
+            "Rows younger than this when read are never cached (they may still arrive late): the newest part of "
+            "a window is always read again."
+        ),
+    )
+    scan_cache_ttl_s: float = Field(
+        3600.0, gt=0, le=7 * 86_400, description="How long a read time range is answered from the scan cache."
+    )
+
+    onset_lookback_h: float = Field(
+        168.0,
+        ge=0,
+        le=168,
+        description=(
+            "Longest look-back of `summarize_errors` before its window, to tell whether each error group is new "
+            "and when it began: one window length, at most this many hours (0: no look-back)."
+        ),
+    )
 
     max_scans_per_session: int = Field(
         2,
@@ -181,6 +220,15 @@ class Settings(FromEnvironment):
     )
 
     cursor_ttl_s: float = Field(3600.0, gt=0, description="Lifetime of cursor handles and row refs.")
+    state_url: str | None = Field(
+        None,
+        description=(
+            "Where cursor handles, row refs and the rate budget live: `memory://` (this process; the default of"
+            " `serve`), `sqlite:///PATH` (a file every process of this machine shares; the default of `call` and"
+            " `demo`, in the user's cache directory), `redis://HOST:PORT/DB` (replicas of one deployment; needs"
+            " `truto-log-mcp[redis]`). See docs/deployment.md."
+        ),
+    )
     max_cursors: int = Field(
         1000,
         ge=1,
@@ -306,10 +354,29 @@ class Settings(FromEnvironment):
             "so that the token never crosses a network in clear"
         )
 
+    @field_validator("state_url")
+    @classmethod
+    def _known_state_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        scheme, separator, rest = value.strip().partition("://")
+        if scheme not in ("memory", "sqlite", "redis", "rediss") or not separator:
+            raise ValueError("accepts memory://, sqlite:///PATH or redis://HOST:PORT/DB")
+        if scheme == "sqlite" and not rest.startswith("/"):
+            raise ValueError("accepts sqlite:///PATH with an absolute path")
+        if scheme.startswith("redis") and not rest:
+            raise ValueError("accepts redis://HOST:PORT/DB")
+        return value.strip()
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _level_in_any_case(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("scan_cache", mode="before")
+    @classmethod
+    def _switch_in_any_case(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("mcp_allowed_hosts", "mcp_allowed_origins", mode="before")
     @classmethod

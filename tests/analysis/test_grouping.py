@@ -171,3 +171,26 @@ def test_memory_stays_bounded_over_100k_distinct_messages() -> None:
     assert summary.rows_in_other == 100_000 - 100
     other = next(group for group in summary.groups if group.is_other)
     assert other.integrated_account_ids.untracked_rows == other.count - DISTINCT_CAP
+
+
+def test_each_group_counts_its_rows_per_environment() -> None:
+    summarizer = ErrorSummarizer()
+    for environment in ("prod", "prod", "staging"):
+        summarizer.add(API, api_row(503, environment_id=environment))
+    summarizer.add(API, api_row(401, environment_id="staging", logs=["Token refresh failed: invalid_grant"]))
+    groups = {group.cause: group for group in summarizer.summary().groups}
+    assert groups[Cause.PROVIDER_ERROR].environments.top == (("prod", 2), ("staging", 1))
+    assert groups[Cause.AUTH].environments.top == (("staging", 1),)
+
+
+def test_group_counts_the_runs_jobs_webhooks_and_mcp_servers_its_rows_carry() -> None:
+    summarizer = ErrorSummarizer(group_by=("cause",))
+    summarizer.add(API, api_row(502, sync_job_run_id="run-1", sync_job_id="job-1"))
+    summarizer.add(API, api_row(502, sync_job_run_id="run-2", sync_job_id="job-1", mcp_server_id="mcp-1"))
+    summarizer.add(API, api_row(502, sync_job_run_id="run-2", webhook_id=""))
+    ids = summarizer.summary(1).groups[0].ids
+    assert {name: values.top for name, values in ids.items()} == {
+        "sync_job_run_id": (("run-2", 2), ("run-1", 1)),
+        "sync_job_id": (("job-1", 2),),
+        "mcp_server_id": (("mcp-1", 1),),
+    }

@@ -6,7 +6,7 @@ correct result, never crashes or hangs, and the NEXT call on the same client is 
 correctly. Analysis scans that lose part of their window answer PARTIAL and name the part.
 
 The sandbox's fault queue injects the faults (``Fault(hang_s=0)`` lets a request through, so a
-fault can hit a later request: the first request of a scan is the probe of the newest page);
+fault can hit a later request: with one worker, a scan's first request is the window's newest page);
 ``httpx2.MockTransport`` scripts only what the sandbox cannot produce (a cursor that repeats,
 empty pages that carry a cursor), and a closed port on 127.0.0.1 refuses connections for real.
 Timings are small (``matrix.FAST``) so that the whole folder runs in seconds.

@@ -20,7 +20,7 @@ FAST: dict[str, Any] = {
     "backoff_max_s": 0.02,
 }
 """Small timings (a short retry back-off: no test here is about its schedule); one scan worker, so that
-the request after a scan's probe is its newest sub-window."""
+a scan reads its window as one sub-window, its pages in order (the newest first)."""
 
 PASS = Fault(hang_s=0)
 """A queue entry that lets one request through untouched."""

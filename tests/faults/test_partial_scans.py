@@ -49,7 +49,7 @@ def assert_partial_naming_the_failed_interval(result: CallToolResult, sandbox: S
         if window_start < datetime.fromisoformat(row["timestamp"]) < window_end
     )
     lost = rows_between(sandbox, LogType.WEBHOOK, failed_start, failed_end)
-    # The failed interval's newest millisecond may hold rows the probe already read (the interval is conservative).
+    # The failed interval's newest millisecond may hold rows already read (the interval is conservative).
     edge = rows_between(sandbox, LogType.WEBHOOK, failed_end - timedelta(milliseconds=1), failed_end)
     assert lost > edge
     assert in_window - lost <= scan["rows_scanned"] <= in_window - lost + edge
@@ -101,7 +101,7 @@ async def test_a_sub_window_answering_garbage_makes_the_analysis_partial_naming_
 async def test_an_analysis_whose_whole_window_fails_answers_the_failure_code(
     client: Client, sandbox: Sandbox, tool: str
 ) -> None:
-    """The probe fails, so nothing was read: the error is the upstream's, with its next step."""
+    """The first page fails, so nothing was read: the error is the upstream's, with its next step."""
     sandbox.faults.append(Fault(status=503))
     text = error_of(await client.call_tool(tool, {"log_type": "webhook", "since": "24h"}), "upstream_unavailable")
     assert "503" in text

@@ -22,7 +22,7 @@ from truto_log_mcp.sandbox import SANDBOX_TOKEN, Sandbox
 from truto_log_mcp.server import build_server
 from truto_log_mcp.settings import Settings
 
-ALLOWED_ERROR_CODES = ("invalid_argument", "cursor_expired", "ref_not_found", "busy")
+ALLOWED_ERROR_CODES = ("invalid_argument", "cursor_expired", "ref_not_found", "not_found", "busy")
 """Errors a valid sandbox may cause: the caller's mistakes (and a busy session)."""
 
 CALL_TIMEOUT_S = 30.0

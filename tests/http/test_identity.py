@@ -1,11 +1,15 @@
-"""Multi-user: each client reads logs with its own Truto token, and its handles and session serve only it."""
+"""Multi-user: each client reads logs with its own Truto token; its handles, scan cache and session serve only it."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from tests.helpers import structured, text_of
 from tests.http.deployment import ALICE, BOB, INITIALIZE, MALLORY, SEARCH, USERS, Servers, Truto, auth, connect, post
+from truto_log_mcp.query.timeparse import iso
 from truto_log_mcp.settings import TOKEN_HEADER
 
 pytestmark = pytest.mark.anyio
@@ -26,6 +30,25 @@ async def test_multi_user_reads_logs_with_each_clients_own_token(servers: Server
         missing = await client.call_tool("search_logs", SEARCH)
     assert missing.is_error and text_of(missing).startswith("[auth_failed]")
     assert TOKEN_HEADER in text_of(missing)
+
+
+async def test_rows_one_user_read_never_answer_another_from_the_scan_cache(servers: Servers, truto: Truto) -> None:
+    end = datetime.now(UTC) - timedelta(hours=1, seconds=7)  # long settled: the cache can answer all of it
+    span = {"log_type": "webhook", "start": iso(end - timedelta(hours=3)), "end": iso(end)}
+    answers: dict[str, dict[str, Any]] = {}
+    for token, user in [(ALICE, "alice"), (ALICE, "alice again"), (BOB, "bob")]:
+        truto.seen.clear()
+        async with connect(servers.team.url, auth(user=token)) as client:
+            answers[user] = structured(await client.call_tool("summarize_errors", span))
+        answers[user]["seen"] = list(truto.seen)
+    assert answers["alice"]["seen"] and set(answers["alice"]["seen"]) == {"alice"}
+    assert answers["alice again"]["seen"] == [] and answers["alice again"]["coverage"][0]["cached"]
+    assert answers["bob"]["seen"] and set(answers["bob"]["seen"]) == {"bob"}  # read with his own token
+    assert not answers["bob"]["coverage"][0]["cached"]
+    truto.seen.clear()
+    async with connect(servers.team.url, auth(user=MALLORY)) as client:
+        refused = await client.call_tool("summarize_errors", span)
+    assert refused.is_error and text_of(refused).startswith("[auth_failed]") and truto.seen == []
 
 
 @pytest.mark.parametrize("mode", ["auto", "legacy"])

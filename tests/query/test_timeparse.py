@@ -9,7 +9,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from truto_log_mcp.errors import InvalidArgument
-from truto_log_mcp.query.timeparse import Window, iso, latest_end, parse_duration, parse_instant, resolve_window
+from truto_log_mcp.query.timeparse import (
+    Window,
+    interval_in_seconds,
+    iso,
+    latest_end,
+    parse_duration,
+    parse_instant,
+    resolve_window,
+)
 
 NOW = datetime(2026, 5, 1, 12, 0, 0, tzinfo=UTC)
 MAY_1 = datetime(2026, 5, 1, tzinfo=UTC)
@@ -327,3 +335,8 @@ def test_instants_outside_the_dates_logs_can_have_are_refused(value: str) -> Non
 def test_durations_longer_than_logs_go_back_are_refused(text: str) -> None:
     with pytest.raises(InvalidArgument, match="3650d"):
         parse_duration(text)
+
+
+def test_an_interval_as_answers_print_it_drops_the_milliseconds() -> None:
+    window = Window(datetime(2026, 11, 24, 6, 0, 0, 250_000, tzinfo=UTC), datetime(2026, 11, 25, 6, 0, tzinfo=UTC))
+    assert interval_in_seconds(window.describe()) == "2026-11-24T06:00:00Z/2026-11-25T06:00:00Z"

@@ -26,3 +26,10 @@ async def runs_client() -> AsyncIterator[Client]:
     sandbox = Sandbox(SandboxConfig(now=now, generate=False, extra_rows=planted_runs(now), rate_limit=None))
     async with Client(server_on(sandbox)) as client:
         yield client
+
+
+@pytest.fixture(scope="module")
+def staged() -> tuple[Sandbox, datetime]:
+    """The generated world (small background) with its ``now``: the staging stories are planted at fixed instants."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    return Sandbox(SandboxConfig(now=now, scale=0.1, rate_limit=None)), now

@@ -66,3 +66,16 @@ def planted() -> dict[LogType, list[dict[str, Any]]]:
     ]
     old = [unified(60 * 24 * 40, 500, "jira", logs=["Provider error: Jira responded 500"])]
     return {LogType.UNIFIED_PROXY_API: rows + old, LogType.WEBHOOK: webhooks}
+
+
+STAGING_ROWS_IN_A_DAY = 48 + 96
+"""The sandbox's staging portal calls in any 24 h: contacts every 30 minutes, deals every 15
+(``world.STAGING_SCHEDULE``), all in the second environment."""
+
+
+def in_environments(rows: dict[Any, list[dict[str, Any]]], environment: str, other: str, run_id: str) -> None:
+    """Stamp every planted row with ``environment``, and the rows naming ``run_id`` with ``other``."""
+    for kept in rows.values():
+        for row in kept:
+            named = row.get("sync_job_run_id") == run_id or run_id in str(row.get("message", ""))
+            row["environment_id"] = other if named else environment

@@ -42,9 +42,9 @@ def token(number: int) -> SecretStr:
 
 async def test_rate_budgets_are_kept_for_at_most_the_configured_number_of_tokens() -> None:
     services = Services.create(sandbox_settings(multi_user=True, max_token_budgets=3), httpx2.AsyncClient)
-    for number in range(50):
-        services.rate_budget(token(number))
-    assert len(services.rate_budgets) == 3
+    budgets = [services.rate_budget(token(number)) for number in range(50)]
+    kept = [services.rate_budget(token(number)) is budgets[number] for number in reversed(range(50))]
+    assert kept == [True] * 3 + [False] * 47
 
 
 async def test_the_least_recently_used_token_s_budget_is_the_one_forgotten() -> None:
@@ -62,11 +62,10 @@ async def test_another_user_s_searches_do_not_evict_a_user_s_refs(sandbox: Sandb
     services = Services.create(sandbox_settings(multi_user=True), httpx2.AsyncClient)
     alice, bob = Call(services, Caller("alice")), Call(services, Caller("bob"))
     rows = sandbox.rows(LogType.WEBHOOK)[:100]
-    refs = [alice.keep_row(LogType.WEBHOOK, row) for row in rows[:20]]
+    refs = await alice.keep_rows(LogType.WEBHOOK, rows[:20])
     for _ in range(60):
-        for row in rows:
-            bob.keep_row(LogType.WEBHOOK, row)
-    opened = [structured_answer(get_log(alice, ref)) for ref in refs]
+        await bob.keep_rows(LogType.WEBHOOK, rows)
+    opened = [structured_answer(await get_log(alice, ref)) for ref in refs]
     assert [answer["row"]["timestamp"] for answer in opened] == [row["timestamp"] for row in rows[:20]]
 
 

@@ -4,6 +4,7 @@ runs, filters sent upstream, outcome selection, and a cursor that continues with
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -11,10 +12,11 @@ from mcp import Client
 
 from bench.common import count_tokens
 from tests.helpers import error_of, numbers_of, server_on, structured, text_of
-from tests.tools.run_stories import BEGAN_BEFORE, NEWEST_FIRST, STORIES, rapid_bridge_rows_in_last_day
+from tests.tools.run_stories import BEGAN_BEFORE, NEWEST_FIRST, STORIES, planted_runs, rapid_bridge_rows_in_last_day
+from tests.tools.scenario import in_environments
 from truto_log_mcp.analysis.runs.results import RunFacts
 from truto_log_mcp.sandbox import STORIES as SANDBOX_STORIES
-from truto_log_mcp.sandbox import Sandbox
+from truto_log_mcp.sandbox import Sandbox, SandboxConfig
 
 pytestmark = pytest.mark.anyio
 
@@ -58,7 +60,7 @@ async def test_every_number_of_a_listing_is_the_planted_truth(runs_client: Clien
         "runs.*.rate_limited_events": [truth.rate_limited_events for truth in truths],
         "runs.*.undelivered_records": [200],
         "coverage.*.rows_scanned": [rapid_bridge_rows_in_last_day()],
-        "coverage.*.pages": [1],
+        "coverage.*.pages": [8],  # a page for each of the 8 workers' sub-windows, all in one round
     }
 
 
@@ -166,3 +168,17 @@ async def test_one_default_page_of_the_default_day_stays_within_its_token_budget
     result = await one_client.call_tool("list_sync_runs", {})
     assert structured(result)["next_cursor"] is not None
     assert count_tokens(text_of(result)) <= TEXT_BUDGET
+
+
+async def test_runs_read_in_two_environments_are_counted_per_environment() -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    rows = planted_runs(now)
+    stuck = STORIES["stuck"]
+    in_environments(rows, "env-prod", "env-staging", stuck.run_id)
+    sandbox = Sandbox(SandboxConfig(now=now, generate=False, extra_rows=rows, rate_limit=None))
+    async with Client(server_on(sandbox)) as client:
+        result = await client.call_tool("list_sync_runs", {})
+    [coverage] = structured(result)["coverage"]
+    staging = len(stuck.events)
+    assert coverage["environments"] == {"env-prod": rapid_bridge_rows_in_last_day() - staging, "env-staging": staging}
+    assert f"env-staging ({staging} rows)" in text_of(result)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from mcp import Client
 
 from tests.helpers import server_on, structured, text_of
-from tests.tools.scenario import NOW, planted, unified
+from tests.tools.scenario import NOW, STAGING_ROWS_IN_A_DAY, planted, unified
 from truto_log_mcp.render.table import PIPE_ESCAPE
 from truto_log_mcp.rules import LogType
 from truto_log_mcp.sandbox import Sandbox, SandboxConfig
+from truto_log_mcp.sandbox.world import ENVIRONMENT_ID, STAGING_ENVIRONMENT_ID
 
 pytestmark = pytest.mark.anyio
 
@@ -91,3 +94,27 @@ async def test_rows_without_durations_get_no_duration_columns_and_the_error_rule
     assert "Buckets of 6h (start|rows|errors|err%):" in webhook
     assert "group|rows|errors|err%|p50|p95|p99|fetch_p50|fetch_p95" in api
     assert "An error is a row where http_status_code >= 400" in api.splitlines()[0]
+
+
+async def test_log_stats_coverage_lists_two_environments_with_their_rows(staged: tuple[Sandbox, datetime]) -> None:
+    sandbox, _ = staged
+    async with Client(server_on(sandbox)) as client:
+        result = await client.call_tool("log_stats", {"log_type": "unified_proxy_api"})
+    stats = structured(result)
+    [coverage] = stats["coverage"]
+    assert coverage["environments"] == {
+        ENVIRONMENT_ID: stats["total"]["count"] - STAGING_ROWS_IN_A_DAY,
+        STAGING_ENVIRONMENT_ID: STAGING_ROWS_IN_A_DAY,
+    }
+    production = stats["total"]["count"] - STAGING_ROWS_IN_A_DAY
+    assert f"{STAGING_ENVIRONMENT_ID} ({STAGING_ROWS_IN_A_DAY} rows), {ENVIRONMENT_ID} ({production} rows)" in text_of(
+        result
+    )
+
+
+async def test_log_stats_of_one_environment_lists_none(staged: tuple[Sandbox, datetime]) -> None:
+    sandbox, _ = staged
+    async with Client(server_on(sandbox)) as client:
+        result = await client.call_tool("log_stats", {"log_type": "webhook"})
+    assert structured(result)["coverage"][0]["environments"] is None
+    assert "environments" not in text_of(result)

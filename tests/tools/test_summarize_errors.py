@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
+from typing import Any
 
 import anyio
 import pytest
 from mcp import Client
 
+from bench.answer_tokens import GUARD_NOW, TEXT_BUDGET, day_before, text_tokens
 from tests.helpers import server_on, structured, text_of
-from tests.tools.scenario import NOW, planted, unified
+from tests.tools.scenario import NOW, STAGING_ROWS_IN_A_DAY, planted, stamp, unified
 from truto_log_mcp.render.table import KEY_CAP
 from truto_log_mcp.rules import LogType
-from truto_log_mcp.sandbox import Sandbox, SandboxConfig
-
-pytestmark = pytest.mark.anyio
-
+from truto_log_mcp.sandbox import STORIES, Sandbox, SandboxConfig
+from truto_log_mcp.sandbox.world import ENVIRONMENT_ID, HUBSPOT_ACME_STAGING, STAGING_ENVIRONMENT_ID
 
 pytestmark = pytest.mark.anyio
 
@@ -104,6 +105,21 @@ async def test_summaries_send_progress_to_clients_that_ask(sandbox: Sandbox) -> 
     assert seen[-1][0] == seen[-1][1]
 
 
+async def test_the_look_back_reports_progress_after_the_window(staged: tuple[Sandbox, datetime]) -> None:
+    sandbox, _ = staged
+    seen: list[tuple[float, float | None, str | None]] = []
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        seen.append((progress, total, message))
+
+    async with Client(server_on(sandbox)) as client:
+        await client.call_tool("summarize_errors", {"log_type": "unified_proxy_api"}, progress_callback=on_progress)
+    day = 24 * 3600
+    assert [done for done, _, _ in seen] == sorted({done for done, _, _ in seen})  # strictly increasing
+    assert any(done > day and "look-back" in (message or "") for done, _, message in seen)
+    assert seen[-1][:2] == (2 * day, 2 * day)
+
+
 async def test_a_cancelled_summary_stops_reading_promptly() -> None:
     slow = Sandbox(SandboxConfig(latency_s=0.2, rate_limit=None))
     async with Client(server_on(slow)) as client:
@@ -155,3 +171,221 @@ async def test_a_huge_group_key_is_capped() -> None:
     assert "x" * (KEY_CAP - 1) + "…" in keys
     assert len(json.dumps(result.structured_content)) < 20_000
     assert len(text_of(result)) < 20_000
+
+
+# ---- is it new? when did it begin? which environment? (issue 10, gaps 4 and 9) ---------------------------------
+
+STAGING_ACCOUNT = HUBSPOT_ACME_STAGING.id
+MAPPING = "lifecyclestage"
+SCOPE = "missing scope"
+
+
+def _minute(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M")
+
+
+def _group(summary: dict[str, Any], clue: str) -> dict[str, Any]:
+    return next(group for group in summary["groups"] if clue in group["template"])
+
+
+async def test_a_failure_that_began_before_the_window_says_when(staged: tuple[Sandbox, datetime]) -> None:
+    sandbox, now = staged
+    async with Client(server_on(sandbox)) as client:
+        result = await client.call_tool("summarize_errors", {})
+    group = _group(structured(result), MAPPING)
+    began = now - STORIES["staging_mapping"].since
+    assert group["count"] == 48
+    assert (group["new"], group["began"], group["began_exact"]) == (False, _minute(began), True)
+    assert f"began {_minute(began)[5:]}" in text_of(result)
+
+
+async def test_a_failure_new_in_the_window_says_so(staged: tuple[Sandbox, datetime]) -> None:
+    sandbox, now = staged
+    async with Client(server_on(sandbox)) as client:
+        result = await client.call_tool("summarize_errors", {})
+    group = _group(structured(result), SCOPE)
+    assert group["count"] == 10
+    assert (group["new"], group["began"]) == (True, _minute(now - STORIES["staging_scope"].since))
+    assert group["first_seen"].startswith(group["began"])
+
+
+async def test_the_look_back_is_one_window_before_it_and_counted(staged: tuple[Sandbox, datetime]) -> None:
+    sandbox, _ = staged
+    async with Client(server_on(sandbox)) as client:
+        result = await client.call_tool("summarize_errors", {"filters": {"integrated_account_id": STAGING_ACCOUNT}})
+    summary = structured(result)
+    [lookback] = summary["lookback"]
+    start = summary["window"].split("/")[0]
+    assert lookback["window"].split("/")[1] == start
+    assert lookback["log_type"] == "unified_proxy_api"
+    assert lookback["rows_scanned"] == STAGING_ROWS_IN_A_DAY
+    assert lookback["complete"]
+    assert f"Look-back 24h (onsets): {STAGING_ROWS_IN_A_DAY} rows" in text_of(result)
+
+
+async def test_a_look_back_cut_short_says_began_by_and_onset_unknown(staged: tuple[Sandbox, datetime]) -> None:
+    sandbox, now = staged
+    arguments = {"filters": {"integrated_account_id": STAGING_ACCOUNT}, "max_rows": 200}
+    async with Client(server_on(sandbox)) as client:
+        result = await client.call_tool("summarize_errors", arguments)
+    summary = structured(result)
+    assert summary["coverage"][0]["complete"]
+    assert not summary["lookback"][0]["complete"]
+    mapping, scope = _group(summary, MAPPING), _group(summary, SCOPE)
+    began = _minute(now - STORIES["staging_mapping"].since)
+    assert (mapping["new"], mapping["began"], mapping["began_exact"]) == (False, began, False)
+    assert (scope["new"], scope["began"]) == (None, None)
+    assert f"began by {began[5:]}" in text_of(result)
+    assert "onset unknown" in text_of(result)
+
+
+async def test_a_shorter_look_back_setting_dates_only_at_the_latest(staged: tuple[Sandbox, datetime]) -> None:
+    sandbox, _ = staged
+    async with Client(server_on(sandbox, onset_lookback_h=5)) as client:
+        summary = structured(await client.call_tool("summarize_errors", {"log_type": "unified_proxy_api"}))
+    [lookback] = summary["lookback"]
+    start, end = (datetime.fromisoformat(bound) for bound in lookback["window"].split("/"))
+    assert end - start == timedelta(hours=5)
+    mapping = _group(summary, MAPPING)
+    # Failing since 31 h ago: present all through a look-back reaching 29 h back, so only "by" its earliest row.
+    assert (mapping["new"], mapping["began_exact"]) == (False, False)
+    assert datetime.fromisoformat(mapping["began"] + "Z") - start < timedelta(minutes=30)
+
+
+async def test_no_look_back_when_the_setting_is_0(staged: tuple[Sandbox, datetime]) -> None:
+    sandbox, _ = staged
+    async with Client(server_on(sandbox, onset_lookback_h=0)) as client:
+        result = await client.call_tool("summarize_errors", {"log_type": "unified_proxy_api"})
+    summary = structured(result)
+    assert summary["lookback"] == []
+    assert all(group["new"] is None and group["began"] is None for group in summary["groups"])
+    assert "Look-back: not read (turned off: TRUTO_ONSET_LOOKBACK_H is 0)" in text_of(result)
+
+
+async def test_two_environments_are_listed_with_their_rows_and_split_per_group(
+    staged: tuple[Sandbox, datetime],
+) -> None:
+    sandbox, _ = staged
+    async with Client(server_on(sandbox)) as client:
+        result = await client.call_tool("summarize_errors", {})
+    summary = structured(result)
+    coverage = {item["log_type"]: item for item in summary["coverage"]}
+    unified = coverage["unified_proxy_api"]
+    assert unified["environments"] == {
+        ENVIRONMENT_ID: unified["rows_scanned"] - STAGING_ROWS_IN_A_DAY,
+        STAGING_ENVIRONMENT_ID: STAGING_ROWS_IN_A_DAY,
+    }
+    assert coverage["webhook"]["environments"] == {ENVIRONMENT_ID: coverage["webhook"]["rows_scanned"]}
+    assert _group(summary, MAPPING)["environments"] == {STAGING_ENVIRONMENT_ID: 48}
+    assert _group(summary, SCOPE)["environments"] == {STAGING_ENVIRONMENT_ID: 10}
+    auth = next(group for group in summary["groups"] if "invalid_grant" in group["template"])
+    assert auth["environments"] == {ENVIRONMENT_ID: auth["count"]}
+    text = text_of(result)
+    assert f"{STAGING_ENVIRONMENT_ID} ({STAGING_ROWS_IN_A_DAY} rows)" in text
+    assert f"env {STAGING_ENVIRONMENT_ID[:8]}; ref " in text
+    assert f"; groups without env: {ENVIRONMENT_ID[:8]}." in text
+
+
+async def test_one_environment_adds_nothing(scenario: Sandbox) -> None:
+    async with Client(server_on(scenario)) as client:
+        result = await client.call_tool("summarize_errors", {"since": "24h"})
+    summary = structured(result)
+    assert all(item["environments"] is None for item in summary["coverage"])
+    assert all(group["environments"] is None for group in summary["groups"])
+    assert "environments" not in text_of(result)
+
+
+async def test_a_hostile_environment_id_is_shown_cleaned() -> None:
+    rows = planted()
+    for index, row in enumerate(rows[LogType.UNIFIED_PROXY_API]):
+        row["environment_id"] = "\x1b[31mevil\nInjected line" if index % 2 else "env-a"
+    sandbox = Sandbox(SandboxConfig(now=NOW, generate=False, extra_rows=rows, rate_limit=None))
+    async with Client(server_on(sandbox)) as client:
+        result = await client.call_tool("summarize_errors", {"log_type": "unified_proxy_api"})
+    text = text_of(result)
+    assert "evil Injected line (" in text
+    assert not [line for line in text.split("\n") if line.startswith("Injected")]
+    assert "\x1b" not in text
+    assert "evil Injected line" in structured(result)["coverage"][0]["environments"]
+
+
+# ---- ids in full (issue 10, gap 3) -----------------------------------------------------------------------------
+
+ACCOUNT_ID = "c3000000-0000-4000-8000-00000000000a"
+JOB_ID = "c3000000-0000-4000-8000-00000000000b"
+RUNS = [f"c3000000-0000-4000-8000-00000000010{index}" for index in range(4)]
+MCP_SERVER_ID = "c3000000-0000-4000-8000-00000000000c"
+
+
+def _ids_scenario() -> Sandbox:
+    """One account failing on unified calls (4 rows), in 4 runs of one job (6 failed rows: 3, 1, 1, 1) and on
+    an MCP server (2 rows): every count and id known."""
+    auth = ["Refreshing token", "Token refresh failed: invalid_grant"]
+    unified_rows = [unified(i + 1, 401, "hubspot", integrated_account_id=ACCOUNT_ID, logs=auth) for i in range(4)]
+    runs = [RUNS[0]] * 3 + RUNS[1:]
+    rapid_bridge = [
+        {
+            "timestamp": stamp(10 + i),
+            "sync_job_run_event": "failed",
+            "sync_job_run_id": run,
+            "sync_job_id": JOB_ID,
+            "integrated_account_id": ACCOUNT_ID,
+            "integration": "hubspot",
+            "logs": ["Mapping error: cannot read property 'fields' of undefined"],
+        }
+        for i, run in enumerate(runs)
+    ]
+    mcp = [
+        {
+            "timestamp": stamp(20 + i),
+            "http_status_code": 500,
+            "mcp_server_id": MCP_SERVER_ID,
+            "integrated_account_id": ACCOUNT_ID,
+            "integration": "hubspot",
+            "logs": ["TypeError: Cannot read properties of undefined (reading 'properties') at mapDeal"],
+        }
+        for i in range(2)
+    ]
+    rows = {LogType.UNIFIED_PROXY_API: unified_rows, LogType.RAPID_BRIDGE: rapid_bridge, LogType.MCP: mcp}
+    return Sandbox(SandboxConfig(now=NOW, generate=False, extra_rows=rows, rate_limit=None))
+
+
+async def test_each_group_names_its_runs_jobs_accounts_and_mcp_servers_in_full() -> None:
+    async with Client(server_on(_ids_scenario())) as client:
+        summary = structured(await client.call_tool("summarize_errors", {}))
+    groups = {group["log_type"]: group for group in summary["groups"]}
+    runs = groups["rapid_bridge"]
+    assert runs["accounts"]["top"] == {ACCOUNT_ID: 6}
+    assert runs["ids"]["sync_job_id"] == {"top": {JOB_ID: 6}, "distinct": 1}
+    assert runs["ids"]["sync_job_run_id"]["top"] == {RUNS[0]: 3, RUNS[1]: 1, RUNS[2]: 1, RUNS[3]: 1}
+    assert groups["mcp"]["ids"] == {"mcp_server_id": {"top": {MCP_SERVER_ID: 2}, "distinct": 1}}
+
+
+async def test_the_text_gives_each_id_in_full_once_then_by_its_prefix() -> None:
+    async with Client(server_on(_ids_scenario())) as client:
+        text = text_of(await client.call_tool("summarize_errors", {}))
+    lines = text.split("\n")
+    # rapid_bridge first (6 rows; its first run has 3), then unified (4), then mcp (2)
+    assert f"accounts {ACCOUNT_ID}; jobs {JOB_ID}; runs {RUNS[0]}(3) +3;" in lines[3]
+    assert f"accounts {ACCOUNT_ID[:8]};" in lines[6]
+    assert f"accounts {ACCOUNT_ID[:8]}; MCP servers {MCP_SERVER_ID};" in lines[9]
+    assert text.count(ACCOUNT_ID) == 1
+
+
+async def test_a_prefix_the_summary_printed_is_an_id_the_next_call_takes() -> None:
+    sandbox = _ids_scenario()
+    async with Client(server_on(sandbox)) as client:
+        await client.call_tool("summarize_errors", {})
+        sandbox.requests.clear()
+        listing = structured(await client.call_tool("list_sync_runs", {"integrated_account_id": ACCOUNT_ID[:8]}))
+    assert listing["filters"] == {"integrated_account_id": ACCOUNT_ID}
+    assert {dict(request.params)["log_type"] for request in sandbox.requests} == {"rapid_bridge"}
+    assert not [note for note in listing["notes"] if "To resolve" in note]  # no look-up: the summary named it
+
+
+async def test_a_default_summary_of_the_sandboxs_day_stays_within_its_token_budget() -> None:
+    sandbox = Sandbox(SandboxConfig(now=GUARD_NOW, rate_limit=None))
+    async with Client(server_on(sandbox)) as client:
+        result = await client.call_tool("summarize_errors", day_before(GUARD_NOW))
+    assert len(structured(result)["groups"]) == 10  # the default `top`, all shown
+    assert text_tokens(result) <= TEXT_BUDGET

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from mcp import Client
 
-from tests.helpers import numbers_of, server_on, structured, text_of
+from bench.answer_tokens import GUARD_NOW, TEXT_BUDGET, day_before, trace_sizes
+from tests.helpers import error_of, numbers_of, server_on, structured, text_of
 from tests.tools.run_stories import STORIES as RUN_STORIES
-from tests.tools.scenario import NOW, stamp
+from tests.tools.run_stories import planted_runs
+from tests.tools.scenario import NOW, in_environments, stamp
 from truto_log_mcp.rules import LogType
 from truto_log_mcp.sandbox import STORIES, Sandbox, SandboxConfig
 
@@ -50,12 +53,10 @@ async def test_trace_sync_run_finds_the_cron_trigger_and_deliveries(client: Clie
     assert trace["webhook_deliveries"]["rejected_413"] == 1
 
 
-async def test_an_unknown_run_says_where_it_looked(client: Client) -> None:
+async def test_an_unknown_run_is_not_found_saying_where_it_looked(client: Client) -> None:
     result = await client.call_tool("trace_sync_run", {"sync_job_run_id": "00000000-0000-4000-8000-000000000000"})
-    trace = structured(result)
-    assert trace["outcome"] == "not_found"
-    assert "all retained logs" in trace["searched"][0]
-    assert "Looked in: rapid_bridge" in text_of(result)
+    text = error_of(result, "not_found")
+    assert "looked in rapid_bridge sync_job_run_id=00000000-0000-4000-8000-000000000000: all retained logs" in text
 
 
 async def test_trace_sync_run_within_a_window(client: Client) -> None:
@@ -132,3 +133,25 @@ async def test_a_diagnosis_headline_is_whole_and_its_bullets_do_not_repeat_it(sa
     assert not summary.endswith("…") and "; also " not in summary
     assert text.count(summary) == 1  # the headline once; its evidence bullet gives the rows, not the words again
     assert "stopped at ?" not in text
+
+
+async def test_a_trace_whose_rows_carry_two_environments_says_so() -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    rows = planted_runs(now)
+    story = RUN_STORIES["undelivered"]
+    in_environments(rows, "env-staging", "env-prod", story.run_id)
+    for delivery in rows[LogType.WEBHOOK]:
+        delivery["environment_id"] = "env-staging"  # delivered by the other environment: the split to see
+    sandbox = Sandbox(SandboxConfig(now=now, generate=False, extra_rows=rows, rate_limit=None))
+    async with Client(server_on(sandbox)) as client:
+        trace = structured(await client.call_tool("trace_sync_run", {"sync_job_run_id": story.run_id}))
+    runs, others = len(story.events), len(story.deliveries) + 1  # its deliveries and its cron trigger
+    assert f"environments: env-prod ({runs} rows), env-staging ({others} rows)" in trace["searched"][-1]
+
+
+async def test_the_trace_of_every_run_of_the_sandboxs_day_stays_within_its_token_budget() -> None:
+    sandbox = Sandbox(SandboxConfig(now=GUARD_NOW, rate_limit=None))
+    async with Client(server_on(sandbox)) as client:
+        sizes = await trace_sizes(client, day_before(GUARD_NOW))
+    assert len(sizes) > 40  # the day's runs, the longest among them
+    assert max(sizes)[0] <= TEXT_BUDGET

@@ -27,9 +27,11 @@ from tests.tools.hostile import (
     unshown_characters,
 )
 from tests.tools.scenario import NOW
+from tests.views.apps_client import APPS
 from truto_log_mcp.render.table import FULL_VALUE_CAP
 from truto_log_mcp.rules import RULES, LogType
 from truto_log_mcp.sandbox import Fault, Sandbox, SandboxConfig
+from truto_log_mcp.tools.timelines import VIEW_META
 
 pytestmark = pytest.mark.anyio
 
@@ -58,8 +60,10 @@ def _arguments(tool: Tool) -> list[dict[str, Any]]:
     known |= {"sync_job_run_id", "ref", "start", "end", "filters", "match", "cursor", "max_rows"}
     # list_sync_runs' filters select runs; its default listing shows the planted runs' values.
     known |= {"sync_job_id", "integration", "integrated_account_id", "outcome"}
+    # The app-only tool of views (a client with MCP Apps lists it) reads timelines by the handles answers give.
+    known |= {"timeline"}
     assert properties <= known, f"teach this test how {tool.name}'s {sorted(properties - known)} show row values"
-    if "ref" in properties:
+    if {"ref", "timeline"} & properties:
         return []
     if "sync_job_run_id" in properties:
         return [{"sync_job_run_id": RUN_ID}]
@@ -118,7 +122,8 @@ def _problems(asked: Asked, result: CallToolResult) -> list[str]:
     longest = max([longest_filler(text), *map(longest_filler, strings)])
     if longest > cap:
         problems.append(f"{where}: a row value of {longest} characters got through (cap {cap})")
-    if asked.arguments and "fake row" not in text:
+    # An error timeline shows row text in its labels only, and only when grouped by a row field (not by cause).
+    if asked.arguments and "timeline" not in asked.arguments and "fake row" not in text:
         problems.append(f"{where}: showed no row value (the test asks the wrong question)")
     return problems
 
@@ -127,13 +132,24 @@ async def test_no_tool_shows_untrusted_row_text_raw_or_uncapped() -> None:
     sandbox = Sandbox(SandboxConfig(now=NOW, generate=False, extra_rows=hostile_rows(NOW), rate_limit=None))
     problems: list[str] = []
     refs: set[str] = set()
-    async with Client(server_on(sandbox)) as client:
+    timelines: list[str] = []
+    labels_shown = False
+    async with Client(server_on(sandbox), extensions=[APPS]) as client:
         tools = (await client.list_tools()).tools
         asked = [Asked(tool.name, arguments) for tool in tools for arguments in _arguments(tool)]
         for question in asked:
             result = await client.call_tool(question.tool, question.arguments)
             problems += _problems(question, result)
             refs |= _refs(result.structured_content)
+            timelines += [handle for handle in [((result.meta or {}).get(VIEW_META) or {}).get("timeline")] if handle]
+        assert timelines and "error_timeline" in {tool.name for tool in tools}
+        for handle in timelines:
+            question = Asked("error_timeline", {"timeline": handle})
+            result = await client.call_tool("error_timeline", question.arguments)
+            problems += _problems(question, result)
+            refs |= _refs(result.structured_content)
+            labels_shown |= "fake row" in " ".join(strings_in(result.structured_content))
+        assert labels_shown, "no error timeline showed a row value (the test asks the wrong question)"
         by_ref = [tool.name for tool in tools if "ref" in tool.input_schema.get("properties", {})]
         assert refs and by_ref
         for name in by_ref:

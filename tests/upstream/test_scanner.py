@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import math
+import random
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import anyio
 import httpx2
 import pytest
 
-from tests.helpers import FAST_RETRIES, sandbox_http, truto_client
+from tests.helpers import FAST_RETRIES, VIRTUAL_TIME, sandbox_http, truto_client
 from truto_log_mcp.errors import AuthFailed
 from truto_log_mcp.query.timeparse import Window, latest_end
 from truto_log_mcp.rows import ProgressCallback, RowSink
@@ -36,6 +40,7 @@ async def scan(
     token: str = SANDBOX_TOKEN,
     rate: RateBudget | None = None,
     on_progress: ProgressCallback | None = None,
+    expected_rows: float | None = None,
 ) -> ScanCoverage:
     client = truto_client(http, token=token, policy=FAST_RETRIES, rate=rate)
     return await scan_window(
@@ -46,6 +51,7 @@ async def scan(
         concurrency=concurrency,
         deadline=Deadline(30),
         on_progress=on_progress,
+        expected_rows=expected_rows,
     )
 
 
@@ -71,12 +77,43 @@ def test_split_keeps_every_piece_under_the_month_rule() -> None:
     assert all(a.end == b.start for a, b in zip(pieces, pieces[1:], strict=False))
 
 
-async def test_a_window_with_one_page_of_rows_costs_one_request(http: httpx2.AsyncClient, sandbox: Sandbox) -> None:
+async def test_a_window_with_one_page_of_rows_costs_one_request_per_sub_window(
+    http: httpx2.AsyncClient, sandbox: Sandbox
+) -> None:
+    """No probe round: every worker starts on a sub-window at once, so a small window costs one round of
+    requests, one each, and no second page."""
     rows = sandbox.rows(LogType.WEBHOOK)
     newest = datetime.fromisoformat(rows[0]["timestamp"])
     window = Window(newest - timedelta(minutes=30), newest + timedelta(seconds=1))
     coverage = await scan(http, ScanRequest(LogType.WEBHOOK, window), lambda row: None, concurrency=8)
     assert coverage.complete
+    assert coverage.pages == len(sandbox.requests) == coverage.sub_windows == 8
+    assert not any(key == "next_cursor" for request in sandbox.requests for key, _ in request.params)
+
+
+async def test_a_window_with_one_page_of_rows_costs_one_request_with_one_worker(
+    http: httpx2.AsyncClient, sandbox: Sandbox
+) -> None:
+    rows = sandbox.rows(LogType.WEBHOOK)
+    newest = datetime.fromisoformat(rows[0]["timestamp"])
+    window = Window(newest - timedelta(minutes=30), newest + timedelta(seconds=1))
+    coverage = await scan(http, ScanRequest(LogType.WEBHOOK, window), lambda row: None, concurrency=1)
+    assert coverage.complete
+    assert coverage.pages == len(sandbox.requests) == 1
+
+
+async def test_a_window_expected_to_fit_one_page_costs_one_request_with_eight_workers(
+    http: httpx2.AsyncClient, sandbox: Sandbox
+) -> None:
+    rows = sandbox.rows(LogType.WEBHOOK)
+    newest = datetime.fromisoformat(rows[0]["timestamp"])
+    window = Window(newest - timedelta(minutes=30), newest + timedelta(seconds=1))
+    expected = len(in_window(rows, window))
+    seen: list[dict[str, Any]] = []
+    coverage = await scan(
+        http, ScanRequest(LogType.WEBHOOK, window), seen.append, concurrency=8, expected_rows=expected
+    )
+    assert coverage.complete and len(seen) == expected
     assert coverage.pages == len(sandbox.requests) == 1
 
 
@@ -145,10 +182,25 @@ async def test_row_budget_stops_the_scan_and_names_what_was_not_read(
     assert 300 <= coverage.rows_scanned < 300 + 2 * 100
 
 
+async def test_pages_on_their_way_count_against_the_row_budget(http: httpx2.AsyncClient, sandbox: Sandbox) -> None:
+    """Eight workers, a budget of one page: one request, not eight first pages at once."""
+    window = Window(NOW - timedelta(days=14), NOW + timedelta(days=1))
+    coverage = await scan(
+        http,
+        ScanRequest(LogType.UNIFIED_PROXY_API, window),
+        lambda row: None,
+        budget=ScanBudget(max_rows=100),
+        concurrency=8,
+    )
+    assert coverage.stopped_by == "row_budget"
+    assert coverage.rows_scanned == 100
+    assert len(sandbox.requests) == 1
+
+
 async def test_a_failing_sub_window_is_reported_and_the_rest_is_read(
     http: httpx2.AsyncClient, sandbox: Sandbox
 ) -> None:
-    sandbox.faults.extend([Fault(hang_s=0), Fault(status=503)])  # the probe page passes, the next fails
+    sandbox.faults.extend([Fault(hang_s=0), Fault(status=503)])  # the first page passes, the next fails
     rows = sandbox.rows(LogType.WEBHOOK)
     newest = datetime.fromisoformat(rows[0]["timestamp"])
     window = Window(newest - timedelta(days=2), newest + timedelta(seconds=1))
@@ -210,4 +262,138 @@ async def test_idle_workers_take_over_half_of_a_busy_sub_window() -> None:
         )
     assert sorted(int(row["id"]) for row in seen) == list(range(1500))
     assert coverage.complete
-    assert coverage.sub_windows > 2  # the probe's estimate gave one sub-window: the rest came from taking over
+    assert coverage.sub_windows > 4  # 4 at the start: the rest came from taking over
+
+
+# ---- at the bound on every density (virtual time: a page takes exactly LATENCY, nothing else does) ------------
+
+LATENCY = 0.25
+WORKERS = 8
+
+
+def afternoon_peak(moment: datetime) -> float:
+    """A day's activity relative to its peak: busiest at 14:00 UTC (1.5 x the mean), quietest at 02:00 (0.5 x)."""
+    return (1 + 0.5 * math.cos(2 * math.pi * (moment.hour + moment.minute / 60 - 14) / 24)) / 1.5
+
+
+def office_hours(moment: datetime) -> float:
+    return 1.0 if 9 <= moment.hour < 17 else 0.1
+
+
+def stamps(
+    rng: random.Random, window: Window, count: int, weight: Callable[[datetime], float] | None = None
+) -> list[datetime]:
+    """``count`` random moments in ``window``, spread as ``weight`` says (0 to 1; None: evenly)."""
+    moments: list[datetime] = []
+    while len(moments) < count:
+        moment = window.start + window.span * rng.random()
+        if weight is None or rng.random() < weight(moment):
+            moments.append(moment)
+    return moments
+
+
+def days(count: float) -> Window:
+    return Window(NOW - timedelta(days=count), NOW)
+
+
+def quiet_week_with_a_busy_hour(rng: random.Random) -> list[datetime]:
+    busy = NOW - timedelta(days=3, hours=5)
+    return stamps(rng, days(7), 300) + stamps(rng, Window(busy, busy + timedelta(hours=1)), 3000)
+
+
+SHAPES: dict[str, tuple[Window, Callable[[random.Random], list[datetime]]]] = {
+    "sparse: 10 days, 320 rows a day": (days(10), lambda rng: stamps(rng, days(10), 3200, afternoon_peak)),
+    "dense: 24 h, 20,000 rows": (days(1), lambda rng: stamps(rng, days(1), 20_000, afternoon_peak)),
+    "daily cycle: a week, office hours 10 x the night": (
+        days(7),
+        lambda rng: stamps(rng, days(7), 10_000, office_hours),
+    ),
+    "short and dense: one hour, 3,000 rows": (days(1 / 24), lambda rng: stamps(rng, days(1 / 24), 3000)),
+    "long: 60 days, 30,000 rows": (days(60), lambda rng: stamps(rng, days(60), 30_000, afternoon_peak)),
+    "bursty: a quiet week with one busy hour": (days(7), quiet_week_with_a_busy_hour),
+}
+
+
+@dataclass(frozen=True)
+class Timed:
+    coverage: ScanCoverage
+    seen: list[dict[str, Any]]
+    planted: list[dict[str, Any]]
+    requests: int
+    seconds: float
+
+    @property
+    def share_of_bound(self) -> float:
+        """Requests per second against the bound (WORKERS / LATENCY: the rate budget does not bind here)."""
+        return self.requests / self.seconds / (WORKERS / LATENCY)
+
+
+_TIMED: dict[str, Timed] = {}
+"""Each shape's scan, made once: it is deterministic (virtual time, seeded rows)."""
+
+
+async def timed_scan(shape: str) -> Timed:
+    if shape not in _TIMED:
+        _TIMED[shape] = await _timed_scan(shape)
+    return _TIMED[shape]
+
+
+async def _timed_scan(shape: str) -> Timed:
+    window, make = SHAPES[shape]
+    planted = [
+        {
+            "log_type": "webhook",
+            "timestamp": moment.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "id": str(i),
+        }
+        for i, moment in enumerate(make(random.Random(7)))
+    ]
+    config = SandboxConfig(
+        now=NOW, generate=False, extra_rows={LogType.WEBHOOK: planted}, rate_limit=None, latency_s=LATENCY
+    )
+    sandbox = Sandbox(config)
+    seen: list[dict[str, Any]] = []
+    async with sandbox_http(sandbox, token=None) as http:
+        started = anyio.current_time()
+        budget = ScanBudget(max_rows=200_000, max_pages=5_000, max_seconds=3_600)
+        coverage = await scan(
+            http, ScanRequest(LogType.WEBHOOK, window), seen.append, concurrency=WORKERS, budget=budget
+        )
+        seconds = anyio.current_time() - started
+    return Timed(coverage, seen, planted, len(sandbox.requests), seconds)
+
+
+@pytest.mark.parametrize("anyio_backend", [VIRTUAL_TIME])
+@pytest.mark.parametrize("shape", list(SHAPES))
+async def test_every_shape_is_read_whole_once_with_few_requests_beyond_one_per_100_rows(shape: str) -> None:
+    timed = await timed_scan(shape)
+    assert timed.coverage.complete
+    assert sorted(row["id"] for row in timed.seen) == sorted(row["id"] for row in timed.planted)
+    allowed = 1.05 * (len(timed.planted) / 100 + timed.coverage.sub_windows)
+    assert timed.requests <= allowed
+    assert timed.coverage.peak_in_flight == WORKERS
+
+
+@pytest.mark.parametrize("anyio_backend", [VIRTUAL_TIME])
+@pytest.mark.parametrize("shape", [shape for shape in SHAPES if not shape.startswith("bursty")])
+async def test_every_shape_is_read_at_85_percent_of_the_bound_or_more(shape: str) -> None:
+    timed = await timed_scan(shape)
+    assert timed.share_of_bound >= 0.85, f"{timed.requests} requests in {timed.seconds / LATENCY:.0f} rounds"
+
+
+@pytest.mark.parametrize("anyio_backend", [VIRTUAL_TIME])
+async def test_one_busy_hour_in_a_quiet_week_ends_at_most_two_rounds_after_the_requests_could() -> None:
+    """Short of the bound: where in its sub-window the busy hour lies is found by halving what is left,
+    a round per step, so the scan ends one or two rounds after its requests could at 8 in flight
+    (75 to 84 % of the bound)."""
+    timed = await timed_scan("bursty: a quiet week with one busy hour")
+    assert timed.seconds <= (math.ceil(timed.requests / WORKERS) + 2) * LATENCY
+    assert timed.share_of_bound >= 0.75
+
+
+@pytest.mark.parametrize("anyio_backend", [VIRTUAL_TIME])
+async def test_a_sparse_window_takes_five_rounds_no_probe_round(shape: str = "sparse: 10 days, 320 rows a day") -> None:
+    """32 pages one after another take 32 rounds; no probe round, so every page ending a sub-window (33 to 40
+    requests at 8 in flight) fits in 5: 6.4 x."""
+    timed = await timed_scan(shape)
+    assert timed.seconds == pytest.approx(5 * LATENCY)

@@ -65,3 +65,9 @@ def test_credentials_after_their_keyword_are_redacted_even_unknown(text: str) ->
 
 def test_prose_about_tokens_is_kept() -> None:
     assert redact_secrets("Token refresh failed: invalid_grant") == "Token refresh failed: invalid_grant"
+
+
+@pytest.mark.parametrize("echoed", ["s3cr%2Ft+k%3Dy", "s3cr%2Ft%2Bk%3Dy", "s3cr%2Ft%20k%3Dy"])
+def test_a_known_secret_echoed_percent_encoded_is_redacted(echoed: str) -> None:
+    secret = "s3cr/t+k=y" if "%2B" in echoed else "s3cr/t k=y"
+    assert redact_secrets(f"bad query ?x={echoed}", (secret,)) == "bad query ?x=[redacted]"

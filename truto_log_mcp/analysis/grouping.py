@@ -11,8 +11,8 @@ Templates and error texts come from ``templates``.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final, Generic, TypeVar
 
@@ -31,6 +31,8 @@ DISTINCT_CAP: Final = 50
 """Distinct values counted per field in one group; beyond, rows are counted as untracked."""
 TOP_VALUES: Final = 5
 OTHER: Final = "(other)"
+ID_FIELDS: Final = ("sync_job_run_id", "sync_job_id", "webhook_id", "mcp_server_id")
+"""Ids a group counts besides its accounts: the runs, jobs, webhooks and MCP servers its rows affect."""
 PSEUDO_FIELDS: Final = ("template", "cause", "status")
 """``group_by`` names that are not row fields: the message template, the cause class, the status code."""
 
@@ -74,7 +76,8 @@ class _BoundedCounter(Generic[K]):
             self.untracked += 1
 
     def most_common(self, n: int | None = None) -> list[tuple[K, int]]:
-        ranked = sorted(self.counts.items(), key=lambda item: -item[1])
+        # Ties in a fixed order, not the order rows arrived in (concurrent scans, the scan cache).
+        ranked = sorted(self.counts.items(), key=lambda item: (-item[1], str(item[0])))
         return ranked if n is None else ranked[:n]
 
     def top_values(self) -> TopValues:
@@ -109,12 +112,16 @@ class ErrorGroup:
     integrations: TopValues
     resources: TopValues
     integrated_account_ids: TopValues
+    environments: TopValues
+    """``environment_id`` -> rows (the answer shows them when its rows carry more than one)."""
     examples: tuple[Row, ...]
     """The newest rows of the group, newest first (at most ``examples_per_group``)."""
     sample_message: str
     """The error text of the newest row, at most ``SAMPLE_CAP`` characters."""
     is_other: bool
     """True for the overflow group that collects new keys once ``max_groups`` groups exist."""
+    ids: dict[str, TopValues] = field(default_factory=dict)
+    """Per field of ``ID_FIELDS`` that the group's rows carry, its most common values."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +160,8 @@ class _Group:
         "integrations",
         "resources",
         "accounts",
+        "environments",
+        "ids",
         "examples",
         "newest",
         "sample",
@@ -171,6 +180,8 @@ class _Group:
         self.integrations: _BoundedCounter[str] = _BoundedCounter()
         self.resources: _BoundedCounter[str] = _BoundedCounter()
         self.accounts: _BoundedCounter[str] = _BoundedCounter()
+        self.environments: _BoundedCounter[str] = _BoundedCounter()
+        self.ids: dict[str, _BoundedCounter[str]] = {}
         self.examples: list[tuple[datetime, Row]] = []
         self.newest: datetime | None = None
         self.sample = ""
@@ -183,6 +194,11 @@ class _Group:
         self.integrations.add(_text_value(row.get("integration")))
         self.resources.add(_text_value(row.get("resource")))
         self.accounts.add(_text_value(row.get("integrated_account_id")))
+        self.environments.add(_text_value(row.get("environment_id")))
+        for name in ID_FIELDS:
+            value = _text_value(row.get(name))
+            if value is not None:
+                self.ids.setdefault(name, _BoundedCounter()).add(value)
         self._seen(row, text, limit)
 
     def _seen(self, row: Row, text: str, limit: int) -> None:
@@ -219,9 +235,11 @@ class _Group:
             integrations=self.integrations.top_values(),
             resources=self.resources.top_values(),
             integrated_account_ids=self.accounts.top_values(),
+            environments=self.environments.top_values(),
             examples=tuple(row for _, row in self.examples),
             sample_message=self.sample,
             is_other=self.is_other,
+            ids={name: counter.top_values() for name, counter in self.ids.items()},
         )
 
 
@@ -239,9 +257,15 @@ class ErrorSummarizer:
     """
 
     def __init__(
-        self, group_by: Sequence[str] = ("template",), max_groups: int = 500, examples_per_group: int = 3
+        self,
+        group_by: Sequence[str] = ("template",),
+        max_groups: int = 500,
+        examples_per_group: int = 3,
+        on_error: Callable[[LogType, Row, Cause], None] | None = None,
     ) -> None:
         self.group_by = tuple(group_by)
+        self.on_error = on_error
+        """Also told each error row with its cause (the error timeline of views folds them)."""
         self.max_groups = max_groups
         self.examples_per_group = examples_per_group
         self._scanned: Counter[LogType] = Counter()
@@ -256,17 +280,27 @@ class ErrorSummarizer:
         if not is_error(log_type, row):
             return
         self._errors[log_type] += 1
-        text = error_text(log_type, row)
-        template_text = template(text)
-        cause = classify(log_type, row, text)
-        if self.group_by == ("template",):
-            values: tuple[str | None, ...] = (template_text,)
-        else:
-            values = tuple([self._value(name, log_type, row, template_text, cause) for name in self.group_by])
+        text, template_text, cause, values = self._read(log_type, row)
         group = self._group_for(log_type, values)
         if group.is_other:
             self._rows_in_other += 1
         group.add(row, text, template_text, cause, self.examples_per_group)
+        if self.on_error is not None:
+            self.on_error(log_type, row, cause)
+
+    def group_values(self, log_type: LogType, row: Row) -> tuple[str | None, ...] | None:
+        """The ``group_by`` values of an error row (a group's ``key`` values), None for a row that is no error.
+        Counts nothing: for rows read beside the summary (the look-back before the window)."""
+        return self._read(log_type, row)[3] if is_error(log_type, row) else None
+
+    def _read(self, log_type: LogType, row: Row) -> tuple[str, str, Cause, tuple[str | None, ...]]:
+        text = error_text(log_type, row)
+        template_text = template(text)
+        cause = classify(log_type, row, text)
+        if self.group_by == ("template",):
+            return text, template_text, cause, (template_text,)
+        values = tuple([self._value(name, log_type, row, template_text, cause) for name in self.group_by])
+        return text, template_text, cause, values
 
     def _value(self, name: str, log_type: LogType, row: Row, template_text: str, cause: Cause) -> str | None:
         if name == "template":
@@ -305,7 +339,7 @@ class ErrorSummarizer:
     def summary(self, top: int = 20) -> ErrorSummary:
         errors_total = sum(self._errors.values())
         scanned_total = sum(self._scanned.values())
-        ranked = sorted(self._groups.values(), key=lambda group: -group.count)
+        ranked = sorted(self._groups.values(), key=_rank)
         return ErrorSummary(
             group_by=self.group_by,
             rows_scanned=dict(self._scanned),
@@ -318,3 +352,8 @@ class ErrorSummarizer:
             rows_in_other=self._rows_in_other,
             max_groups=self.max_groups,
         )
+
+
+def _rank(group: _Group) -> tuple[int, str, str]:
+    """Largest first; ties in a fixed order, not the order rows arrived in (concurrent scans, the scan cache)."""
+    return -group.count, group.log_type.value, repr(group.key)

@@ -8,6 +8,7 @@ over stdio starts as fast as a minimal MCP server.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import logging
 import sys
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 from pydantic import ValidationError
 
-from truto_log_mcp.cli.launch import make_server
+from truto_log_mcp.cli.launch import demo_moment, make_server
 from truto_log_mcp.settings import Settings, configuration_problems
 from truto_log_mcp.version import __version__
 
@@ -97,6 +98,12 @@ def build_parser() -> argparse.ArgumentParser:
     call.add_argument("arguments", nargs="?", default="{}", help="JSON object of arguments")
     call.add_argument("--demo", action="store_true", help="against the embedded sandbox")
     call.add_argument("--json", action="store_true", help="print the structured content instead of the text")
+    call.add_argument(
+        "--html",
+        metavar="FILE",
+        default=None,
+        help="also write the tool's interactive view with the result embedded (one file; opens with no network)",
+    )
     return parser
 
 
@@ -112,6 +119,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = settings.model_copy(update={"redact": True})
     configure_logging(settings.log_level)
     command = args.command or "serve"
+    if (settings.state_url or "").startswith("redis") and importlib.util.find_spec("redis") is None:
+        from truto_log_mcp.state.redis_store import MISSING_CLIENT
+
+        print(f"truto-log-mcp: {MISSING_CLIENT}", file=sys.stderr)
+        return 2
+    if settings.state_url is None and command in ("call", "demo"):
+        from truto_log_mcp.state.open import default_state_url
+
+        # each `call` is a new process: its cursors and refs must outlive it for the next one
+        settings = settings.model_copy(update={"state_url": default_state_url(command, getattr(args, "demo", False))})
     if command == "serve":
         return serve(
             settings,
@@ -135,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from truto_log_mcp.cli.install import install
 
         return install(args.client, demo=args.demo, print_only=args.print_only, out=sys.stdout)
-    return printing(lambda: anyio.run(call_tool, settings, args.tool, args.arguments, args.demo, args.json))
+    return printing(lambda: anyio.run(call_tool, settings, args.tool, args.arguments, args.demo, args.json, args.html))
 
 
 def printing(command: Callable[[], int]) -> int:
@@ -231,7 +248,9 @@ def run_sandbox(args: argparse.Namespace) -> int:
     return 0
 
 
-async def call_tool(settings: Settings, tool: str, raw_arguments: str, demo: bool, as_json: bool) -> int:
+async def call_tool(
+    settings: Settings, tool: str, raw_arguments: str, demo: bool, as_json: bool, html: str | None = None
+) -> int:
     from mcp import Client
 
     from truto_log_mcp.render.table import clean_lines
@@ -248,8 +267,18 @@ async def call_tool(settings: Settings, tool: str, raw_arguments: str, demo: boo
     if not isinstance(arguments, dict):
         print("[invalid_argument] The arguments must be a JSON object.", file=sys.stderr)
         return 2
-    async with Client(make_server(settings, demo)) as client:
-        result = await client.call_tool(tool, arguments)
+    if html is not None:
+        from truto_log_mcp.cli.html import VIEWED_TOOLS, view_of, write_view
+
+        if view_of(tool) is None:
+            print(f"[invalid_argument] {tool[:60]} has no view; --html is for {VIEWED_TOOLS}.", file=sys.stderr)
+            return 2
+    demo_now = await demo_moment(settings) if demo else None
+    if html is not None:
+        result = await write_view(make_server(settings, demo, demo_now), tool, arguments, html)
+    else:
+        async with Client(make_server(settings, demo, demo_now)) as client:
+            result = await client.call_tool(tool, arguments)
     if as_json and result.structured_content is not None:
         print(json.dumps(result.structured_content, indent=2))  # ASCII only: every other character escaped
     else:

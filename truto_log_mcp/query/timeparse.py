@@ -50,6 +50,11 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def interval_in_seconds(described: str) -> str:
+    """An ISO interval (``Window.describe``) without milliseconds, as answers print it (their data keeps them)."""
+    return "/".join(moment[:19] + "Z" for moment in described.split("/"))
+
+
 def parse_duration(text: str, argument: str = "since") -> timedelta:
     found = _DURATION.match(text)
     if not found:

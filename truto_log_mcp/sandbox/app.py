@@ -72,13 +72,7 @@ class Sandbox:
 
     def max_requests_in_any_window(self, window_s: float = 10.0) -> int:
         """The most requests (health checks aside) that arrived within any ``window_s`` seconds."""
-        arrivals = sorted(request.at for request in self.requests if request.path != HEALTH_PATH)
-        most, first = 0, 0
-        for last, at in enumerate(arrivals):
-            while at - arrivals[first] >= window_s:
-                first += 1
-            most = max(most, last - first + 1)
-        return most
+        return most_in_any_window([request.at for request in self.requests if request.path != HEALTH_PATH], window_s)
 
     # ---- request handling ---------------------------------------------------------------
 
@@ -269,3 +263,14 @@ async def serving(sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0) -> A
                 server.should_exit = True
     finally:
         sock.close()
+
+
+def most_in_any_window(arrivals: list[float], window_s: float = 10.0) -> int:
+    """The most of ``arrivals`` (times in seconds) within any ``window_s`` seconds."""
+    arrivals = sorted(arrivals)
+    most, first = 0, 0
+    for last, at in enumerate(arrivals):
+        while at - arrivals[first] >= window_s:
+            first += 1
+        most = max(most, last - first + 1)
+    return most

@@ -14,6 +14,8 @@ from datetime import timedelta
 from typing import Final
 
 ENVIRONMENT_ID: Final = "1ba1f401-7183-47c5-9e39-e8e257e3c795"
+STAGING_ENVIRONMENT_ID: Final = "5d0b7f7e-2f7a-4c1e-9a53-0e8f3d2c6b14"
+"""A second environment whose rows the same token sees: acme's staging portal (the ``staging_*`` stories)."""
 TRUTO_HOST: Final = "api.truto.one"
 
 
@@ -46,6 +48,7 @@ class Account:
     tenant: Tenant
     provider_host: str
     calls_per_day: float
+    environment_id: str = ENVIRONMENT_ID
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +175,12 @@ PIPEDRIVE_GLOBEX: Final = Account("b704e4a8-a545-4891-9fcd-780d7a37ba66", PIPEDR
 PIPEDRIVE_INITECH: Final = Account("3b45d355-aa6d-4077-9464-da724ba98339", PIPEDRIVE, INITECH, "api.pipedrive.com", 35)
 ZENDESK_ACME: Final = Account("e793f1cc-cdb8-4942-bb9d-240d4ee34f9e", ZENDESK, ACME, "acme.zendesk.com", 50)
 JIRA_ACME: Final = Account("04638dde-0ad1-4f28-9b19-96990702d325", JIRA, ACME, "acme.atlassian.net", 40)
+
+HUBSPOT_ACME_STAGING: Final = Account(
+    "c2f0a9d4-6b1e-4f3a-8d7c-5e9b0a1f2c3d", HUBSPOT, ACME, "api.hubapi.com", 0, STAGING_ENVIRONMENT_ID
+)
+"""Acme's staging portal, in the second environment: not in ``ACCOUNTS`` (no background traffic), only
+its planted calls on a fixed schedule (``STAGING_SCHEDULE``)."""
 
 ACCOUNTS: Final = (
     HUBSPOT_ACME,
@@ -312,6 +321,14 @@ MCP_TOOL_FAILING_AGO: Final = timedelta(days=1)
 JIRA_MAPPING_ERRORS_AGO: Final = timedelta(days=5)
 STUCK_RUN_STARTED_AGO: Final = timedelta(minutes=40)
 STUCK_RUN_LAST_RECORD_AGO: Final = timedelta(minutes=30)
+STAGING_MAPPING_FAILING_AGO: Final = timedelta(hours=31, minutes=7)
+"""The staging contacts calls fail from then on: a failure that began before the default 24 h window."""
+STAGING_SCOPE_FAILING_AGO: Final = timedelta(hours=2, minutes=17)
+"""The staging deals calls fail from then on: a failure new in the default window."""
+STAGING_SCHEDULE: Final = (("contacts", timedelta(minutes=30)), ("deals", timedelta(minutes=15)))
+"""The staging account's calls: (resource, every), each aligned on its story's first failure."""
+STAGING_CONNECTED_AGO: Final = timedelta(days=3)
+"""The staging portal was connected then: its calls begin there."""
 
 # Pinned runs: (job, how long before now the cron fires, run id, kind).
 PINNED_RUNS: Final = (

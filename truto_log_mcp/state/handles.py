@@ -148,10 +148,10 @@ class HandleStore(Generic[T]):
         return entry.value
 
     def _new_handle(self) -> str:
-        return self._prefix + _base36(next(self._sequence))
+        return self._prefix + base36(next(self._sequence))
 
 
-def _base36(number: int) -> str:
+def base36(number: int) -> str:
     text = ""
     while True:
         number, digit = divmod(number, 36)

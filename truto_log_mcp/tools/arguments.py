@@ -56,18 +56,22 @@ StatsGroupBy = Annotated[list[Name] | None, Field(max_length=3, description='Row
 Bucket = Annotated[str | None, Field(max_length=8, description='Time buckets, e.g. "1h", "15m".')]
 ComparePrevious = Annotated[bool, Field(description="Also compare with the previous window of equal length.")]
 
+# Ids: the full id as answers print it, or a unique prefix of 8+ characters (resolved by tools/ids.py).
+_Id = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+ID_ARGUMENTS = ("sync_job_run_id", "sync_job_id", "integrated_account_id")
+
 # trace_sync_run
-SyncJobRunId = Annotated[
-    str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$", description="The run's id.")
-]
+SyncJobRunId = Annotated[str, _Id, Field(description="Id or 8+ char prefix.")]
 
 # list_sync_runs
-_Id = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
-SyncJobId = Annotated[str | None, _Id, Field(description="A sync job's full id.")]
+SyncJobId = Annotated[str | None, _Id, Field(description="Id or prefix.")]
 Integration = Annotated[str | None, Field(min_length=1, max_length=64, description='e.g. "hubspot".')]
-IntegratedAccountId = Annotated[str | None, _Id, Field(description="An integrated account's full id.")]
+IntegratedAccountId = Annotated[str | None, _Id, Field(description="Id or prefix.")]
 RunOutcome = Annotated[
     Literal["completed", "failed", "running", "stuck", "undelivered"] | None,
     Field(description="stuck: no progress for 5 min, no end; undelivered: completed, records not all delivered."),
 ]
 RunsLimit = Annotated[int | None, Field(ge=1, le=100, description="Runs to show (default 15).")]
+TimelineHandle = Annotated[
+    str, Field(min_length=1, max_length=32, description="The `timeline` handle of a result's view `_meta`.")
+]

@@ -12,36 +12,43 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, TypeVar
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import anyio
 import httpx2
 from pydantic import BaseModel, SecretStr
 
-from truto_log_mcp.errors import AuthFailed, Busy
+from truto_log_mcp.errors import AuthFailed, Busy, StateUnavailable
 from truto_log_mcp.render.table import (
     compact_json,
 )
 from truto_log_mcp.rows import ProgressCallback, Row
 from truto_log_mcp.rules import UPSTREAM_RATE_LIMIT, LogType
 from truto_log_mcp.settings import TOKEN_HEADER, Settings
-from truto_log_mcp.state.handles import HandleStore, new_instance_tag
-from truto_log_mcp.upstream.ratelimit import RateBudget
+from truto_log_mcp.state.named_ids import IdMemory, NamedIds
+from truto_log_mcp.state.open import MEMORY_URL, open_store
+from truto_log_mcp.state.store import Handles, HandleSpace, StateStore
+from truto_log_mcp.upstream.ratelimit import RequestBudget
 
 if TYPE_CHECKING:  # imported where used: a tool's first call, not the server's start
     from truto_log_mcp.analysis.runs.results import ListingRest
     from truto_log_mcp.upstream.client import Deadline, TrutoClient
     from truto_log_mcp.upstream.pages import SearchState
+    from truto_log_mcp.upstream.scan_cache import ScanCache
 
 logger = logging.getLogger(__name__)
 
 PRINCIPAL_KEY = "principal:"
 """Prefix of the analysis-slot key of a request without an MCP session: its principal's cap applies."""
+
+
+def token_key(token: SecretStr | None) -> str:
+    """A token's key in per-token state (its rate budget, its scan cache namespace): its SHA-256, never the token."""
+    return hashlib.sha256(token.get_secret_value().encode()).hexdigest() if token else ""
 
 
 def principal_key(principal: str) -> str:
@@ -74,40 +81,68 @@ class Services:
     http_factory: Callable[[], httpx2.AsyncClient]
     """Builds the one shared HTTP client on first use: building it (TLS context, certificates)
     costs ~100 ms that need not delay the MCP handshake."""
-    cursors: HandleStore[SearchState | ListingRest]
+    store: StateStore
+    """Where handles and request budgets live (``TRUTO_STATE_URL``: this process, a sqlite file, Redis)."""
+    cursors: Handles[SearchState | ListingRest]
     """Continuations of search_logs (a search's state) and of list_sync_runs (a listing's rest)."""
-    refs: HandleStore[StoredRow]
+    refs: Handles[StoredRow]
+    views: Handles[dict[str, Any]]
+    """What interactive views read beyond a result (the error timeline, as its model dumps it), for
+    clients that show views: kept like cursors, so any replica sharing the store can answer the view."""
+    anonymous_owner: str = ""
+    """Who owns the handles of a caller without a principal (stdio, one shared token): nobody in
+    particular in memory; in a shared store, the server's token and upstream (hashed), so that a
+    handle minted with one token is never opened with another."""
     _http: httpx2.AsyncClient | None = None
     _scans_running: dict[str, int] = field(default_factory=dict)
     """Analyses running per session key (see ``boundary.session_key``); idle keys are removed."""
-    rate_budgets: OrderedDict[str, RateBudget] = field(default_factory=OrderedDict)
-    """One request budget per token (keyed by the token's hash), shared by all its calls; least
-    recently used first, at most ``settings.max_token_budgets`` (see ``rate_budget``)."""
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    scan_cache_factory: Callable[[], ScanCache | None] = lambda: None
+    """Builds the scan cache on first use (its modules cost a stdio start ~10 ms; see ``scan_cache``)."""
+    _scan_cache: ScanCache | None = None
+    _scan_cache_built: bool = False
+    named_ids: IdMemory = field(default_factory=NamedIds)
+    """The ids each principal's answers named: an id argument's prefix is resolved against them first."""
 
     @classmethod
-    def create(cls, settings: Settings, http_factory: Callable[[], httpx2.AsyncClient]) -> Services:
-        tag = new_instance_tag()
+    def create(
+        cls, settings: Settings, http_factory: Callable[[], httpx2.AsyncClient], store: StateStore | None = None
+    ) -> Services:
+        if store is None:
+            store = open_store(settings.state_url or MEMORY_URL, settings.max_token_budgets)
+        anonymous = ""
+        if store.shared:
+            token = settings.api_token.get_secret_value() if settings.api_token else ""
+            anonymous = "server:" + hashlib.sha256(f"{settings.base_url}\0{token}".encode()).hexdigest()[:32]
         return cls(
             settings=settings,
             http_factory=http_factory,
-            cursors=HandleStore(
-                "c",
-                settings.max_cursors,
-                settings.cursor_ttl_s,
-                instance_tag=tag,
-                max_bytes=settings.max_store_bytes,
-                size_of=lambda state: sum(len(compact_json(row)) for row in state.pending) + 500,
+            store=store,
+            cursors=store.handles(
+                HandleSpace("c", settings.max_cursors, settings.cursor_ttl_s, settings.max_store_bytes),
+                _cursor_type,
+                lambda state: sum(len(compact_json(row)) for row in state.pending) + 500,
             ),
-            refs=HandleStore(
-                "r",
-                settings.max_refs,
-                settings.cursor_ttl_s,
-                instance_tag=tag,
-                max_bytes=settings.max_store_bytes,
-                size_of=lambda stored: len(compact_json(stored.row)),
+            refs=store.handles(
+                HandleSpace("r", settings.max_refs, settings.cursor_ttl_s, settings.max_store_bytes),
+                lambda: StoredRow,
+                lambda stored: len(compact_json(stored.row)),
             ),
+            views=store.handles(
+                HandleSpace("v", settings.max_cursors, settings.cursor_ttl_s, settings.max_store_bytes),
+                lambda: dict[str, Any],
+                lambda timeline: len(compact_json(timeline)),
+            ),
+            anonymous_owner=anonymous,
+            scan_cache_factory=lambda: scan_cache_of(settings),
         )
+
+    @property
+    def scan_cache(self) -> ScanCache | None:
+        """Rows of time ranges already read, per token (None: ``TRUTO_SCAN_CACHE=off``)."""
+        if not self._scan_cache_built:
+            self._scan_cache, self._scan_cache_built = self.scan_cache_factory(), True
+        return self._scan_cache
 
     @property
     def http(self) -> httpx2.AsyncClient:
@@ -118,6 +153,7 @@ class Services:
     async def aclose(self) -> None:
         if self._http is not None:
             await self._http.aclose()
+        await self.store.aclose()
 
     def client(self, token: SecretStr | None = None) -> TrutoClient:
         from truto_log_mcp.upstream.client import RetryPolicy, TrutoClient
@@ -140,19 +176,15 @@ class Services:
             other_secrets=(settings.api_token,),
         )
 
-    def rate_budget(self, token: SecretStr | None) -> RateBudget:
-        """The token's budget. In multi-user mode every distinct token a caller sends gets one, so they
-        are bounded in number: past ``max_token_budgets``, the least recently used is forgotten (its
-        token, if it comes back, starts a fresh budget; calls already running keep theirs)."""
-        key = hashlib.sha256(token.get_secret_value().encode()).hexdigest() if token else ""
-        budget = self.rate_budgets.get(key)
-        if budget is None:
-            budget = self.rate_budgets[key] = RateBudget(self.settings.rate_budget, UPSTREAM_RATE_LIMIT[1])
-            while len(self.rate_budgets) > self.settings.max_token_budgets:
-                self.rate_budgets.popitem(last=False)
-        else:
-            self.rate_budgets.move_to_end(key)
-        return budget
+    def rate_budget(self, token: SecretStr | None) -> RequestBudget:
+        """The token's budget, kept by the store under the token's hash (never the token): in-process, or
+        one window shared by every replica on Redis. In multi-user mode every distinct token a caller
+        sends gets one, so they are bounded in number: past ``max_token_budgets``, the least recently
+        used is forgotten (its token, if it comes back, starts a fresh budget; calls already running
+        keep theirs)."""
+        reader = token if token is not None else self.settings.api_token  # None: the server's token
+        key = token_key(reader)
+        return self.store.rate_budget(key, self.settings.rate_budget, UPSTREAM_RATE_LIMIT[1])
 
     @asynccontextmanager
     async def scan_slot(self, session: str) -> AsyncIterator[None]:
@@ -196,9 +228,39 @@ class Services:
         return Caller(principal=principal, token=SecretStr(token))
 
 
+def _cursor_type() -> type[SearchState | ListingRest]:
+    """What a cursor handle holds, its modules imported on the first cursor kept (not at start)."""
+    from truto_log_mcp.analysis.runs.results import ListingRest
+    from truto_log_mcp.upstream.pages import SearchState
+
+    return cast("type[SearchState | ListingRest]", SearchState | ListingRest)  # a union reads back as one
+
+
+def scan_cache_of(settings: Settings) -> ScanCache | None:
+    """The scan cache the settings ask for, in this process's memory."""
+    from truto_log_mcp.state.blobs import MemoryBlobStore
+    from truto_log_mcp.upstream.scan_cache import ScanCache
+
+    if settings.scan_cache == "off":
+        return None
+    # Rows read from another upstream, or redacted differently, are never answered from the same keys.
+    scope = f"{settings.base_url} redact={settings.redact}"
+    return ScanCache(
+        MemoryBlobStore(settings.scan_cache_max_bytes),
+        scope,
+        settle=timedelta(seconds=settings.scan_cache_settle_s),
+        ttl=timedelta(seconds=settings.scan_cache_ttl_s),
+    )
+
+
 @asynccontextmanager
-async def serving(settings: Settings, transport: httpx2.AsyncBaseTransport | None = None) -> AsyncIterator[Services]:
-    """The services of one server's lifetime; ``transport`` replaces the network (the sandbox)."""
+async def serving(
+    settings: Settings,
+    transport: httpx2.AsyncBaseTransport | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> AsyncIterator[Services]:
+    """The services of one server's lifetime; ``transport`` replaces the network (the sandbox); ``clock``
+    replaces the time of day."""
     from truto_log_mcp.version import __version__
 
     def http_client() -> httpx2.AsyncClient:
@@ -209,6 +271,8 @@ async def serving(settings: Settings, transport: httpx2.AsyncBaseTransport | Non
         )
 
     services = Services.create(settings, http_client)
+    if clock is not None:
+        services.clock = clock
     try:
         yield services
     finally:
@@ -219,6 +283,8 @@ async def serving(settings: Settings, transport: httpx2.AsyncBaseTransport | Non
 class Answer:
     text: str
     structured: BaseModel
+    view: Mapping[str, str] | None = None
+    """For a client that shows views: where its view finds more (the result's ``_meta``, never the model's text)."""
 
 
 Progress = Callable[[float, float | None, str | None], Awaitable[None]]
@@ -316,14 +382,42 @@ class Call:
     """The key that counts this call's analyses: its MCP session's (``max_scans_per_session``), or its
     principal's without one (``principal_key``, ``max_scans_per_principal``)."""
     progress: Progress | None = None
+    views: bool = False
+    """The client shows interactive views (MCP Apps): a use case may keep what its view reads."""
 
     def client(self) -> TrutoClient:
         """The upstream client that reads with the caller's token (or the server's)."""
         return self.services.client(self.caller.token)
 
-    def keep_row(self, log_type: LogType, row: Row) -> str:
-        """A ref for ``row`` that this caller can open with get_log."""
-        return self.services.refs.put(StoredRow(log_type, row), self.caller.principal)
+    def reader_key(self) -> str:
+        """The key of the token this call reads with (``token_key``; empty without one)."""
+        return token_key(self.caller.token if self.caller.token is not None else self.services.settings.api_token)
+
+    @property
+    def owner(self) -> str:
+        """Who owns the handles this call mints and may open (see ``Services.anonymous_owner``)."""
+        return self.caller.principal or self.services.anonymous_owner
+
+    async def keep_rows(self, log_type: LogType, rows: Sequence[Row]) -> list[str]:
+        """Refs for ``rows`` (in order) that this caller can open with get_log: one store round trip."""
+        return await self.keep([(log_type, row) for row in rows])
+
+    async def keep(self, rows: Sequence[tuple[LogType, Row]]) -> list[str]:
+        """Refs for rows of several log types, in order, in one store round trip."""
+        return await self.services.refs.put_many([StoredRow(log_type, row) for log_type, row in rows], self.owner)
+
+    async def keep_if_possible(self, rows: Sequence[tuple[LogType, Row]]) -> list[str] | None:
+        """``keep``, or None when the state store cannot be reached: for answers whose refs are examples
+        (an analysis is worth more without them than not at all; it says they are missing)."""
+        try:
+            return await self.keep(rows)
+        except StateUnavailable:
+            logger.warning("The state store is unavailable: an answer goes without its example refs.")
+            return None
+
+    def remember_ids(self, kind: str, ids: Iterable[str | None]) -> None:
+        """Record the full ids (of field ``kind``) an answer names: the next call may pass them back shortened."""
+        self.services.named_ids.remember(self.caller.principal, kind, ids)
 
     def analysis_slot(self) -> AbstractAsyncContextManager[None]:
         return self.services.scan_slot(self.session)

@@ -17,10 +17,10 @@ class GetLogResult(BaseModel):
     row: dict[str, Any] = Field(description="Every field of the row (long strings and lists cut, as the text says).")
 
 
-def get_log(call: Call, ref: str) -> Answer:
+async def get_log(call: Call, ref: str) -> Answer:
     """One row whole, by the ref an earlier answer gave it (this caller's refs only)."""
     services = call.services
-    stored = services.refs.get(ref.strip(), call.caller.principal)
+    stored = await services.refs.get(ref.strip(), call.owner)
     if stored is None and not services.refs.issued_here(ref.strip()):
         raise RefNotFound(f"Ref {ref[:16]!r} was not issued by this server instance (a restart, or another replica).")
     if stored is None:

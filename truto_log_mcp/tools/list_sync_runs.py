@@ -16,16 +16,17 @@ from typing import Any
 from truto_log_mcp.analysis.runs.catalog import OUTCOMES, RunCatalog, select
 from truto_log_mcp.analysis.runs.results import ListedRun, ListingRest
 from truto_log_mcp.errors import InvalidArgument
-from truto_log_mcp.query.timeparse import Window, iso
+from truto_log_mcp.query.timeparse import Window, interval_in_seconds, iso
 from truto_log_mcp.render.table import clean_text, table_cell, table_line
 from truto_log_mcp.rules import LogType
 from truto_log_mcp.suggest import listing
 from truto_log_mcp.tools.context import Answer, Call
+from truto_log_mcp.tools.ids import resolve_id
 from truto_log_mcp.tools.results import ListSyncRunsResult
 from truto_log_mcp.tools.scans import (
     analysis_window,
     coverage_lines,
-    coverage_model,
+    coverage_models,
     plan_scans,
     run_scans,
     scan_budget,
@@ -69,22 +70,31 @@ async def list_sync_runs(
     }
     arguments = fingerprint({"since": since, "start": start, "end": end, "outcome": outcome, **filters})
     if cursor is not None:
-        rest = continue_state(call, cursor, ListingRest)
+        rest = await continue_state(call, cursor, ListingRest)
         if arguments and arguments != rest.arguments:
             changed = sorted({key for key, _ in set(arguments) ^ set(rest.arguments)})
             raise InvalidArgument(
                 f"A cursor continues exactly the listing that issued it, but {listing(changed)} differ from it.",
                 "Pass only `cursor` (and `limit`), or list again without `cursor`.",
             )
-        return _page(call, rest.summary, list(rest.pending), rest.shown, limit or rest.limit, rest.arguments)
+        return await _page(call, rest.summary, list(rest.pending), rest.shown, limit or rest.limit, rest.arguments)
     now = call.services.clock()
     window = analysis_window(since, start, end, now)
     # Only a window that ended before now has a tail (and then adding an hour cannot overflow).
     read = Window(window.start, min(now, window.end + RUN_TAIL)) if window.end < now else window
-    plan = plan_scans([LogType.RAPID_BRIDGE], read, filters, scan_budget(call.services, None), explicit=True)
     catalog = RunCatalog(now)
+    looked_up = []
     async with call.analysis_slot():
-        coverages = await run_scans(call, plan, {LogType.RAPID_BRIDGE: catalog}, call.services.deadline())
+        deadline = call.services.deadline()
+        asked = window if (since, start, end) != (None, None, None) else None
+        for key in ("sync_job_id", "integrated_account_id"):
+            if key in filters:
+                resolved = await resolve_id(call, key, filters[key], asked, deadline)
+                filters[key] = resolved.value
+                if resolved.read:
+                    looked_up.append(f"To resolve `{key}`, read {resolved.read}.")
+        plan = plan_scans([LogType.RAPID_BRIDGE], read, filters, scan_budget(call.services, None), explicit=True)
+        coverages = await run_scans(call, plan, {LogType.RAPID_BRIDGE: catalog}, deadline)
     runs = catalog.listing(window.start, window.end)
     summary = {
         "window": window.describe(),
@@ -92,15 +102,15 @@ async def list_sync_runs(
         "outcome": outcome,
         "as_of": iso(now),
         "totals": runs.totals(),
-        "coverage": [coverage_model(coverage).model_dump(mode="json") for coverage in coverages],
+        "coverage": [coverage.model_dump(mode="json") for coverage in coverage_models(coverages)],
         "read_lines": coverage_lines(coverages, ()),
-        "notes": _notes(runs.began_before, runs.rows_not_tallied, coverages, read, window),
+        "notes": [*looked_up, *_notes(runs.began_before, runs.rows_not_tallied, coverages, read, window)],
     }
     matched = [run.model_dump(mode="json") for run in select(runs.runs, outcome)]
-    return _page(call, summary, matched, 0, limit or DEFAULT_LIMIT, arguments)
+    return await _page(call, summary, matched, 0, limit or DEFAULT_LIMIT, arguments)
 
 
-def _page(
+async def _page(
     call: Call,
     summary: Mapping[str, Any],
     matched: list[dict[str, Any]],
@@ -113,7 +123,7 @@ def _page(
     next_cursor = None
     if rest:
         kept = ListingRest(arguments, dict(summary), tuple(rest), offset + len(shown), limit)
-        next_cursor = call.services.cursors.put(kept, call.caller.principal)
+        next_cursor = await call.services.cursors.put(kept, call.owner)
     result = ListSyncRunsResult(
         window=summary["window"],
         filters=summary["filters"],
@@ -127,6 +137,9 @@ def _page(
         coverage=summary["coverage"],
         notes=[*summary["notes"], NOTE_TEXT],
     )
+    call.remember_ids("sync_job_run_id", (run.sync_job_run_id for run in result.runs))
+    call.remember_ids("sync_job_id", (run.sync_job_id for run in result.runs))
+    call.remember_ids("integrated_account_id", (run.integrated_account_id for run in result.runs))
     return Answer(_text(result, summary["read_lines"]), result)
 
 
@@ -173,18 +186,13 @@ def _detail(run: ListedRun) -> str:
     return "; ".join(parts)
 
 
-def _window(described: str) -> str:
-    """An ISO interval without milliseconds (the structured content keeps them)."""
-    return "/".join(moment[:19] + "Z" for moment in described.split("/"))
-
-
 def _text(result: ListSyncRunsResult, read_lines: Sequence[str]) -> str:
     totals = result.totals
     filters = ", ".join(f"{key}={value}" for key, value in result.filters.items())
     undelivered = f" ({totals['undelivered']} undelivered)" if totals.get("undelivered") else ""
     runs = sum(totals[outcome] for outcome in OUTCOMES)
     lines = [
-        f"Sync runs started {_window(result.window)}{f' ({filters})' if filters else ''}: {runs} runs: "
+        f"Sync runs started {interval_in_seconds(result.window)}{f' ({filters})' if filters else ''}: {runs} runs: "
         f"{totals['completed']} completed{undelivered}, {totals['failed']} failed, {totals['running']} running, "
         f"{totals['stuck']} stuck (idle over 5 min) as of {result.as_of[11:19]}Z."
     ]

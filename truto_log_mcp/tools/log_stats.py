@@ -17,6 +17,7 @@ from truto_log_mcp.query.arguments import Match, Scalar, build_search
 from truto_log_mcp.query.timeparse import Window, parse_duration
 from truto_log_mcp.render.table import LABEL_CAP, clean_text, compact_json, table_line
 from truto_log_mcp.rules import LogType
+from truto_log_mcp.tools.arguments import ID_ARGUMENTS
 from truto_log_mcp.tools.context import Answer, Call
 from truto_log_mcp.tools.results import (
     ComparisonModel,
@@ -27,11 +28,12 @@ from truto_log_mcp.tools.scans import (
     analysis_window,
     check_group_by,
     coverage_lines,
-    coverage_model,
+    coverage_models,
     matching_sink,
     run_scans,
     scan_budget,
 )
+from truto_log_mcp.tools.timelines import ViewTimelines
 from truto_log_mcp.upstream.windows import ScanBudget, ScanCoverage, ScanRequest
 
 MAX_BUCKETS = 500
@@ -97,13 +99,14 @@ async def _stats(
     errors = partial(is_error, request.log_type)
     current = StatsAccumulator(group_by, bucket, errors)
     requests = [request]
-    sinks = [matching_sink(match, current.add)]
+    views = ViewTimelines(request, group_by, bucket) if call.views else None
+    sinks = [matching_sink(match, current.add if views is None else views.tee(current.add))]
     previous: StatsAccumulator | None = None
     if compare_previous:
         previous = StatsAccumulator(group_by, bucket, errors)
         span = request.window.span
         requests.append(replace(request, window=Window(request.window.start - span, request.window.start)))
-        sinks.append(matching_sink(match, previous.add))
+        sinks.append(matching_sink(match, previous.add if views is None else views.tee(previous.add, previous=True)))
     deadline = call.services.deadline()
     coverages: list[ScanCoverage] = []
     for scan, sink in zip(requests, sinks, strict=True):
@@ -129,10 +132,13 @@ async def _stats(
         buckets=stats.buckets,
         comparison=comparison,
         percentile_method=stats.percentile_method,
-        coverage=[coverage_model(coverage) for coverage in coverages],
+        coverage=coverage_models(coverages),
         notes=[*stats.notes, *(["Only the 50 largest groups are listed."] if len(stats.groups) > 50 else [])],
     )
-    return Answer(_stats_text(result, coverages, match), result)
+    for name in set(group_by) & set(ID_ARGUMENTS):  # grouped by an id: the next call may pass one back shortened
+        call.remember_ids(name, (group.key.get(name) for group in result.groups))
+    view = None if views is None else await views.keep(call)
+    return Answer(_stats_text(result, coverages, match), result, view)
 
 
 def _bucket_label(bucket: timedelta | None) -> str | None:

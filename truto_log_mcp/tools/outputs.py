@@ -26,6 +26,7 @@ OUTPUT_MODELS: Final[dict[str, tuple[str, str]]] = {
     "log_stats": ("truto_log_mcp.tools.results", "LogStatsResult"),
     "trace_sync_run": ("truto_log_mcp.tools.results", "TraceSyncRunResult"),
     "list_sync_runs": ("truto_log_mcp.tools.results", "ListSyncRunsResult"),
+    "error_timeline": ("truto_log_mcp.tools.timelines", "ErrorTimelineResult"),
 }
 """Tool name -> (module, class) of its output model."""
 

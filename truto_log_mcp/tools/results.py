@@ -34,8 +34,21 @@ class ErrorGroupModel(BaseModel):
     integrations: TopCounts
     resources: TopCounts
     accounts: TopCounts
+    ids: dict[str, TopCounts] = Field(
+        default_factory=dict, description="Runs, jobs, webhooks, MCP servers of the rows, by id field (full ids)."
+    )
     example_refs: list[str] = Field(description="Refs of the newest rows of the group, for get_log.")
     sample_message: NoteText
+    new: bool | None = Field(
+        None, description="True: no row of it in the look-back before the window; false: rows there; null: unknown."
+    )
+    began: str | None = Field(None, description="The minute it began (UTC, YYYY-MM-DDTHH:MM).")
+    began_exact: bool = Field(
+        False, description="False: `began` is the latest it can have begun (look-back cut short, or rows at its start)."
+    )
+    environments: dict[Annotated[str, Shown(LABEL_CAP)], int] | None = Field(
+        None, description="environment_id -> rows, when the answer read more than one environment (else null)."
+    )
 
 
 class LogTypeTotals(BaseModel):
@@ -56,6 +69,9 @@ class SummarizeErrorsResult(BaseModel):
     groups_total: int = Field(description="Groups before `top` was applied.")
     next_steps: dict[str, str] = Field(description="Cause class -> what to do, for the causes shown.")
     coverage: list[ScanCoverageModel]
+    lookback: list[ScanCoverageModel] = Field(
+        default_factory=list, description="What was read before the window to date the groups (empty: nothing)."
+    )
     notes: list[str] = Field(default_factory=list)
 
 

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
 from truto_log_mcp.analysis.runs.results import ListingRest
 from truto_log_mcp.errors import CursorExpired, InvalidArgument
 from truto_log_mcp.query.arguments import LogQuery, Scalar, build_search, parse_log_type
-from truto_log_mcp.render.table import CELL_CAP, Table, compact_json, structured_value
+from truto_log_mcp.render.table import CELL_CAP, LABEL_CAP, Shown, Table, compact_json, structured_value
 from truto_log_mcp.rows import Row
 from truto_log_mcp.settings import Settings
 from truto_log_mcp.suggest import listing
 from truto_log_mcp.tools.context import Answer, Call
+from truto_log_mcp.tools.scans import environments_text, rows_per_environment
 from truto_log_mcp.upstream.pages import SearchState, search_batch
 
 StoppedBy = Literal["limit", "end", "scan_budget", "token_budget"]
@@ -34,6 +35,9 @@ class Coverage(BaseModel):
     stopped_by: StoppedBy = Field(
         description="limit: `limit` rows returned; end: no more rows; scan_budget: page budget reached "
         "before `limit` rows matched; token_budget: rows left for the next page to keep the answer small."
+    )
+    environments: dict[Annotated[str, Shown(LABEL_CAP)], int] | None = Field(
+        None, description="environment_id -> rows shown, when they carry more than one (else null)."
     )
 
 
@@ -71,7 +75,7 @@ async def search_logs(
         "fields": fields,
     }
     if cursor is not None:
-        state = continue_state(call, cursor, SearchState)
+        state = await continue_state(call, cursor, SearchState)
         check_same_query(state, arguments)
     else:
         if log_type is None:
@@ -99,7 +103,7 @@ async def search_logs(
     )
     query = state.query
     columns = list(query.fields or query.rules.default_columns)
-    refs = [call.keep_row(query.log_type, row) for row in batch.rows]
+    refs = await call.keep_rows(query.log_type, batch.rows)
     table = Table(columns)
     lines, fitted = table.render(refs, batch.rows, settings.response_token_budget)
     stopped_by: StoppedBy = batch.stopped_by
@@ -107,7 +111,7 @@ async def search_logs(
     if fitted < len(batch.rows):
         next_state = next_state.with_pending_first(batch.rows[fitted:])
         stopped_by = "token_budget"
-    next_cursor = services.cursors.put(next_state, call.caller.principal) if next_state.has_more else None
+    next_cursor = await services.cursors.put(next_state, call.owner) if next_state.has_more else None
     coverage = Coverage(
         window=query.window.describe() if query.window else None,
         rows_scanned=batch.rows_scanned,
@@ -116,6 +120,9 @@ async def search_logs(
         stopped_by=stopped_by,
     )
     notes = _search_notes(query, batch.rows[:fitted], fitted, len(batch.rows), stopped_by, settings)
+    if environments := rows_per_environment(batch.rows[:fitted]):
+        coverage.environments = environments
+        notes.append(f"The rows shown are of {environments_text(environments)}.")
     structured = SearchLogsResult(
         log_type=query.log_type.value,
         columns=["ref", *columns],
@@ -182,10 +189,10 @@ def _search_notes(
 Kept = TypeVar("Kept", SearchState, ListingRest)
 
 
-def continue_state(call: Call, cursor: str, kind: type[Kept]) -> Kept:
+async def continue_state(call: Call, cursor: str, kind: type[Kept]) -> Kept:
     """What a cursor continues (a search, or a run listing: ``kind``), if it is this caller's and still kept."""
     services = call.services
-    state = services.cursors.get(cursor, call.caller.principal)
+    state = await services.cursors.get(cursor, call.owner)
     if state is None and not services.cursors.issued_here(cursor):
         raise CursorExpired(
             f"Cursor {cursor[:16]!r} was not issued by this server instance (a restart, or another replica)."

@@ -9,21 +9,22 @@ import anyio
 
 from truto_log_mcp.analysis.runs.diagnosis import diagnose_run
 from truto_log_mcp.analysis.runs.results import RunDiagnosis, RunFacts
-from truto_log_mcp.errors import UpstreamError
+from truto_log_mcp.errors import NotFound, UpstreamError
 from truto_log_mcp.query.arguments import LogQuery
 from truto_log_mcp.query.timeparse import Window
 from truto_log_mcp.render.table import CELL_CAP, clean_text, table_line
 from truto_log_mcp.rows import Row, parse_row_time
 from truto_log_mcp.rules import PAGE_LIMIT_MAX, LogType
 from truto_log_mcp.tools.context import Answer, Call
+from truto_log_mcp.tools.ids import known_id, look_up_id
 from truto_log_mcp.tools.results import (
     DiagnosisModel,
     EvidenceModel,
     TraceSyncRunResult,
 )
-from truto_log_mcp.tools.scans import analysis_window
+from truto_log_mcp.tools.scans import analysis_window, cached_part, environments_text, read_window, rows_per_environment
+from truto_log_mcp.upstream.client import Deadline
 from truto_log_mcp.upstream.pages import SearchState, search_batch
-from truto_log_mcp.upstream.scanner import scan_window
 from truto_log_mcp.upstream.windows import ScanBudget, ScanRequest
 
 RUN_ROWS_CAP = 5000
@@ -39,6 +40,8 @@ class _Collector:
         self.cap = cap
         self.rows: list[Row] = []
         self.dropped = 0
+        self.read_whole = True
+        """Whether every row the read asked for was read (no budget or cap stopped it)."""
 
     def __call__(self, row: Row) -> None:
         if self.accepts(row):
@@ -56,15 +59,29 @@ async def trace_sync_run(
     if since is not None or start is not None or end is not None:
         window = analysis_window(since, start, end, call.services.clock())
     async with call.analysis_slot():
-        return await _trace(call, sync_job_run_id, window)
+        deadline = call.services.deadline()
+        searched: list[str] = []
+        known = known_id(call, "sync_job_run_id", sync_job_run_id)
+        run_id = known or sync_job_run_id
+        runs = await _read_run(call, run_id, window, deadline, searched)
+        if not runs.rows and known is None:  # not a whole id, nor one of an earlier answer: a prefix?
+            where = window.describe() if window is not None else "all retained logs"
+            tried = f"no rapid_bridge row ({where}) has it as its sync_job_run_id; "
+            resolved = await look_up_id(call, "sync_job_run_id", sync_job_run_id, window, deadline, tried)
+            run_id = resolved.value
+            searched.append(resolved.read or "")
+            runs = await _read_run(call, run_id, window, deadline, searched)
+        if not runs.rows:
+            raise _not_found(run_id, window, searched, runs.read_whole)
+        return await _trace(call, run_id, runs, window, deadline, searched)
 
 
-async def _trace(call: Call, run_id: str, window: Window | None) -> Answer:
+async def _read_run(
+    call: Call, run_id: str, window: Window | None, deadline: Deadline, searched: list[str]
+) -> _Collector:
+    """The run's rapid_bridge rows (up to ``RUN_ROWS_CAP``); what was read is added to ``searched``."""
     services = call.services
-    deadline = services.deadline()
     client = call.client()
-    now = services.clock()
-    searched: list[str] = []
     run_filter = (("sync_job_run_id", run_id),)
     runs = _Collector(lambda row: True, RUN_ROWS_CAP)
     if window is None:
@@ -77,6 +94,7 @@ async def _trace(call: Call, run_id: str, window: Window | None) -> Answer:
             state = batch.state
             if batch.stopped_by == "scan_budget":
                 break
+        runs.read_whole = not state.has_more
         stopped = ""
         if state.has_more:
             at_cap = len(runs.rows) >= RUN_ROWS_CAP
@@ -85,22 +103,32 @@ async def _trace(call: Call, run_id: str, window: Window | None) -> Answer:
             f"rapid_bridge sync_job_run_id={run_id}: all retained logs, {state.pages} page(s), {len(runs.rows)} rows"
             + stopped
         )
-    else:
-        coverage = await scan_window(
-            client,
-            ScanRequest(LogType.RAPID_BRIDGE, window, run_filter),
-            runs,
-            budget=ScanBudget(
-                max_rows=RUN_ROWS_CAP, max_pages=RUN_PAGE_BUDGET, max_seconds=services.settings.scan_max_seconds
-            ),
-            concurrency=services.settings.scan_concurrency,
-            deadline=deadline,
-            on_progress=call.scan_progress(),
-        )
-        searched.append(
-            f"rapid_bridge sync_job_run_id={run_id}: {window.describe()}, {coverage.pages} page(s), "
-            f"{coverage.rows_scanned} rows" + ("" if coverage.complete else " (PARTIAL)")
-        )
+        return runs
+    coverage = await read_window(
+        call,
+        ScanRequest(LogType.RAPID_BRIDGE, window, run_filter),
+        runs,
+        budget=ScanBudget(
+            max_rows=RUN_ROWS_CAP, max_pages=RUN_PAGE_BUDGET, max_seconds=services.settings.scan_max_seconds
+        ),
+        concurrency=services.settings.scan_concurrency,
+        deadline=deadline,
+        on_progress=call.scan_progress(),
+    )
+    runs.read_whole = coverage.complete
+    searched.append(
+        f"rapid_bridge sync_job_run_id={run_id}: {window.describe()}, {coverage.pages} page(s), "
+        f"{coverage.rows_scanned} rows" + ("" if coverage.complete else " (PARTIAL)") + cached_part(coverage)
+    )
+    return runs
+
+
+async def _trace(
+    call: Call, run_id: str, runs: _Collector, window: Window | None, deadline: Deadline, searched: list[str]
+) -> Answer:
+    """The run's deliveries and cron trigger read beside its rows, diagnosed, rendered."""
+    services = call.services
+    now = services.clock()
     webhooks = _Collector(lambda row: run_id in str(row.get("message", "")), RELATED_ROWS_CAP)
     crons = _Collector(lambda row: False, RELATED_ROWS_CAP)
     times = [moment for row in runs.rows if (moment := parse_row_time(row.get("timestamp"))) is not None]
@@ -127,8 +155,8 @@ async def _trace(call: Call, run_id: str, window: Window | None) -> Answer:
 
         async def read(request: ScanRequest, sink: _Collector, what: str) -> None:
             try:
-                coverage = await scan_window(
-                    client,
+                coverage = await read_window(
+                    call,
                     request,
                     sink,
                     budget=ScanBudget(max_rows=20_000, max_seconds=services.settings.scan_max_seconds),
@@ -144,6 +172,7 @@ async def _trace(call: Call, run_id: str, window: Window | None) -> Answer:
                 f"{request.log_type.value} ({what}): {request.window.describe()}, "
                 f"{coverage.rows_scanned} rows scanned, {len(sink.rows)} found"
                 + ("" if coverage.complete else " (PARTIAL)")
+                + cached_part(coverage)
             )
 
         async with anyio.create_task_group() as group:
@@ -151,6 +180,9 @@ async def _trace(call: Call, run_id: str, window: Window | None) -> Answer:
                 if request.window.span.total_seconds() > 0:
                     group.start_soon(read, request, sink, what)
     diagnosis = diagnose_run(runs.rows, webhooks.rows, crons.rows, now, sync_job_run_id=run_id)
+    environments = rows_per_environment([*runs.rows, *webhooks.rows, *crons.rows])
+    if environments:
+        searched.append(f"the rows traced are of {environments_text(environments)}")
     # Each row's log type is where it was read, never its own `log_type` field (row text, untrusted).
     sources = {
         id(row): log_type
@@ -161,24 +193,44 @@ async def _trace(call: Call, run_id: str, window: Window | None) -> Answer:
         )
         for row in collector.rows
     }
-    result = _trace_model(call, diagnosis, run_id, searched, sources)
+    result = _trace_model(await _refs(call, diagnosis, sources), diagnosis, run_id, searched, sources)
+    for kind in ("sync_job_run_id", "sync_job_id", "integrated_account_id"):
+        call.remember_ids(kind, [getattr(result, kind)])
     if runs.dropped or webhooks.dropped:
         result.notes.append(f"Only the first {RUN_ROWS_CAP} run rows and {RELATED_ROWS_CAP} deliveries were kept.")
     return Answer(_trace_text(result), result)
 
 
-def _trace_model(
-    call: Call, run: RunDiagnosis, run_id: str, searched: list[str], sources: dict[int, LogType]
-) -> TraceSyncRunResult:
-    refs: dict[int, str] = {}
+def _not_found(run_id: str, window: Window | None, searched: list[str], read_whole: bool) -> NotFound:
+    """No row names the run: where it was looked for, and a next step that fits (a window to widen only if given)."""
+    if window is None:
+        step = "Check the id: list_sync_runs lists the recent runs with their full ids."
+    else:
+        step = "Widen the window, or leave it out to search all retained logs."
+    if not read_whole:
+        step = "Narrow the window to where the run happened: not every row of it could be read."
+    return NotFound(f"No rapid_bridge rows name the sync run {run_id}: looked in {'; '.join(searched)}.", step)
 
+
+async def _refs(call: Call, run: RunDiagnosis, sources: dict[int, LogType]) -> dict[int, str]:
+    """A ref for each row the answer points at (evidence, timeline), by the row's id, minted in one batch."""
+    pointed: dict[int, tuple[LogType, Row]] = {}
+    for item in run.diagnosis.evidence:
+        for row in item.rows:
+            pointed.setdefault(id(row), (sources.get(id(row), LogType.RAPID_BRIDGE), row))
+    for entry in run.timeline:
+        pointed.setdefault(id(entry.row), (entry.source, entry.row))
+    return dict(zip(pointed, await call.keep(list(pointed.values())), strict=True))
+
+
+def _trace_model(
+    refs: dict[int, str], run: RunDiagnosis, run_id: str, searched: list[str], sources: dict[int, LogType]
+) -> TraceSyncRunResult:
     def ref(log_type: LogType, row: Row) -> str:
-        if id(row) not in refs:
-            refs[id(row)] = call.keep_row(log_type, row)
         return refs[id(row)]
 
     def ref_any(row: Row) -> str:
-        return ref(sources.get(id(row), LogType.RAPID_BRIDGE), row)
+        return refs[id(row)]
 
     diagnosis = run.diagnosis
     webhooks = run.webhooks

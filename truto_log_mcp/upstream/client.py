@@ -43,7 +43,7 @@ from truto_log_mcp.errors import (
     UpstreamUnavailable,
 )
 from truto_log_mcp.redact import RowRedactor
-from truto_log_mcp.upstream.ratelimit import RateBudget
+from truto_log_mcp.upstream.ratelimit import RequestBudget
 from truto_log_mcp.upstream.statuses import RETRYABLE_STATUSES, error_for_status
 
 logger = logging.getLogger(__name__)
@@ -125,7 +125,7 @@ class TrutoClient:
         http: httpx2.AsyncClient,
         token: SecretStr | None,
         policy: RetryPolicy,
-        rate: RateBudget | None = None,
+        rate: RequestBudget | None = None,
         redact: bool = False,
         other_secrets: Sequence[SecretStr | None] = (),
     ) -> None:

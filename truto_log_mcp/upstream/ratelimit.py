@@ -10,8 +10,15 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Protocol
 
 import anyio
+
+
+class RequestBudget(Protocol):
+    """Where each upstream request takes its slot: ``RateBudget`` in-process, or a store's shared one."""
+
+    async def acquire(self) -> None: ...
 
 
 class RateBudget:

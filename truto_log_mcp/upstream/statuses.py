@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 from truto_log_mcp.errors import AuthFailed, RateLimited, UpstreamError, UpstreamRejected, UpstreamUnavailable
 from truto_log_mcp.render.table import clean_text
@@ -48,11 +49,13 @@ _CREDENTIAL = re.compile(r"(?i)\b(bearer\s+|(?:token|authorization|api[_-]?key)\
 
 
 def redact_secrets(text: str, secrets: tuple[str, ...] = ()) -> str:
-    """Third-party text that may echo credentials: the known secrets, and what follows "Bearer " or
-    "token:" / "authorization=" / "api_key:", become ``[redacted]``."""
+    """Third-party text that may echo credentials: the known secrets (as they are and percent-encoded),
+    and what follows "Bearer " or "token:" / "authorization=" / "api_key:", become ``[redacted]``."""
     for secret in secrets:
         if secret:
-            text = text.replace(secret, "[redacted]")
+            # The upstream may echo a secret as it was sent in a URL or a form: encoded.
+            for form in {secret, quote(secret, safe=""), quote_plus(secret, safe="")}:
+                text = text.replace(form, "[redacted]")
     return _CREDENTIAL.sub(lambda found: f"{found.group(1)}[redacted]", text)
 
 

@@ -4,9 +4,10 @@ and the window arithmetic it needs: splitting a window into sub-windows, merging
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from truto_log_mcp.query.timeparse import Window
 from truto_log_mcp.rules import LogType
@@ -15,6 +16,7 @@ ScanStop = Literal["end", "row_budget", "page_budget", "time_budget"]
 
 LONGEST_PIECE = timedelta(days=28)
 SHORTEST_PIECE = timedelta(minutes=1)
+ENVIRONMENTS_CAP = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +44,19 @@ class ScanCoverage:
     stopped_by: ScanStop
     unread: tuple[Window, ...]
     failed: tuple[str, ...]
-    """Each failed sub-window: its interval and the error."""
+    """Each failed sub-window: its interval not read and the error."""
+    cached: tuple[Window, ...] = ()
+    """The parts answered from the scan cache (``upstream/scan_cache.py``), not read upstream."""
+    cache_age: timedelta | None = None
+    """How long ago the oldest of them was read."""
+    environments: tuple[tuple[str, int], ...] = ()
+    """The rows read per ``environment_id``, most rows first (at most ``ENVIRONMENTS_CAP``, then "(other)")."""
+    notes: tuple[str, ...] = ()
+    """What else the reader should know about how the window was read (a budget not shared, ...)."""
+    seconds: float = 0.0
+    """How long the scan took."""
+    peak_in_flight: int = 0
+    """The most requests the scan had on the way at once."""
 
     @property
     def complete(self) -> bool:
@@ -69,3 +83,13 @@ def merge_windows(gaps: list[Window]) -> tuple[Window, ...]:
         else:
             merged.append(gap)
     return tuple(merged)
+
+
+def count_environment(counts: dict[str, int], row: Mapping[str, Any]) -> None:
+    """Count a row under its ``environment_id`` (bounded: past ``ENVIRONMENTS_CAP`` ids, under "(other)")."""
+    environment = row.get("environment_id")
+    if not isinstance(environment, str) or not environment:
+        return
+    if environment not in counts and len(counts) >= ENVIRONMENTS_CAP:
+        environment = "(other)"
+    counts[environment] = counts.get(environment, 0) + 1

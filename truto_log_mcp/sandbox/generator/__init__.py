@@ -43,7 +43,9 @@ def generate_rows(*, seed: int, now: datetime, days: int, scale: float) -> dict[
     timeline = StoryTimeline(gen)
     webhooks = WebhookDeliveries(gen, timeline)
     SyncSchedule(gen, timeline, webhooks).run()
-    ApiTraffic(gen, timeline).run()
+    api = ApiTraffic(gen, timeline)
+    api.run()
     McpTraffic(gen, timeline).run()
     webhooks.run()
+    api.run_staging()  # last: its draws change no other row
     return gen.out

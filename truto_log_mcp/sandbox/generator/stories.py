@@ -20,6 +20,7 @@ from truto_log_mcp.sandbox.world import (
     AUTH_EXPIRED_AGO,
     FAILING_MCP_TOOL,
     HUBSPOT_ACME,
+    HUBSPOT_ACME_STAGING,
     HUBSPOT_GLOBEX,
     JIRA_ACME,
     JIRA_MAPPING_ERRORS_AGO,
@@ -45,6 +46,9 @@ from truto_log_mcp.sandbox.world import (
     SALESFORCE_FAILED_RUN_AGO,
     SALESFORCE_GLOBEX,
     SALESFORCE_INITECH,
+    STAGING_ENVIRONMENT_ID,
+    STAGING_MAPPING_FAILING_AGO,
+    STAGING_SCOPE_FAILING_AGO,
     STUCK_RUN_STARTED_AGO,
     WEBHOOK_DOWN_AGO,
     WEBHOOK_PARTNER,
@@ -195,6 +199,25 @@ STORIES: Final[dict[str, Story]] = {
             MCP_TOOL_FAILING_AGO,
             "Cannot read properties of undefined (reading 'properties')",
         ),
+        Story(
+            "staging_mapping",
+            "A second environment: acme's staging HubSpot portal (its own environment_id) lists contacts every 30 "
+            "minutes; since 31 h 7 min ago every one of those calls answers 500 with a mapping error (a failure that "
+            "began before the default 24 h window, at a known minute).",
+            (LogType.UNIFIED_PROXY_API,),
+            {"environment_id": STAGING_ENVIRONMENT_ID, "integrated_account_id": HUBSPOT_ACME_STAGING.id},
+            STAGING_MAPPING_FAILING_AGO,
+            "property 'lifecyclestage', which does not exist",
+        ),
+        Story(
+            "staging_scope",
+            "The same staging portal lists deals every 15 minutes; since 2 h 17 min ago every one of those calls "
+            "answers 403 for a missing scope (a failure new in the default window).",
+            (LogType.UNIFIED_PROXY_API,),
+            {"environment_id": STAGING_ENVIRONMENT_ID, "integrated_account_id": HUBSPOT_ACME_STAGING.id},
+            STAGING_SCOPE_FAILING_AGO,
+            "missing scope crm.objects.deals.read",
+        ),
     )
 }
 
@@ -210,6 +233,8 @@ class StoryTimeline:
         self.webhook_down_at = gen.now - ms(WEBHOOK_DOWN_AGO)
         self.mcp_failing_at = gen.now - ms(MCP_TOOL_FAILING_AGO)
         self.mapping_errors_at = gen.now - ms(JIRA_MAPPING_ERRORS_AGO)
+        self.staging_mapping_at = gen.now - ms(STAGING_MAPPING_FAILING_AGO)
+        self.staging_scope_at = gen.now - ms(STAGING_SCOPE_FAILING_AGO)
         self.bursts: list[tuple[int, int]] = []
         self._plan_salesforce_bursts(gen)
 

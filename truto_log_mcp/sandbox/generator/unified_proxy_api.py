@@ -4,7 +4,8 @@ Background: each account's own clients (and now and then someone in Truto's dash
 get, create, update and delete records, a listing sometimes paging on. Stories: the expired
 HubSpot token (``expired_auth``), the Salesforce 5xx bursts and the customer's retries during
 them (``salesforce_5xx``), Pipedrive's afternoon rate limit (``pipedrive_rate_limit``) and
-Zendesk's slowness (its latency range in ``world``, ``slow_zendesk``).
+Zendesk's slowness (its latency range in ``world``, ``slow_zendesk``); acme's staging portal in a
+second environment (``staging_mapping``, ``staging_scope``), drawn last so that it changes no other row.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from truto_log_mcp.sandbox.generator.common import (
     PHRASES,
     TRUTO_ORIGIN,
     Generation,
+    ms,
 )
 from truto_log_mcp.sandbox.generator.stories import StoryTimeline
 from truto_log_mcp.sandbox.world import (
@@ -30,11 +32,14 @@ from truto_log_mcp.sandbox.world import (
     ENVIRONMENT_ID,
     HUBSPOT,
     HUBSPOT_ACME,
+    HUBSPOT_ACME_STAGING,
     JIRA,
     PIPEDRIVE,
     SALESFORCE,
     SALESFORCE_GLOBEX,
     SALESFORCE_INITECH,
+    STAGING_CONNECTED_AGO,
+    STAGING_SCHEDULE,
     TRUTO_HOST,
     Account,
     Integration,
@@ -85,6 +90,18 @@ class ApiTraffic:
                 self._call(
                     account, at, "unified", rng.choice(("contacts", "accounts", "opportunities")), "list", 0, False
                 )
+
+    def run_staging(self) -> None:
+        """Stories: the staging account's calls, every few minutes since it was connected, which begin to
+        fail at fixed instants (``staging_mapping`` before the default 24 h window, ``staging_scope`` in it)."""
+        gen = self.gen
+        failing = {"contacts": self.timeline.staging_mapping_at, "deals": self.timeline.staging_scope_at}
+        connected = max(gen.start, gen.now - ms(STAGING_CONNECTED_AGO))
+        for resource, every in STAGING_SCHEDULE:
+            step = ms(every)
+            first = failing[resource] - (failing[resource] - connected) // step * step
+            for at in range(first, gen.now, step):
+                self._call(HUBSPOT_ACME_STAGING, at, "unified", resource, "list", 0, False)
 
     def _session(self, account: Account, at: int) -> None:
         rng = self.gen.rng
@@ -139,11 +156,14 @@ class ApiTraffic:
         message = f"{stamp} {level} {ip} ({ray}) {http_method} {base_url} {status}"
         if outcome.error:
             message += f" - {outcome.error}"
+        headers = outcome.headers
+        if account.environment_id != ENVIRONMENT_ID:
+            headers = {**headers, "x-truto-environment-id": account.environment_id}
         row: Row = {
             "app_env": "production",
             "authentication_type": "session" if dashboard else "api_token",
             "duration": duration,
-            "environment_id": ENVIRONMENT_ID,
+            "environment_id": account.environment_id,
             "fetch_duration": outcome.fetch,
             "host": TRUTO_HOST,
             "http_country": country,
@@ -169,7 +189,7 @@ class ApiTraffic:
             "remote_requests": outcome.remote,
             "request_type": request_type,
             "resource": resource,
-            "response_headers": outcome.headers,
+            "response_headers": headers,
             "service": "truto-api",
             "tenant_id": tenant.id,
             "timestamp": stamp,
@@ -220,6 +240,8 @@ class ApiTraffic:
         lo, hi = integration.latency_ms
         fetch = lo + int((hi - lo) * rng.random() ** 1.6)
         remote = [{"method": http_method, "url": provider_url}]
+        if account is HUBSPOT_ACME_STAGING:
+            return self._staging_outcome(at, resource, fetch, http_method, provider_url)
         if account is HUBSPOT_ACME and at >= self.timeline.expiry:
             token_url = f"https://{account.provider_host}{integration.token_path}"
             fetch = self.gen.between(60, 240)
@@ -266,6 +288,20 @@ class ApiTraffic:
                 logs.append(f"Mapped {result_count} records to {integration.category}/{resource}")
         headers = _HEADERS_EMPTY if status == 204 else _HEADERS_JSON
         return _Outcome(status, fetch, error, logs, remote, headers=headers, result_count=result_count)
+
+    def _staging_outcome(self, at: int, resource: str, fetch: int, http_method: str, provider_url: str) -> _Outcome:
+        remote = [{"method": http_method, "url": provider_url}]
+        if resource == "contacts" and at >= self.timeline.staging_mapping_at:
+            error = "Mapping error: the staging mapping reads property 'lifecyclestage', which does not exist"
+            logs = [f"{http_method} {provider_url} 200 ({fetch}ms)", error]
+            return _Outcome(500, fetch, error, logs, remote)
+        if resource == "deals" and at >= self.timeline.staging_scope_at:
+            error = "HubSpot responded 403 Forbidden: missing scope crm.objects.deals.read"
+            logs = [f"{http_method} {provider_url} 403 ({fetch}ms)", f"Provider error: {error}"]
+            return _Outcome(403, fetch, error, logs, remote)
+        count = self.gen.between(0, 40)
+        logs = [f"{http_method} {provider_url} 200 ({fetch}ms)", f"Mapped {count} records to crm/{resource}"]
+        return _Outcome(200, fetch, "", logs, remote, result_count=count)
 
     def _record_id(self, integration: Integration) -> str:
         rng = self.gen.rng

@@ -1,0 +1,54 @@
+"""Piece and steal_cut: what a sub-window has left, and where an idle worker cuts it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from truto_log_mcp.query.timeparse import Window
+from truto_log_mcp.upstream.pieces import DOUBT, Piece, steal_cut
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def running(rows_per_hour: float, hours_read: float, hours_left: float) -> Piece:
+    """A piece read newest first for ``hours_read`` at ``rows_per_hour``, ``hours_left`` still to read."""
+    oldest = NOW - timedelta(hours=hours_read)
+    piece = Piece(Window(oldest - timedelta(hours=hours_left), NOW), oldest=False, started=True)
+    count = round(rows_per_hour * hours_read)
+    piece.oldest_seen = oldest
+    piece.rows = count
+    piece.note_page(count)
+    return piece
+
+
+def test_what_is_left_is_estimated_from_the_last_page_s_density() -> None:
+    piece = running(rows_per_hour=100, hours_read=1, hours_left=5)
+    assert piece.rows_left() == 500
+
+
+def test_no_cut_when_the_page_on_its_way_reads_what_is_left() -> None:
+    assert steal_cut(running(rows_per_hour=100, hours_read=1, hours_left=0.5), arriving_in=1.0) is None
+
+
+def test_a_cut_lets_both_end_together_the_running_piece_keeping_whole_pages() -> None:
+    """700 rows left (500 doubted): 4 pages each way at most; the running piece keeps about 2.5 pages' worth
+    of time, the thief the older rest."""
+    piece = running(rows_per_hour=100, hours_read=1, hours_left=5)
+    cut = steal_cut(piece, arriving_in=1.0)
+    assert cut is not None
+    kept_hours = (piece.oldest_seen - cut).total_seconds() / 3600 if piece.oldest_seen else 0
+    assert kept_hours == round((400 - 50) / DOUBT / 100, 6)
+
+
+def test_a_page_arriving_now_lets_the_running_piece_keep_one_more_page() -> None:
+    piece = running(rows_per_hour=100, hours_read=1, hours_left=2)
+    later, now = steal_cut(piece, arriving_in=1.0), steal_cut(piece, arriving_in=0.0)
+    assert later is not None and now is not None
+    assert now < later
+
+
+def test_the_oldest_millisecond_seen_counts_as_unread() -> None:
+    piece = running(rows_per_hour=100, hours_read=1, hours_left=5)
+    unread = piece.unread()
+    assert unread is not None and piece.oldest_seen is not None
+    assert unread.end == piece.oldest_seen + timedelta(milliseconds=1)

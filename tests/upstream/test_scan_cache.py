@@ -1,0 +1,133 @@
+"""The scan cache's pieces: keys, cells, captures, the index, and what a window finds in it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from truto_log_mcp.query.timeparse import Window
+from truto_log_mcp.rules import LogType
+from truto_log_mcp.state.blobs import MemoryBlobStore
+from truto_log_mcp.upstream.scan_cache import (
+    MAX_CELLS,
+    CachedRange,
+    Capture,
+    ScanCache,
+    cell_bounds,
+    cover,
+    decode_index,
+    decode_rows,
+    encode_index,
+)
+from truto_log_mcp.upstream.windows import ScanRequest
+
+pytestmark = pytest.mark.anyio
+
+T0 = datetime(2026, 11, 25, 0, 0, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+
+
+def at(hours: float) -> datetime:
+    return T0 + timedelta(hours=hours)
+
+
+def cached(start: float, end: float, rows: int = 1) -> CachedRange:
+    return CachedRange(Window(at(start), at(end)), T0, rows)
+
+
+def cache() -> ScanCache:
+    return ScanCache(MemoryBlobStore(1 << 20), "scope", settle=timedelta(minutes=5), ttl=timedelta(hours=1))
+
+
+def test_the_key_ignores_the_order_of_filters_but_not_their_values_or_the_scope() -> None:
+    window = Window(at(0), at(1))
+    one = ScanRequest(LogType.WEBHOOK, window, (("a", "1"), ("b", "2")))
+    same = ScanRequest(LogType.WEBHOOK, Window(at(5), at(6)), (("b", "2"), ("a", "1")))
+    other = ScanRequest(LogType.WEBHOOK, window, (("a", "1"), ("b", "3")))
+    assert cache().key(one) == cache().key(same) != cache().key(other)
+    elsewhere = ScanCache(MemoryBlobStore(1 << 20), "another", timedelta(minutes=5), timedelta(hours=1))
+    assert elsewhere.key(one) != cache().key(one)
+    assert cache().key(one) != cache().key(ScanRequest(LogType.MCP, window, one.filters))
+
+
+def test_cells_are_aligned_and_few() -> None:
+    bounds = cell_bounds(Window(at(0.5), at(24.5)))
+    assert bounds[0] == at(0.5) and bounds[-1] == at(24.5)
+    assert bounds[1:-1] == [at(hour) for hour in range(1, 25)]
+    assert len(cell_bounds(Window(at(0), at(24 * 92)))) - 1 <= MAX_CELLS
+
+
+def test_cover_clips_ranges_to_the_window_and_names_the_gaps() -> None:
+    used, gaps = cover([cached(2, 5), cached(0, 3), cached(7, 9)], Window(at(1), at(8)), max_gaps=3)
+    assert [part for _, part in used] == [Window(at(1), at(3)), Window(at(3), at(5)), Window(at(7), at(8))]
+    assert gaps == [Window(at(5), at(7))]
+
+
+def test_cover_with_nothing_cached_is_one_gap() -> None:
+    assert cover([], Window(at(1), at(2)), max_gaps=3) == ([], [Window(at(1), at(2))])
+
+
+def test_too_many_gaps_read_the_shortest_cached_parts_again() -> None:
+    ranges = [cached(1, 2), cached(3, 3.1), cached(4, 6)]
+    used, gaps = cover(ranges, Window(at(0), at(7)), max_gaps=3)
+    assert gaps == [Window(at(0), at(1)), Window(at(2), at(4)), Window(at(6), at(7))]
+    assert [part for _, part in used] == [Window(at(1), at(2)), Window(at(4), at(6))]
+
+
+def row(moment: datetime, name: str = "r") -> dict[str, object]:
+    return {"timestamp": moment.isoformat().replace("+00:00", "Z"), "name": name}
+
+
+def test_a_capture_keeps_cells_read_whole_before_the_settled_time() -> None:
+    capture = Capture(Window(at(0.5), at(3)), settled_before=at(2.5), max_bytes=1 << 20)
+    for hours in (0.5, 0.9, 1.0, 1.5, 2.0, 2.49, 2.5, 2.9):
+        capture.add(at(hours), row(at(hours), str(hours)))
+    kept = capture.kept(unread=[Window(at(1.2), at(1.3))])
+    assert [(window, rows) for window, _, rows in kept] == [(Window(at(0.5), at(1)), 2), (Window(at(2), at(2.5)), 2)]
+    assert decode_rows(kept[1][1]) == [row(at(2.0), "2.0"), row(at(2.49), "2.49")]
+
+
+def test_a_row_without_a_time_spoils_the_capture() -> None:
+    capture = Capture(Window(at(0), at(1)), settled_before=at(2), max_bytes=1 << 20)
+    capture.add(at(0.5), row(at(0.5)))
+    capture.add(None, {"name": "no time"})
+    assert capture.spoiled and capture.kept(unread=[]) == []
+
+
+def test_a_capture_over_its_byte_cap_keeps_nothing() -> None:
+    capture = Capture(Window(at(0), at(1)), settled_before=at(2), max_bytes=100)
+    for index in range(200):
+        capture.add(at(0.5), {"timestamp": "x", "index": index, "text": f"{index * 7919:x}" * 10})
+    assert capture.kept(unread=[]) == []
+
+
+def test_unreadable_values_and_indexes_are_nothing() -> None:
+    assert decode_rows(b"not zlib") is None
+    assert decode_index(b"{broken") == []
+    ranges = [cached(0, 1, rows=3)]
+    assert decode_index(encode_index(ranges)) == ranges
+
+
+async def test_a_range_whose_value_is_gone_becomes_a_gap_and_leaves_the_index() -> None:
+    scan_cache = cache()
+    request = ScanRequest(LogType.WEBHOOK, Window(at(0), at(3)))
+    capture = scan_cache.capture(request.window, now=at(10))
+    capture.add(at(0.5), row(at(0.5)))
+    capture.add(at(1.5), row(at(1.5)))
+    await scan_cache.keep("ns", scan_cache.key(request), [(capture, ())], now=at(10))
+    lookup = await scan_cache.lookup("ns", request, now=at(10.5))
+    assert lookup.gaps == [] and len(lookup.used) == 3
+    await scan_cache.store.delete("ns", lookup.used[1][0].value_key(lookup.key))
+    lookup = await scan_cache.lookup("ns", request, now=at(10.5))
+    assert lookup.gaps == [Window(at(1), at(2))]
+    assert len(await scan_cache.ranges("ns", lookup.key, at(10.5))) == 2
+
+
+async def test_ranges_expire_with_the_ttl() -> None:
+    scan_cache = cache()
+    request = ScanRequest(LogType.WEBHOOK, Window(at(0), at(1)))
+    capture = scan_cache.capture(request.window, now=at(10))
+    await scan_cache.keep("ns", scan_cache.key(request), [(capture, ())], now=at(10))
+    assert (await scan_cache.lookup("ns", request, now=at(10.9))).gaps == []
+    assert (await scan_cache.lookup("ns", request, now=at(11))).gaps == [request.window]

@@ -1,0 +1,139 @@
+"""The Lua scripts of the Redis store: each runs atomically in Redis, in one round trip.
+
+Keys (prefix ``tlm:``; one space per handle prefix, ``tlm:r:`` refs, ``tlm:c:`` cursors):
+
+* ``tlm:tag``: the store's tag (set once, by whichever replica comes first); ``tlm:sequence``: the
+  counter that numbers handles and orders uses;
+* ``<space>value`` / ``<space>owner`` / ``<space>size``: hashes handle -> value / owner / bytes (an
+  expired entry is dropped by the next mint, which drops every expired one, or by the fetch that
+  finds it); ``<space>expiry``: handles by expiry (ms); ``<space>lru:<owner>``: an owner's handles
+  by last use; ``<space>count`` / ``<space>bytes``: owners by what they hold; ``<space>total``: the
+  space's count and bytes;
+* ``tlm:budget:<token hash>``: a token's requests of the last window (sliding window);
+* ``tlm:k:<namespace>:<key>``: the key/value API's values (Redis expires them).
+
+Time is Redis's own (``TIME``): replicas whose clocks differ still agree on expiry and windows.
+"""
+
+from __future__ import annotations
+
+_COMMON = """
+local P = 'tlm:' .. ARGV[1] .. ':'
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local function drop(h)
+  local o = redis.call('HGET', P .. 'owner', h)
+  if not o then return end
+  local size = tonumber(redis.call('HGET', P .. 'size', h)) or 0
+  redis.call('HDEL', P .. 'owner', h)
+  redis.call('HDEL', P .. 'size', h)
+  redis.call('HDEL', P .. 'value', h)
+  redis.call('ZREM', P .. 'expiry', h)
+  redis.call('ZREM', P .. 'lru:' .. o, h)
+  if tonumber(redis.call('ZINCRBY', P .. 'count', -1, o)) <= 0 then
+    redis.call('ZREM', P .. 'count', o)
+    redis.call('ZREM', P .. 'bytes', o)
+  else
+    redis.call('ZINCRBY', P .. 'bytes', -size, o)
+  end
+  redis.call('HINCRBY', P .. 'total', 'n', -1)
+  redis.call('HINCRBY', P .. 'total', 'b', -size)
+end
+redis.call('SET', 'tlm:tag', ARGV[4], 'NX')
+local tag = redis.call('GET', 'tlm:tag')
+"""
+
+MINT = (
+    _COMMON
+    + """
+-- ARGV: space, owner, ttl ms, new tag, max items, max bytes (-1: none), values...
+local owner, ttl = ARGV[2], tonumber(ARGV[3])
+local max_items, max_bytes = tonumber(ARGV[5]), tonumber(ARGV[6])
+local n = #ARGV - 6
+local digits = '0123456789abcdefghijklmnopqrstuvwxyz'
+local function base36(number)
+  local text = ''
+  repeat
+    local digit = number % 36
+    text = string.sub(digits, digit + 1, digit + 1) .. text
+    number = (number - digit) / 36
+  until number == 0
+  return text
+end
+for _, h in ipairs(redis.call('ZRANGEBYSCORE', P .. 'expiry', '-inf', now, 'LIMIT', 0, 1000)) do drop(h) end
+local last = redis.call('INCRBY', 'tlm:sequence', n)
+local handles, values, owners, sizes, expiries, uses = {}, {}, {}, {}, {}, {}
+local bytes = 0
+for i = 1, n do
+  local seq = last - n + i
+  local h = ARGV[1] .. tag .. base36(seq)
+  local blob = ARGV[6 + i]
+  local size = string.len(blob)
+  values[2 * i - 1], values[2 * i] = h, blob
+  owners[2 * i - 1], owners[2 * i] = h, owner
+  sizes[2 * i - 1], sizes[2 * i] = h, size
+  expiries[2 * i - 1], expiries[2 * i] = now + ttl, h
+  uses[2 * i - 1], uses[2 * i] = seq, h
+  bytes = bytes + size
+  handles[i] = h
+end
+-- one command per index for the whole batch, whatever its size
+redis.call('HSET', P .. 'value', unpack(values))
+redis.call('HSET', P .. 'owner', unpack(owners))
+redis.call('HSET', P .. 'size', unpack(sizes))
+redis.call('ZADD', P .. 'expiry', unpack(expiries))
+redis.call('ZADD', P .. 'lru:' .. owner, unpack(uses))
+redis.call('ZINCRBY', P .. 'count', n, owner)
+redis.call('ZINCRBY', P .. 'bytes', bytes, owner)
+redis.call('HINCRBY', P .. 'total', 'n', n)
+redis.call('HINCRBY', P .. 'total', 'b', bytes)
+local keep = handles[n]
+while true do
+  local total = redis.call('HMGET', P .. 'total', 'n', 'b')
+  local by = nil
+  if (tonumber(total[1]) or 0) > max_items then by = 'count'
+  elseif max_bytes >= 0 and (tonumber(total[2]) or 0) > max_bytes then by = 'bytes' end
+  if not by then break end
+  local victim = nil
+  for _, o in ipairs(redis.call('ZREVRANGE', P .. by, 0, 1)) do
+    local oldest = redis.call('ZRANGE', P .. 'lru:' .. o, 0, 0)[1]
+    if oldest and oldest ~= keep then victim = oldest break end
+  end
+  if not victim then break end
+  drop(victim)
+end
+return handles
+"""
+)
+
+FETCH = (
+    _COMMON
+    + """
+-- ARGV: space, handle, owner, new tag
+local h, owner = ARGV[2], ARGV[3]
+if redis.call('HGET', P .. 'owner', h) ~= owner then return {false, tag} end
+local expiry = tonumber(redis.call('ZSCORE', P .. 'expiry', h))
+if expiry == nil or expiry <= now then
+  drop(h)
+  return {false, tag}
+end
+redis.call('ZADD', P .. 'lru:' .. owner, redis.call('INCR', 'tlm:sequence'), h)
+return {redis.call('HGET', P .. 'value', h), tag}
+"""
+)
+
+TAKE_SLOT = """
+-- KEYS[1]: the token's window; ARGV: max requests, window ms, a unique member
+-- Returns 0 when a slot was taken, else the ms to wait until the oldest slot leaves the window.
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+local max, window = tonumber(ARGV[1]), tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) < max then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], math.ceil(window))
+  return 0
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return math.max(1, math.ceil(tonumber(oldest[2]) + window - now))
+"""

@@ -1,0 +1,124 @@
+"""One sub-window of a scan (``Piece``): what of it was read, how dense it proved, what is left; and
+where an idle worker cuts a running one (``steal_cut``) so that both end about together."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from truto_log_mcp.errors import UpstreamError
+from truto_log_mcp.query.timeparse import Window
+from truto_log_mcp.rules import PAGE_LIMIT_MAX
+
+EDGE = timedelta(milliseconds=1)
+DOUBT = 1.4
+"""How much more may be left than one page's density says: a cut that proves needless costs one
+request, a piece that proves longer than guessed costs every worker a round."""
+
+
+@dataclass(slots=True)
+class Piece:
+    window: Window
+    """The sub-window as requested upstream (fixed: its cursor is bound to it)."""
+    oldest: bool
+    """The oldest sub-window of the scan: its start is the window's own (exclusive) start."""
+    started: bool = False
+    done: bool = False
+    oldest_seen: datetime | None = None
+    failure: UpstreamError | None = None
+    cut: datetime | None = None
+    """Set when an idle worker took over the older part: rows older than this are not this piece's."""
+    rows: int = 0
+    pages: int = 0
+    expected_rows: float = 0.0
+    """For a piece cut off a running one: the rows it should hold, as estimated then."""
+    asked_at: float = 0.0
+    """When the page on the way was asked for (``anyio.current_time()``)."""
+    density: float = 0.0
+    """Rows per second in the stretch the last page covered (the best guess for the stretch next to it)."""
+    _page_end: datetime | None = None
+
+    @property
+    def covered_start(self) -> datetime:
+        return self.cut if self.cut is not None else self.window.start
+
+    def running(self) -> bool:
+        return self.started and not self.done and self.failure is None
+
+    def wire_window(self) -> Window:
+        start = self.window.start if self.oldest else self.window.start - EDGE
+        return Window(start, self.window.end)
+
+    def note_page(self, dated: int) -> None:
+        """Learn the density from a page just taken: its ``dated`` rows (those with a time) over the stretch
+        from the last page's oldest row."""
+        newer = self._page_end or self.window.end
+        if self.oldest_seen is None or self.oldest_seen >= newer:
+            return
+        span = max((newer - self.oldest_seen).total_seconds(), 0.001)
+        self.density = dated / span
+        self._page_end = self.oldest_seen
+
+    def unread(self) -> Window | None:
+        """What of this piece was not read; the oldest millisecond seen counts as unread (it may go on)."""
+        if self.done:
+            return None
+        if self.oldest_seen is None:
+            return Window(self.covered_start, self.window.end)
+        end = min(floor_ms(self.oldest_seen) + EDGE, self.window.end)
+        return Window(self.covered_start, end) if end > self.covered_start else None
+
+    def read_seconds(self) -> float:
+        if self.done:
+            return (self.window.end - self.covered_start).total_seconds()
+        if self.oldest_seen is None:
+            return 0.0
+        return (self.window.end - self.oldest_seen).total_seconds()
+
+    def rows_left(self) -> float:
+        """Rows still to read, estimated from the last page's density (0 when unknown or not running)."""
+        if not self.running() or self.oldest_seen is None or self.density <= 0:
+            return 0.0
+        return self.density * max(0.0, (self.oldest_seen - self.covered_start).total_seconds())
+
+
+def steal_cut(piece: Piece, arriving_in: float) -> datetime | None:
+    """Where an idle worker cuts ``piece``, taking what is older; None when that would not save a round.
+
+    The piece has its next page on the way (a worker asks for it before reading the current one),
+    due in ``arriving_in`` rounds (0 to 1): that page reads its ``PAGE_LIMIT_MAX`` rows of what is
+    left whatever happens. The thief's first page takes a whole round. So in ``rounds`` rounds
+    from now the piece can read ``1 + floor(rounds - arriving_in)`` pages and the thief
+    ``rounds``: take the fewest rounds in which both together read what is left (taken as
+    ``DOUBT`` times the estimate), give the running piece whole pages' worth (its last one ends at
+    the cut) less its share of the room to spare, and the thief the rest.
+    """
+    left = piece.rows_left() * DOUBT
+    if left <= PAGE_LIMIT_MAX or piece.oldest_seen is None:
+        return None
+    rounds = 1
+    while True:
+        kept_pages = 1 + math.floor(rounds - arriving_in + 1e-9)
+        if PAGE_LIMIT_MAX * (kept_pages + rounds) >= left:
+            break
+        rounds += 1
+    if PAGE_LIMIT_MAX * kept_pages >= left:
+        return None  # the running piece alone ends as soon
+    spare = PAGE_LIMIT_MAX * (kept_pages + rounds) - left
+    return cut_keeping(piece, (PAGE_LIMIT_MAX * kept_pages - spare * kept_pages / (kept_pages + rounds)) / DOUBT)
+
+
+def cut_keeping(piece: Piece, keep: float) -> datetime | None:
+    """The moment past which about ``keep`` rows of what is left lie (None when no cut falls inside)."""
+    left = piece.rows_left()
+    if piece.oldest_seen is None or not 0 < keep < left:
+        return None
+    cut = floor_ms(piece.oldest_seen - (piece.oldest_seen - piece.covered_start) * (keep / left))
+    if cut <= piece.covered_start or cut >= floor_ms(piece.oldest_seen):
+        return None
+    return cut
+
+
+def floor_ms(moment: datetime) -> datetime:
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)

@@ -1,0 +1,356 @@
+"""The scan cache: rows of time ranges already read, kept compressed, per Truto token, log type and filters.
+
+Why answering from it is right: Truto does not change a log row once written, so the rows of a
+time range that ended a while before it was read (``settle``: 5 minutes by default, for rows that
+arrive late) are the rows a new read would return. What it keeps and how:
+
+* Only what a scan read completely: the parts of a window a budget or a failure left unread are
+  not kept, nor is the newest part (younger than ``settle`` when read), which is always read again.
+* Keyed by the hash of the Truto token that read them (the store's namespace: a range is never
+  read back under another token), the log type and the upstream filters (canonical: sorted), and
+  the server's scope (base URL, redaction), so that another upstream or redaction setting sharing
+  the store never reads them. Server-side ``match`` is applied after the cache and is not part
+  of the key.
+* A range holds every row ``start <= timestamp < end``. A read is cut into cells at fixed
+  boundaries (``CHUNK_SPANS``: about 24 a window), each stored as frames of zlib-compressed JSON
+  arrays of rows (about 15 x smaller than the rows' JSON); cells that touch an unread gap are
+  dropped. An index per key lists the ranges held (start, end, when read, rows); a range whose
+  value is gone (evicted, expired) is dropped from the index when found missing.
+
+Layout in the ``BlobStore`` (namespace: the token's hash): the index under ``<key>``, each range
+under ``<key>/<start>-<end>@<read>`` (microseconds since the epoch).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import zlib
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import anyio
+
+from truto_log_mcp.query.timeparse import Window
+from truto_log_mcp.rows import Row
+from truto_log_mcp.state.blobs import BlobStore
+from truto_log_mcp.upstream.windows import ScanRequest
+
+logger = logging.getLogger(__name__)
+
+CHUNK_SPANS = (
+    timedelta(hours=1),
+    timedelta(hours=6),
+    timedelta(days=1),
+    timedelta(days=4),
+)
+"""Cell lengths, the shortest that cuts a window into at most ``MAX_CELLS`` (aligned to the epoch)."""
+MAX_CELLS = 32
+FRAME_BYTES = 64 * 1024
+"""Rows' JSON bytes compressed together (a frame); smaller frames compress worse, larger ones wait longer."""
+BACKLOG_BYTES = 4 * 1024 * 1024
+"""Frames waiting for the compressing thread past this are compressed at once (the thread lags)."""
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False)
+MAX_RANGES = 1000
+"""Ranges one index lists; past this, the longest-read are forgotten."""
+READ_SHARE = 4
+"""One read keeps at most 1/READ_SHARE of the store (a read that compresses to more keeps nothing)."""
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _micros(moment: datetime) -> int:
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+def floor_ms(moment: datetime) -> datetime:
+    """``moment`` to the millisecond below: the upstream's resolution (``iso``)."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def _moment(micros: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=micros)
+
+
+@dataclass(frozen=True, slots=True)
+class CachedRange:
+    """A time range held whole: every row ``window.start <= timestamp < window.end``, as read at ``read_at``."""
+
+    window: Window
+    read_at: datetime
+    rows: int
+
+    def value_key(self, key: str) -> str:
+        return f"{key}/{_micros(self.window.start)}-{_micros(self.window.end)}@{_micros(self.read_at)}"
+
+
+def encode_index(ranges: Sequence[CachedRange]) -> bytes:
+    listed = [[_micros(r.window.start), _micros(r.window.end), _micros(r.read_at), r.rows] for r in ranges]
+    return json.dumps(listed, separators=(",", ":")).encode()
+
+
+def decode_index(value: bytes | None) -> list[CachedRange]:
+    """The ranges of an index value (nothing when absent or unreadable: the cache is then empty, never wrong)."""
+    if not value:
+        return []
+    try:
+        listed = json.loads(value)
+        return [
+            CachedRange(Window(_moment(start), _moment(end)), _moment(read), rows)
+            for start, end, read, rows in listed
+            if isinstance(start, int) and isinstance(end, int) and start < end
+        ]
+    except (ValueError, TypeError):
+        logger.warning("An unreadable scan cache index was ignored.")
+        return []
+
+
+def decode_rows(value: bytes) -> list[Row] | None:
+    """The rows of a range's value; None when it is not one (the range is then read upstream again)."""
+    rows: list[Row] = []
+    try:
+        while value:
+            frame = zlib.decompressobj()
+            batch = json.loads(frame.decompress(value))
+            if not isinstance(batch, list) or not all(isinstance(row, dict) for row in batch):
+                return None
+            rows += batch
+            value = frame.unused_data
+    except (zlib.error, ValueError):
+        return None
+    return rows
+
+
+def cell_bounds(window: Window) -> list[datetime]:
+    """``window`` cut at the boundaries of the shortest ``CHUNK_SPANS`` cell giving at most ``MAX_CELLS``."""
+    span = next((span for span in CHUNK_SPANS if window.span / span <= MAX_CELLS), CHUNK_SPANS[-1])
+    first = _EPOCH + span * ((window.start - _EPOCH) // span + 1)
+    inner = []
+    moment = first
+    while moment < window.end:
+        inner.append(moment)
+        moment += span
+    return [window.start, *inner, window.end]
+
+
+@dataclass(slots=True)
+class _Cell:
+    window: Window
+    frames: list[bytes] = field(default_factory=list)
+    pending: list[bytes] = field(default_factory=list)
+    pending_bytes: int = 0
+    rows: int = 0
+
+    def take_frame(self) -> bytes:
+        """The pending rows as one JSON array (not yet compressed); nothing pending after."""
+        frame = b"[" + b",".join(self.pending) + b"]" if self.pending else b""
+        self.pending, self.pending_bytes = [], 0
+        return frame
+
+
+class Capture:
+    """The rows of one upstream read, as they stream past, compressed per cell for the cache.
+
+    Only rows of ``window`` older than ``settled_before`` are kept; a row without a readable time,
+    one that cannot be encoded, or more than ``max_bytes`` compressed spoil the capture (it keeps
+    nothing: the cache is then not used for this read, and the answer is unchanged).
+
+    Rows are encoded as they arrive (that needs the interpreter); their frames are compressed by
+    ``compress_frames`` in a worker thread while the scan waits on the upstream (zlib lets go of
+    the interpreter), or at once when more than ``BACKLOG_BYTES`` wait.
+    """
+
+    def __init__(self, window: Window, settled_before: datetime, max_bytes: int) -> None:
+        end = min(window.end, settled_before)
+        bounds = cell_bounds(Window(window.start, end)) if end > window.start else []
+        self._bounds = bounds[:-1]
+        self._cells = [_Cell(Window(bounds[i], bounds[i + 1])) for i in range(len(bounds) - 1)]
+        self._end = end
+        self._max_bytes = max_bytes
+        self._bytes = 0
+        self._backlog: list[tuple[_Cell, bytes]] = []
+        self._backlog_bytes = 0
+        self.spoiled = False
+
+    def add(self, moment: datetime | None, row: Row) -> None:
+        if self.spoiled or not self._cells:
+            return
+        if moment is None:
+            self.spoil()
+            return
+        if moment < self._bounds[0] or moment >= self._end:
+            return
+        cell = self._cells[bisect_right(self._bounds, moment) - 1]
+        try:
+            encoded = _ENCODER.encode(row).encode()
+        except (TypeError, ValueError, RecursionError):
+            self.spoil()
+            return
+        cell.pending.append(encoded)
+        cell.pending_bytes += len(encoded)
+        cell.rows += 1
+        if cell.pending_bytes >= FRAME_BYTES:
+            frame = cell.take_frame()
+            self._backlog.append((cell, frame))
+            self._backlog_bytes += len(frame)
+            if self._backlog_bytes > BACKLOG_BYTES:
+                self._compress_backlog_here()
+
+    async def compress_frames(self) -> None:
+        """Compress the frames waiting, in a worker thread."""
+        while self._backlog and not self.spoiled:
+            cell, frame = self._backlog.pop(0)
+            self._backlog_bytes -= len(frame)
+            self._keep_frame(cell, await anyio.to_thread.run_sync(zlib.compress, frame))
+
+    def _compress_backlog_here(self) -> None:
+        while self._backlog and not self.spoiled:
+            cell, frame = self._backlog.pop(0)
+            self._backlog_bytes -= len(frame)
+            self._keep_frame(cell, zlib.compress(frame))
+
+    def _keep_frame(self, cell: _Cell, compressed: bytes) -> None:
+        cell.frames.append(compressed)
+        self._bytes += len(compressed)
+        if self._bytes > self._max_bytes:
+            self.spoil()
+
+    def spoil(self) -> None:
+        self.spoiled = True
+        self._cells, self._backlog, self._backlog_bytes = [], [], 0
+
+    def kept(self, unread: Sequence[Window]) -> list[tuple[Window, bytes, int]]:
+        """Each cell read whole (touching no ``unread`` gap): its window, value and rows."""
+        self._compress_backlog_here()
+        kept = []
+        for cell in self._cells:
+            if any(gap.start < cell.window.end and cell.window.start < gap.end for gap in unread):
+                continue
+            if cell.pending:
+                self._keep_frame(cell, zlib.compress(cell.take_frame()))
+            kept.append((cell.window, b"".join(cell.frames), cell.rows))
+        return [] if self.spoiled else kept
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """What the cache holds of a window: ranges to answer from (clipped to the window) and the gaps."""
+
+    key: str
+    used: list[tuple[CachedRange, Window, bytes]]
+    """Each range used, the part of it inside the window (ranges never overlap here), its value."""
+    gaps: list[Window]
+    """What is left to read upstream, oldest first."""
+
+
+def cover(
+    ranges: Sequence[CachedRange], window: Window, max_gaps: int
+) -> tuple[list[tuple[CachedRange, Window]], list[Window]]:
+    """The ranges that answer ``window`` (each clipped to what is not yet answered) and the gaps between.
+
+    With more than ``max_gaps`` gaps, the shortest cached parts between gaps are read again instead:
+    every gap costs at least one request round.
+    """
+    used: list[tuple[CachedRange, Window]] = []
+    frontier = window.start
+    for cached in sorted(ranges, key=lambda r: (r.window.start, -_micros(r.read_at))):
+        part = Window(max(cached.window.start, frontier), min(cached.window.end, window.end))
+        if part.start < part.end:
+            used.append((cached, part))
+            frontier = part.end
+    gaps = _gaps(used, window)
+    while len(gaps) > max_gaps:
+        # Merge the two gaps closest to each other: the cached part between them is read again.
+        index = min(range(len(gaps) - 1), key=lambda i: gaps[i + 1].start - gaps[i].end)
+        gaps[index : index + 2] = [Window(gaps[index].start, gaps[index + 1].end)]
+    used = [item for item in used if not any(_overlap(item[1], gap) for gap in gaps)]
+    return used, gaps
+
+
+def _gaps(used: Sequence[tuple[CachedRange, Window]], window: Window) -> list[Window]:
+    gaps = []
+    frontier = window.start
+    for _, part in used:
+        if part.start > frontier:
+            gaps.append(Window(frontier, part.start))
+        frontier = part.end
+    if frontier < window.end:
+        gaps.append(Window(frontier, window.end))
+    return gaps
+
+
+class ScanCache:
+    """Ranges read, in a ``BlobStore`` under each token's namespace; see the module's docstring."""
+
+    def __init__(self, store: BlobStore, scope: str, settle: timedelta, ttl: timedelta, max_gaps: int = 3) -> None:
+        self.store = store
+        self.scope = scope
+        self.settle = settle
+        self.ttl = ttl
+        self.max_gaps = max_gaps
+
+    def key(self, request: ScanRequest) -> str:
+        canonical = json.dumps([self.scope, request.log_type.value, sorted(request.filters)], separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+    async def ranges(self, namespace: str, key: str, now: datetime) -> list[CachedRange]:
+        """The index's ranges not yet expired."""
+        listed = decode_index(await self.store.get(namespace, key))
+        return [cached for cached in listed if cached.read_at + self.ttl > now]
+
+    async def lookup(self, namespace: str, request: ScanRequest, now: datetime) -> Lookup:
+        key = self.key(request)
+        ranges = await self.ranges(namespace, key, now)
+        while True:
+            used, gaps = cover(ranges, request.window, self.max_gaps)
+            values: list[tuple[CachedRange, Window, bytes]] = []
+            missing = []
+            for cached, part in used:
+                value = b"" if not cached.rows else await self.store.get(namespace, cached.value_key(key))
+                if value is None:
+                    missing.append(cached)
+                else:
+                    values.append((cached, part, value))
+            if not missing:
+                return Lookup(key, values, gaps)
+            ranges = [cached for cached in ranges if cached not in missing]
+            await self._forget(namespace, key, missing, now)
+
+    def capture(self, window: Window, now: datetime) -> Capture:
+        """A capture of one upstream read of ``window`` started at ``now``."""
+        return Capture(window, floor_ms(now - self.settle), self.store.max_bytes // READ_SHARE)
+
+    async def keep(
+        self, namespace: str, key: str, reads: Sequence[tuple[Capture, Sequence[Window]]], now: datetime
+    ) -> None:
+        """Keep what each capture read whole (``unread``: its read's gaps) as ranges read ``now``."""
+        added: list[CachedRange] = []
+        for capture, unread in reads:
+            for window, value, rows in capture.kept(unread):
+                cached = CachedRange(window, now, rows)
+                if rows and not await self.store.put(namespace, cached.value_key(key), value, self.ttl.total_seconds()):
+                    continue
+                added.append(cached)
+        if not added:
+            return
+        kept_keys = {new.value_key(key) for new in added}
+        ranges = []
+        for cached in await self.ranges(namespace, key, now):
+            if not any(_overlap(cached.window, new.window) for new in added):
+                ranges.append(cached)
+            elif cached.rows and cached.value_key(key) not in kept_keys:
+                # Read again meanwhile (a concurrent scan, merged gaps): the newer read replaces it.
+                await self.store.delete(namespace, cached.value_key(key))
+        ranges += added
+        ranges.sort(key=lambda r: r.read_at)
+        await self.store.put(namespace, key, encode_index(ranges[-MAX_RANGES:]), self.ttl.total_seconds())
+
+    async def _forget(self, namespace: str, key: str, gone: Sequence[CachedRange], now: datetime) -> None:
+        ranges = [cached for cached in await self.ranges(namespace, key, now) if cached not in gone]
+        await self.store.put(namespace, key, encode_index(ranges), self.ttl.total_seconds())
+
+
+def _overlap(first: Window, second: Window) -> bool:
+    return first.start < second.end and second.start < first.end
