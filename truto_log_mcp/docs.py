@@ -9,8 +9,9 @@ from __future__ import annotations
 from pydantic.fields import FieldInfo
 
 from truto_log_mcp.analysis.causes import ERROR_RULES, NEXT_STEP, Cause
+from truto_log_mcp.environment import ENV_PREFIX
 from truto_log_mcp.rules import markdown_table
-from truto_log_mcp.settings import ENV_PREFIX, Settings, accepted_values
+from truto_log_mcp.settings import Settings, accepted_values
 
 __all__ = ["causes_markdown", "error_rules_markdown", "markdown_table", "settings_markdown"]
 

@@ -2,46 +2,22 @@
 
 Only ``TRUTO_API_TOKEN`` and ``TRUTO_BASE_URL`` are part of the public contract; the other
 ``TRUTO_*`` knobs have defaults chosen for an interactive assistant and are documented in docs/configuration.md.
-
-Why not pydantic-settings: ``Settings`` only ever read ``TRUTO_<FIELD>`` variables (any case;
-values given to the constructor win), and importing pydantic-settings (with python-dotenv) cost
-every stdio start about 13 ms, a fifth of the 10 % a start may take over a minimal MCP server
-(issue 12, ``bench/startup.py``). So ``FromEnvironment`` reads the environment and the model stays
-a plain pydantic one: every field is validated as before (types, bounds, the validators below),
-and a bad value fails with the same messages.
+Read from the environment by ``environment.FromEnvironment`` (not pydantic-settings: see there).
 """
 
 from __future__ import annotations
 
-import os
-from typing import Any, Literal, get_args, get_origin
+from typing import Literal, get_args, get_origin
 from urllib.parse import urlsplit
 
 import annotated_types
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic.fields import FieldInfo
+
+from truto_log_mcp.environment import ENV_PREFIX, FromEnvironment
 
 TOKEN_HEADER = "x-truto-api-token"
 """The header that carries each client's own Truto token in multi-user HTTP mode."""
-
-ENV_PREFIX = "TRUTO_"
-"""A setting's environment variable is this prefix and its field name (any case)."""
-
-
-class FromEnvironment(BaseModel):
-    """A model whose fields not given to the constructor are read from ``TRUTO_<FIELD>``."""
-
-    def __init__(self, **values: Any) -> None:
-        super().__init__(**{**environment_values(type(self).model_fields), **values})
-
-
-def environment_values(fields: dict[str, FieldInfo]) -> dict[str, str]:
-    """The ``TRUTO_*`` variables that name a field, by field name (the variable's name in any case)."""
-    values = {}
-    for variable, value in os.environ.items():
-        if variable.upper().startswith(ENV_PREFIX) and (name := variable[len(ENV_PREFIX) :].lower()) in fields:
-            values[name] = value
-    return values
 
 
 class Settings(FromEnvironment):
