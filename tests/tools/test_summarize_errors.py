@@ -16,7 +16,7 @@ from tests.tools.scenario import NOW, STAGING_ROWS_IN_A_DAY, planted, stamp, uni
 from truto_log_mcp.render.table import KEY_CAP
 from truto_log_mcp.rules import LogType
 from truto_log_mcp.sandbox import STORIES, Sandbox, SandboxConfig
-from truto_log_mcp.sandbox.world import ENVIRONMENT_ID, HUBSPOT_ACME_STAGING, STAGING_ENVIRONMENT_ID
+from truto_log_mcp.sandbox.world import ENVIRONMENT_ID, FAILING_MCP_TOOL, HUBSPOT_ACME_STAGING, STAGING_ENVIRONMENT_ID
 
 pytestmark = pytest.mark.anyio
 
@@ -340,6 +340,7 @@ def _ids_scenario() -> Sandbox:
             "timestamp": stamp(20 + i),
             "http_status_code": 500,
             "mcp_server_id": MCP_SERVER_ID,
+            "tool_name": "list_all_hub_spot_deals",
             "integrated_account_id": ACCOUNT_ID,
             "integration": "hubspot",
             "logs": ["TypeError: Cannot read properties of undefined (reading 'properties') at mapDeal"],
@@ -358,7 +359,10 @@ async def test_each_group_names_its_runs_jobs_accounts_and_mcp_servers_in_full()
     assert runs["accounts"]["top"] == {ACCOUNT_ID: 6}
     assert runs["ids"]["sync_job_id"] == {"top": {JOB_ID: 6}, "distinct": 1}
     assert runs["ids"]["sync_job_run_id"]["top"] == {RUNS[0]: 3, RUNS[1]: 1, RUNS[2]: 1, RUNS[3]: 1}
-    assert groups["mcp"]["ids"] == {"mcp_server_id": {"top": {MCP_SERVER_ID: 2}, "distinct": 1}}
+    assert groups["mcp"]["ids"] == {
+        "mcp_server_id": {"top": {MCP_SERVER_ID: 2}, "distinct": 1},
+        "tool_name": {"top": {"list_all_hub_spot_deals": 2}, "distinct": 1},
+    }
 
 
 async def test_the_text_gives_each_id_in_full_once_then_by_its_prefix() -> None:
@@ -368,7 +372,7 @@ async def test_the_text_gives_each_id_in_full_once_then_by_its_prefix() -> None:
     # rapid_bridge first (6 rows; its first run has 3), then unified (4), then mcp (2)
     assert f"accounts {ACCOUNT_ID}; jobs {JOB_ID}; runs {RUNS[0]}(3) +3;" in lines[3]
     assert f"accounts {ACCOUNT_ID[:8]};" in lines[6]
-    assert f"accounts {ACCOUNT_ID[:8]}; MCP servers {MCP_SERVER_ID};" in lines[9]
+    assert f"tools list_all_hub_spot_deals; accounts {ACCOUNT_ID[:8]}; MCP servers {MCP_SERVER_ID};" in lines[9]
     assert text.count(ACCOUNT_ID) == 1
 
 
@@ -389,3 +393,12 @@ async def test_a_default_summary_of_the_sandboxs_day_stays_within_its_token_budg
         result = await client.call_tool("summarize_errors", day_before(GUARD_NOW))
     assert len(structured(result)["groups"]) == 10  # the default `top`, all shown
     assert text_tokens(result) <= TEXT_BUDGET
+
+
+async def test_the_failing_mcp_tool_is_named_by_its_group() -> None:
+    """ "Which MCP tool fails most?" is answered by one call: the group names the planted tool."""
+    async with Client(server_on(Sandbox(SandboxConfig(now=NOW)))) as client:
+        result = await client.call_tool("summarize_errors", {"log_type": "mcp"})
+    top = structured(result)["groups"][0]
+    assert list(top["ids"]["tool_name"]["top"]) == [FAILING_MCP_TOOL]
+    assert f"tools {FAILING_MCP_TOOL};" in text_of(result)

@@ -31,8 +31,9 @@ DISTINCT_CAP: Final = 50
 """Distinct values counted per field in one group; beyond, rows are counted as untracked."""
 TOP_VALUES: Final = 5
 OTHER: Final = "(other)"
-ID_FIELDS: Final = ("sync_job_run_id", "sync_job_id", "webhook_id", "mcp_server_id")
-"""Ids a group counts besides its accounts: the runs, jobs, webhooks and MCP servers its rows affect."""
+ID_FIELDS: Final = ("sync_job_run_id", "sync_job_id", "webhook_id", "mcp_server_id", "tool_name")
+"""What a group counts besides its accounts: the runs, jobs, webhooks and MCP servers its rows affect (ids),
+and the MCP tools that failed (by name: "which MCP tool fails most?" is asked of these groups)."""
 PSEUDO_FIELDS: Final = ("template", "cause", "status")
 """``group_by`` names that are not row fields: the message template, the cause class, the status code."""
 

@@ -52,11 +52,17 @@ TEXT_IDS: dict[LogType, tuple[tuple[str, str, int], ...]] = {
         ("sync_job_run_id", "runs", 1),
     ),
     LogType.WEBHOOK: (("webhook_id", "webhooks", 1),),
-    LogType.MCP: (("integrated_account_id", "accounts", 1), ("mcp_server_id", "MCP servers", 1)),
+    LogType.MCP: (
+        ("tool_name", "tools", 2),
+        ("integrated_account_id", "accounts", 1),
+        ("mcp_server_id", "MCP servers", 1),
+    ),
     LogType.SYNC_JOB_CRON_TRIGGER: (("integrated_account_id", "accounts", 1),),
 }
 """The ids a group's text names, per log type: (field, label, how many); the rest are counted. The structured
 content has the top five of every id field the rows carry."""
+NAMES = frozenset({"tool_name"})
+"""Fields of ``TEXT_IDS`` that are names, not ids: always given whole, never remembered as ids."""
 SHORT_ID = 8
 """Characters of an id the text already gave in full (a prefix this long is also an id argument)."""
 
@@ -140,7 +146,8 @@ async def _summarize(call: Call, plan: ScanPlan, group_by: tuple[str, ...], top:
     for group in result.groups:
         call.remember_ids("integrated_account_id", group.accounts.top)
         for name, values in group.ids.items():
-            call.remember_ids(name, values.top)
+            if name not in NAMES:
+                call.remember_ids(name, values.top)
     if kept is None:
         result.notes.append(f"No example refs: the state store is unavailable ([{StateUnavailable.code}]).")
     view = None if timeline is None else await keep_timeline(call, window, timeline.result(), stacked_by)
@@ -319,7 +326,7 @@ def _summary_text(
             f"integrations {_counts(group.integrations, group.count)}" if group.integrations.top else "",
             f"resources {_counts(group.resources, group.count)}" if group.resources.top else "",
             *(
-                f"{label} {_counts(ids[name], group.count, shown, said)}"
+                f"{label} {_counts(ids[name], group.count, shown, None if name in NAMES else said)}"
                 for name, label, shown in TEXT_IDS[LogType(group.log_type)]
                 if name in ids and ids[name].top
             ),
