@@ -11,7 +11,8 @@ from pydantic.fields import FieldInfo
 from truto_log_mcp.analysis.causes import ERROR_RULES, NEXT_STEP, Cause
 from truto_log_mcp.environment import ENV_PREFIX
 from truto_log_mcp.rules import markdown_table
-from truto_log_mcp.settings import Settings, accepted_values
+from truto_log_mcp.settings import Settings
+from truto_log_mcp.settings_help import accepted_values
 
 __all__ = ["causes_markdown", "error_rules_markdown", "markdown_table", "settings_markdown"]
 

@@ -19,7 +19,8 @@ import anyio
 from pydantic import ValidationError
 
 from truto_log_mcp.cli.launch import demo_moment, make_server
-from truto_log_mcp.settings import Settings, configuration_problems
+from truto_log_mcp.settings import Settings
+from truto_log_mcp.settings_help import configuration_problems
 from truto_log_mcp.version import __version__
 
 if TYPE_CHECKING:
