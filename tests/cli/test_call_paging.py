@@ -70,3 +70,26 @@ def test_call_demo_pages_across_calls_in_one_sandbox_world(capsys: pytest.Captur
     assert [row[1:] for row in first["rows"] + second["rows"]] == [row[1:] for row in whole["rows"]]
     assert opened["ref"] == first["rows"][2][0]
     assert opened["row"]["timestamp"] in json.dumps(first["rows"][2])
+
+
+async def test_a_prefix_one_call_printed_resolves_in_the_next_call_without_a_look_up(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    async with serving(sandbox) as base_url:
+        env = {
+            **os.environ,
+            "TRUTO_BASE_URL": base_url,
+            "TRUTO_API_TOKEN": SANDBOX_TOKEN,
+            "XDG_CACHE_HOME": str(tmp_path),
+            "PYTHONPATH": str(ROOT),
+            "TRUTO_SCAN_CACHE": "off",
+        }
+        env.pop("TRUTO_STATE_URL", None)
+        listed = await call_process(env, "list_sync_runs", {})
+        run_id = listed["runs"][0]["sync_job_run_id"]
+        sandbox.requests.clear()
+        trace = await call_process(env, "trace_sync_run", {"sync_job_run_id": run_id[:8]})
+    assert trace["sync_job_run_id"] == run_id
+    sent = [dict(request.params) for request in sandbox.requests]
+    assert not [params for params in sent if params.get("log_type_filter[sync_job_run_event]") == "created"]
+    assert run_id[:8] not in {params.get("log_type_filter[sync_job_run_id]") for params in sent}

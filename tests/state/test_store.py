@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import cast
@@ -10,12 +10,10 @@ from typing import cast
 import anyio
 import pytest
 
-from tests.redis_server import RedisServer
 from truto_log_mcp.analysis.runs.results import ListingRest
 from truto_log_mcp.query.arguments import LogQuery, Match, StatusCondition
 from truto_log_mcp.query.timeparse import Window
 from truto_log_mcp.rules import LogType
-from truto_log_mcp.state.memory_store import MemoryStore
 from truto_log_mcp.state.open import open_store
 from truto_log_mcp.state.store import HandleSpace, StateStore
 from truto_log_mcp.tools.context import StoredRow
@@ -24,25 +22,6 @@ from truto_log_mcp.upstream.pages import SearchState
 pytestmark = pytest.mark.anyio
 
 Opener = Callable[[], StateStore]
-BACKENDS = ["memory", "sqlite", "redis"]
-
-
-@pytest.fixture(params=BACKENDS)
-def opener(request: pytest.FixtureRequest, tmp_path: Path) -> Opener:
-    """Opens a store of the backend; two stores opened by one opener share their state (except memory)."""
-    if request.param == "memory":
-        return MemoryStore
-    if request.param == "sqlite":
-        return lambda: open_store(f"sqlite://{tmp_path / 'state.sqlite3'}")
-    redis: RedisServer = request.getfixturevalue("redis_server")
-    return lambda: open_store(redis.url())
-
-
-@pytest.fixture
-async def store(opener: Opener) -> AsyncIterator[StateStore]:
-    opened = opener()
-    yield opened
-    await opened.aclose()
 
 
 def space(max_items: int = 100, ttl_s: float = 60.0, max_bytes: int | None = None, prefix: str = "r") -> HandleSpace:

@@ -10,7 +10,9 @@ Keys (prefix ``tlm:``; one space per handle prefix, ``tlm:r:`` refs, ``tlm:c:`` 
   by last use; ``<space>count`` / ``<space>bytes``: owners by what they hold; ``<space>total``: the
   space's count and bytes;
 * ``tlm:budget:<token hash>``: a token's requests of the last window (sliding window);
-* ``tlm:k:<namespace>:<key>``: the key/value API's values (Redis expires them).
+* ``tlm:k:<namespace>:<key>``: the key/value API's values (Redis expires them);
+* ``tlm:n:<owner>``: the ids an owner's answers named, members ``<kind> <id>`` scored by
+  ``tlm:sequence`` (the order they were named), trimmed to the newest ``keep``, expiring with the owner's last answer.
 
 Time is Redis's own (``TIME``): replicas whose clocks differ still agree on expiry and windows.
 """
@@ -136,4 +138,29 @@ if redis.call('ZCARD', KEYS[1]) < max then
 end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return math.max(1, math.ceil(tonumber(oldest[2]) + window - now))
+"""
+
+REMEMBER = """
+-- KEYS[1]: the owner's named ids; ARGV: keep, ttl ms, then 'kind id' members (most recent last)
+local last = redis.call('INCRBY', 'tlm:sequence', #ARGV - 2)
+local scored = {}
+for i = 3, #ARGV do
+  scored[2 * (i - 2) - 1], scored[2 * (i - 2)] = last - #ARGV + i, ARGV[i]
+end
+redis.call('ZADD', KEYS[1], unpack(scored))
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -tonumber(ARGV[1]) - 1)
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 0
+"""
+
+NAMED = """
+-- KEYS[1]: the owner's named ids; ARGV: 'kind prefix'. The matching ids, most recent first.
+local found, wanted = {}, ARGV[1]
+local kind_length = string.find(wanted, ' ', 1, true)
+for _, member in ipairs(redis.call('ZREVRANGE', KEYS[1], 0, -1)) do
+  if string.sub(member, 1, #wanted) == wanted then
+    found[#found + 1] = string.sub(member, kind_length + 1)
+  end
+end
+return found
 """

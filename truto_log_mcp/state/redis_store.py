@@ -64,6 +64,8 @@ class RedisStore(StateStore):
         self._mint = self.client.register_script(redis_scripts.MINT)
         self._fetch = self.client.register_script(redis_scripts.FETCH)
         self._take_slot = self.client.register_script(redis_scripts.TAKE_SLOT)
+        self._remember = self.client.register_script(redis_scripts.REMEMBER)
+        self._named = self.client.register_script(redis_scripts.NAMED)
         self._local = MemoryStore(max_budgets=max_budgets)
         self._budgets: dict[str, RequestBudget] = {}
         self._max_budgets = max_budgets
@@ -110,6 +112,16 @@ class RedisStore(StateStore):
 
     async def delete(self, namespace: str, key: str) -> None:
         await self.run(lambda: self.client.delete(_key(namespace, key)))
+
+    async def remember_ids(self, owner: str, named: Sequence[tuple[str, str]], keep: int) -> None:
+        from truto_log_mcp.state.named_ids import SHARED_TTL_S
+
+        arguments: list[str | int] = [keep, round(SHARED_TTL_S * 1000), *(f"{kind} {value}" for kind, value in named)]
+        await self.run(lambda: self._remember(keys=[f"tlm:n:{owner}"], args=arguments))
+
+    async def named_ids(self, owner: str, kind: str, prefix: str) -> list[str]:
+        found = await self.run(lambda: self._named(keys=[f"tlm:n:{owner}"], args=[f"{kind} {prefix}"]))
+        return [value.decode() for value in found]
 
     async def take_slot(self, key: str, arguments: Sequence[int | float | str]) -> int:
         """One attempt at a slot of a shared budget (see ``budget.SharedBudget``)."""

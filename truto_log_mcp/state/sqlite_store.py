@@ -28,6 +28,7 @@ import anyio.to_thread
 from truto_log_mcp.errors import StateUnavailable
 from truto_log_mcp.state.handles import base36, new_instance_tag
 from truto_log_mcp.state.memory_store import MemoryStore
+from truto_log_mcp.state.named_ids import SHARED_TTL_S
 from truto_log_mcp.state.shared import SharedHandles
 from truto_log_mcp.state.store import Handles, HandleSpace, StateStore
 from truto_log_mcp.upstream.ratelimit import RequestBudget
@@ -55,6 +56,10 @@ END;
 CREATE TABLE IF NOT EXISTS keyed (
     namespace TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, expires_at REAL NOT NULL,
     PRIMARY KEY (namespace, key));
+CREATE TABLE IF NOT EXISTS named (
+    owner TEXT NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL, used INTEGER NOT NULL, expires_at REAL NOT NULL,
+    PRIMARY KEY (owner, kind, id));
+CREATE INDEX IF NOT EXISTS named_by_use ON named (owner, used);
 """
 
 
@@ -168,6 +173,40 @@ class SqliteStore(StateStore):
 
     async def delete(self, namespace: str, key: str) -> None:
         await self._run(lambda db: db.execute("DELETE FROM keyed WHERE namespace = ? AND key = ?", (namespace, key)))
+
+    async def remember_ids(self, owner: str, named: Sequence[tuple[str, str]], keep: int) -> None:
+        def work(db: sqlite3.Connection) -> None:
+            now = self._clock()
+            (last,) = db.execute(
+                "UPDATE meta SET value = CAST(value AS INTEGER) + ? WHERE name = 'sequence' RETURNING value",
+                (len(named),),
+            ).fetchone()
+            first = int(last) - len(named) + 1
+            db.execute("DELETE FROM named WHERE expires_at <= ?", (now,))
+            db.executemany(
+                "INSERT OR REPLACE INTO named VALUES (?, ?, ?, ?, ?)",
+                [(owner, kind, value, first + offset, now) for offset, (kind, value) in enumerate(named)],
+            )
+            # the owner's ids all live as long as its latest answer
+            db.execute("UPDATE named SET expires_at = ? WHERE owner = ?", (now + SHARED_TTL_S, owner))
+            db.execute(
+                "DELETE FROM named WHERE owner = ? AND used <= (SELECT used FROM named WHERE owner = ?"
+                " ORDER BY used DESC LIMIT 1 OFFSET ?)",
+                (owner, owner, keep),
+            )
+
+        await self._run(work)
+
+    async def named_ids(self, owner: str, kind: str, prefix: str) -> list[str]:
+        def work(db: sqlite3.Connection) -> list[str]:
+            found = db.execute(
+                "SELECT id FROM named WHERE owner = ? AND kind = ? AND substr(id, 1, ?) = ? AND expires_at > ?"
+                " ORDER BY used DESC",
+                (owner, kind, len(prefix), prefix, self._clock()),
+            ).fetchall()
+            return [str(value) for (value,) in found]
+
+        return await self._run(work)
 
     def rate_budget(self, token_hash: str, max_requests: int, per_seconds: float) -> RequestBudget:
         return self._budgets.rate_budget(token_hash, max_requests, per_seconds)

@@ -8,6 +8,8 @@ A store holds, for every replica that uses it:
   the most loses its least recently used entry first);
 * **keys** (``get``/``put``/``delete``): small namespaced byte values with a TTL, for caches and
   records that other parts of the server keep (a scan cache, recently named ids);
+* **named ids** (``remember_ids``/``named_ids``): the ids each owner's recent answers named, so
+  that an id's 8-character prefix resolves in the next call (``named_ids.py``), bounded per owner;
 * **request budgets** (``rate_budget``): one sliding window per token hash, shared by every
   replica on a shared backend.
 
@@ -88,6 +90,15 @@ class StateStore(ABC):
 
     @abstractmethod
     async def delete(self, namespace: str, key: str) -> None: ...
+
+    @abstractmethod
+    async def remember_ids(self, owner: str, named: Sequence[tuple[str, str]], keep: int) -> None:
+        """Record that an answer to ``owner`` named these (kind, id) pairs (in one round trip); the owner
+        keeps the ``keep`` most recently named."""
+
+    @abstractmethod
+    async def named_ids(self, owner: str, kind: str, prefix: str) -> list[str]:
+        """The ids of ``kind`` named to ``owner`` that start with ``prefix``, most recently named first."""
 
     @abstractmethod
     def rate_budget(self, token_hash: str, max_requests: int, per_seconds: float) -> RequestBudget:

@@ -31,7 +31,7 @@ from truto_log_mcp.rows import ProgressCallback, Row
 from truto_log_mcp.rules import UPSTREAM_RATE_LIMIT, LogType
 from truto_log_mcp.settings import TOKEN_HEADER, Settings
 from truto_log_mcp.state.blobs import MemoryBlobStore
-from truto_log_mcp.state.named_ids import IdMemory, NamedIds
+from truto_log_mcp.state.named_ids import StoredIds
 from truto_log_mcp.state.open import MEMORY_URL, open_store
 from truto_log_mcp.state.store import Handles, HandleSpace, StateStore
 from truto_log_mcp.upstream.client import Deadline, RetryPolicy, TrutoClient, shared_http_client
@@ -98,8 +98,11 @@ class Services:
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     scan_cache: ScanCache | None = None
     """Rows of time ranges already read, per token (None: ``TRUTO_SCAN_CACHE=off``)."""
-    named_ids: IdMemory = field(default_factory=NamedIds)
-    """The ids each principal's answers named: an id argument's prefix is resolved against them first."""
+
+    @property
+    def named_ids(self) -> StoredIds:
+        """The ids each owner's answers named, in the store: an id argument's prefix is resolved against them first."""
+        return StoredIds(self.store)
 
     @classmethod
     def create(
@@ -388,9 +391,10 @@ class Call:
             logger.warning("The state store is unavailable: an answer goes without its example refs.")
             return None
 
-    def remember_ids(self, kind: str, ids: Iterable[str | None]) -> None:
-        """Record the full ids (of field ``kind``) an answer names: the next call may pass them back shortened."""
-        self.services.named_ids.remember(self.caller.principal, kind, ids)
+    async def remember_ids(self, named: Mapping[str, Iterable[str | None]]) -> None:
+        """Record the full ids (by field) an answer names, in one store round trip: the next call may pass
+        them back shortened."""
+        await self.services.named_ids.remember(self.owner, named)
 
     def analysis_slot(self) -> AbstractAsyncContextManager[None]:
         return self.services.scan_slot(self.session)
