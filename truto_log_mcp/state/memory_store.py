@@ -12,6 +12,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from truto_log_mcp.state.blobs import BlobStore, MemoryBlobStore
 from truto_log_mcp.state.handles import HandleStore, new_instance_tag
 from truto_log_mcp.state.named_ids import NamedIds
 from truto_log_mcp.state.store import Handles, HandleSpace, StateStore
@@ -59,6 +60,9 @@ class MemoryStore(StateStore):
         self._budgets: OrderedDict[str, RateBudget] = OrderedDict()
         self._max_budgets = max_budgets
         self._named = NamedIds()
+
+    def blobs(self, max_bytes: int) -> BlobStore:
+        return MemoryBlobStore(max_bytes)
 
     def handles(self, space: HandleSpace, value_type: type[T], size_of: Callable[[T], int] | None = None) -> Handles[T]:
         return MemoryHandles(

@@ -12,7 +12,11 @@ Keys (prefix ``tlm:``; one space per handle prefix, ``tlm:r:`` refs, ``tlm:c:`` 
 * ``tlm:budget:<token hash>``: a token's requests of the last window (sliding window);
 * ``tlm:k:<namespace>:<key>``: the key/value API's values (Redis expires them);
 * ``tlm:n:<owner>``: the ids an owner's answers named, members ``<kind> <id>`` scored by
-  ``tlm:sequence`` (the order they were named), trimmed to the newest ``keep``, expiring with the owner's last answer.
+  ``tlm:sequence`` (the order they were named), trimmed to the newest ``keep``, expiring with the
+  owner's last answer;
+* ``tlm:b:v:<namespace>:<key>``: the scan cache's values (``stored_blobs.py``; Redis expires them);
+  ``tlm:b:size:<namespace>`` / ``tlm:b:exp:<namespace>`` / ``tlm:b:lru:<namespace>``: a namespace's
+  values by size / expiry (ms) / last use; ``tlm:b:ns``: namespaces by bytes; ``tlm:b:total``: bytes.
 
 Time is Redis's own (``TIME``): replicas whose clocks differ still agree on expiry and windows.
 """
@@ -164,3 +168,77 @@ for _, member in ipairs(redis.call('ZREVRANGE', KEYS[1], 0, -1)) do
 end
 return found
 """
+
+_BLOB_COMMON = """
+local ns = ARGV[1]
+local S, E, L = 'tlm:b:size:' .. ns, 'tlm:b:exp:' .. ns, 'tlm:b:lru:' .. ns
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local function drop(space, key)
+  local size = tonumber(redis.call('HGET', 'tlm:b:size:' .. space, key))
+  redis.call('DEL', 'tlm:b:v:' .. space .. ':' .. key)
+  if not size then return end
+  redis.call('HDEL', 'tlm:b:size:' .. space, key)
+  redis.call('ZREM', 'tlm:b:exp:' .. space, key)
+  redis.call('ZREM', 'tlm:b:lru:' .. space, key)
+  if tonumber(redis.call('ZINCRBY', 'tlm:b:ns', -size, space)) <= 0 then redis.call('ZREM', 'tlm:b:ns', space) end
+  redis.call('DECRBY', 'tlm:b:total', size)
+end
+local function sweep(space)
+  local expired = redis.call('ZRANGEBYSCORE', 'tlm:b:exp:' .. space, '-inf', now, 'LIMIT', 0, 100)
+  for _, key in ipairs(expired) do drop(space, key) end
+  return #expired
+end
+"""
+
+BLOB_GET = (
+    _BLOB_COMMON
+    + """
+-- ARGV: namespace, key. The value (its use recorded), or nil (an expired value's accounting dropped).
+local value = redis.call('GET', 'tlm:b:v:' .. ns .. ':' .. ARGV[2])
+if not value then
+  drop(ns, ARGV[2])
+  return false
+end
+redis.call('ZADD', L, redis.call('INCR', 'tlm:sequence'), ARGV[2])
+return value
+"""
+)
+
+BLOB_PUT = (
+    _BLOB_COMMON
+    + """
+-- ARGV: namespace, key, value, ttl ms, size counted, max bytes. 1 when kept.
+local key, ttl, size, max = ARGV[2], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+sweep(ns)
+drop(ns, key)
+redis.call('SET', 'tlm:b:v:' .. ns .. ':' .. key, ARGV[3], 'PX', ttl)
+redis.call('HSET', S, key, size)
+redis.call('ZADD', E, now + ttl, key)
+redis.call('ZADD', L, redis.call('INCR', 'tlm:sequence'), key)
+redis.call('ZINCRBY', 'tlm:b:ns', size, ns)
+redis.call('INCRBY', 'tlm:b:total', size)
+while (tonumber(redis.call('GET', 'tlm:b:total')) or 0) > max do
+  local fullest = redis.call('ZREVRANGE', 'tlm:b:ns', 0, 0)[1]
+  if not fullest then break end
+  if sweep(fullest) == 0 then
+    local oldest = redis.call('ZRANGE', 'tlm:b:lru:' .. fullest, 0, 0)[1]
+    if not oldest then
+      redis.call('ZREM', 'tlm:b:ns', fullest)
+    else
+      drop(fullest, oldest)
+    end
+  end
+end
+return 1
+"""
+)
+
+BLOB_DELETE = (
+    _BLOB_COMMON
+    + """
+-- ARGV: namespace, key
+drop(ns, ARGV[2])
+return 0
+"""
+)

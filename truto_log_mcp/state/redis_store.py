@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from truto_log_mcp.errors import StateUnavailable
+from truto_log_mcp.state.blobs import BlobStore
 from truto_log_mcp.state.handles import new_instance_tag
 from truto_log_mcp.state.memory_store import MemoryStore
 from truto_log_mcp.state.shared import SharedHandles
@@ -78,6 +79,11 @@ class RedisStore(StateStore):
             return await command()
         except (RedisError, OSError) as error:
             raise StateUnavailable(f"The state store (Redis) cannot be reached: {type(error).__name__}.") from error
+
+    def blobs(self, max_bytes: int) -> BlobStore:
+        from truto_log_mcp.state.stored_blobs import RedisBlobStore
+
+        return RedisBlobStore(self, max_bytes)
 
     def handles(self, space: HandleSpace, value_type: type[T], size_of: Callable[[T], int] | None = None) -> Handles[T]:
         return SharedHandles(self, space, value_type)

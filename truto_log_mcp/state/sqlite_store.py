@@ -26,11 +26,13 @@ from typing import TypeVar
 import anyio.to_thread
 
 from truto_log_mcp.errors import StateUnavailable
+from truto_log_mcp.state.blobs import BlobStore
 from truto_log_mcp.state.handles import base36, new_instance_tag
 from truto_log_mcp.state.memory_store import MemoryStore
 from truto_log_mcp.state.named_ids import SHARED_TTL_S
 from truto_log_mcp.state.shared import SharedHandles
 from truto_log_mcp.state.store import Handles, HandleSpace, StateStore
+from truto_log_mcp.state.stored_blobs import SQLITE_SCHEMA, SqliteBlobStore
 from truto_log_mcp.upstream.ratelimit import RequestBudget
 
 T = TypeVar("T")
@@ -84,7 +86,7 @@ class SqliteStore(StateStore):
             )
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
-            connection.executescript(_SCHEMA)
+            connection.executescript(_SCHEMA + SQLITE_SCHEMA)
             connection.execute("INSERT OR IGNORE INTO meta VALUES ('tag', ?)", (new_instance_tag(),))
             connection.execute("INSERT OR IGNORE INTO meta VALUES ('sequence', '0')")
             self.tag = str(connection.execute("SELECT value FROM meta WHERE name = 'tag'").fetchone()[0])
@@ -108,6 +110,16 @@ class SqliteStore(StateStore):
                     raise StateUnavailable(f"The state file {self.path} cannot be used ({error}).") from error
 
         return await anyio.to_thread.run_sync(in_thread)
+
+    async def run(self, work: Callable[[sqlite3.Connection], R]) -> R:
+        """``work`` in one transaction, in a worker thread (``StateUnavailable`` when the file cannot be used)."""
+        return await self._run(work)
+
+    def now(self) -> float:
+        return self._clock()
+
+    def blobs(self, max_bytes: int) -> BlobStore:
+        return SqliteBlobStore(self, max_bytes)
 
     def handles(self, space: HandleSpace, value_type: type[T], size_of: Callable[[T], int] | None = None) -> Handles[T]:
         return SharedHandles(self, space, value_type)

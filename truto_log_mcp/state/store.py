@@ -6,6 +6,7 @@ A store holds, for every replica that uses it:
   for a value, bound to the owner (principal) that put it, expiring after the space's TTL, and
   bounded per space in count and bytes with the fair share of ``handles.py`` (the owner holding
   the most loses its least recently used entry first);
+* **blobs** (``blobs``): the scan cache's values, bounded in bytes, per token hash;
 * **keys** (``get``/``put``/``delete``): small namespaced byte values with a TTL, for caches and
   records that other parts of the server keep (a scan cache, recently named ids);
 * **named ids** (``remember_ids``/``named_ids``): the ids each owner's recent answers named, so
@@ -27,6 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from truto_log_mcp.state.blobs import BlobStore
 from truto_log_mcp.upstream.ratelimit import RequestBudget
 
 T = TypeVar("T")
@@ -79,6 +81,11 @@ class StateStore(ABC):
         """The space's typed view. ``value_type`` (a type or union) is how a shared backend reads its
         values back (pydantic, JSON); ``size_of`` sizes an in-memory value (a shared backend counts the
         bytes it stores)."""
+
+    @abstractmethod
+    def blobs(self, max_bytes: int) -> BlobStore:
+        """Where the scan cache keeps what it read, bounded by ``max_bytes``: this process's memory
+        (``memory://``), or this store, shared (``stored_blobs.py``)."""
 
     @abstractmethod
     async def get(self, namespace: str, key: str) -> bytes | None:

@@ -30,7 +30,7 @@ from truto_log_mcp.render.table import (
 from truto_log_mcp.rows import ProgressCallback, Row
 from truto_log_mcp.rules import UPSTREAM_RATE_LIMIT, LogType
 from truto_log_mcp.settings import TOKEN_HEADER, Settings
-from truto_log_mcp.state.blobs import MemoryBlobStore
+from truto_log_mcp.state.memory_store import MemoryStore
 from truto_log_mcp.state.named_ids import StoredIds
 from truto_log_mcp.state.open import MEMORY_URL, open_store
 from truto_log_mcp.state.store import Handles, HandleSpace, StateStore
@@ -134,7 +134,7 @@ class Services:
                 lambda timeline: len(compact_json(timeline)),
             ),
             anonymous_owner=anonymous,
-            scan_cache=scan_cache_of(settings),
+            scan_cache=scan_cache_of(settings, store),
         )
 
     @property
@@ -217,14 +217,14 @@ class Services:
         return Caller(principal=principal, token=SecretStr(token))
 
 
-def scan_cache_of(settings: Settings) -> ScanCache | None:
-    """The scan cache the settings ask for, in this process's memory."""
+def scan_cache_of(settings: Settings, store: StateStore | None = None) -> ScanCache | None:
+    """The scan cache the settings ask for: in the state store when it is shared (sqlite, Redis), else in memory."""
     if settings.scan_cache == "off":
         return None
     # Rows read from another upstream, or redacted differently, are never answered from the same keys.
     scope = f"{settings.base_url} redact={settings.redact}"
     return ScanCache(
-        MemoryBlobStore(settings.scan_cache_max_bytes),
+        (store or MemoryStore()).blobs(settings.scan_cache_max_bytes),
         scope,
         settle=timedelta(seconds=settings.scan_cache_settle_s),
         ttl=timedelta(seconds=settings.scan_cache_ttl_s),
