@@ -153,3 +153,14 @@ async def test_keys_are_kept_until_their_ttl_and_deleted_on_demand(store: StateS
     await anyio.sleep(0.45)
     assert await store.get("scan-cache", "short") is None
     assert await store.get("missing", "x") is None
+
+
+async def test_two_spaces_minted_together_read_back_each_in_its_space(store: StateStore) -> None:
+    refs = store.handles(space(), StoredRow)
+    cursors = store.handles(space(prefix="c"), SearchState)
+    state = search_state()
+    minted_refs, minted_cursors = await refs.put_many_with([row(1), row(2)], cursors, [state], "alice")
+    assert [handle[0] for handle in minted_refs + minted_cursors] == ["r", "r", "c"]
+    assert [await refs.get(handle, "alice") for handle in minted_refs] == [row(1), row(2)]
+    assert await cursors.get(minted_cursors[0], "alice") == state
+    assert await refs.get(minted_cursors[0], "alice") is None

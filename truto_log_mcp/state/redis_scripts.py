@@ -52,10 +52,9 @@ local tag = redis.call('GET', 'tlm:tag')
 MINT = (
     _COMMON
     + """
--- ARGV: space, owner, ttl ms, new tag, max items, max bytes (-1: none), values...
-local owner, ttl = ARGV[2], tonumber(ARGV[3])
-local max_items, max_bytes = tonumber(ARGV[5]), tonumber(ARGV[6])
-local n = #ARGV - 6
+-- ARGV: first space, owner, batch count, new tag, then per batch: space, ttl ms, max items,
+-- max bytes (-1: none), value count, values... Returns every batch's handles, in order.
+local owner = ARGV[2]
 local digits = '0123456789abcdefghijklmnopqrstuvwxyz'
 local function base36(number)
   local text = ''
@@ -66,49 +65,60 @@ local function base36(number)
   until number == 0
   return text
 end
-for _, h in ipairs(redis.call('ZRANGEBYSCORE', P .. 'expiry', '-inf', now, 'LIMIT', 0, 1000)) do drop(h) end
-local last = redis.call('INCRBY', 'tlm:sequence', n)
-local handles, values, owners, sizes, expiries, uses = {}, {}, {}, {}, {}, {}
-local bytes = 0
-for i = 1, n do
-  local seq = last - n + i
-  local h = ARGV[1] .. tag .. base36(seq)
-  local blob = ARGV[6 + i]
-  local size = string.len(blob)
-  values[2 * i - 1], values[2 * i] = h, blob
-  owners[2 * i - 1], owners[2 * i] = h, owner
-  sizes[2 * i - 1], sizes[2 * i] = h, size
-  expiries[2 * i - 1], expiries[2 * i] = now + ttl, h
-  uses[2 * i - 1], uses[2 * i] = seq, h
-  bytes = bytes + size
-  handles[i] = h
-end
--- one command per index for the whole batch, whatever its size
-redis.call('HSET', P .. 'value', unpack(values))
-redis.call('HSET', P .. 'owner', unpack(owners))
-redis.call('HSET', P .. 'size', unpack(sizes))
-redis.call('ZADD', P .. 'expiry', unpack(expiries))
-redis.call('ZADD', P .. 'lru:' .. owner, unpack(uses))
-redis.call('ZINCRBY', P .. 'count', n, owner)
-redis.call('ZINCRBY', P .. 'bytes', bytes, owner)
-redis.call('HINCRBY', P .. 'total', 'n', n)
-redis.call('HINCRBY', P .. 'total', 'b', bytes)
-local keep = handles[n]
-while true do
-  local total = redis.call('HMGET', P .. 'total', 'n', 'b')
-  local by = nil
-  if (tonumber(total[1]) or 0) > max_items then by = 'count'
-  elseif max_bytes >= 0 and (tonumber(total[2]) or 0) > max_bytes then by = 'bytes' end
-  if not by then break end
-  local victim = nil
-  for _, o in ipairs(redis.call('ZREVRANGE', P .. by, 0, 1)) do
-    local oldest = redis.call('ZRANGE', P .. 'lru:' .. o, 0, 0)[1]
-    if oldest and oldest ~= keep then victim = oldest break end
+local function mint(space, ttl, max_items, max_bytes, first, n)
+  P = 'tlm:' .. space .. ':'
+  for _, h in ipairs(redis.call('ZRANGEBYSCORE', P .. 'expiry', '-inf', now, 'LIMIT', 0, 1000)) do drop(h) end
+  local last = redis.call('INCRBY', 'tlm:sequence', n)
+  local handles, values, owners, sizes, expiries, uses = {}, {}, {}, {}, {}, {}
+  local bytes = 0
+  for i = 1, n do
+    local seq = last - n + i
+    local h = space .. tag .. base36(seq)
+    local blob = ARGV[first + i - 1]
+    local size = string.len(blob)
+    values[2 * i - 1], values[2 * i] = h, blob
+    owners[2 * i - 1], owners[2 * i] = h, owner
+    sizes[2 * i - 1], sizes[2 * i] = h, size
+    expiries[2 * i - 1], expiries[2 * i] = now + ttl, h
+    uses[2 * i - 1], uses[2 * i] = seq, h
+    bytes = bytes + size
+    handles[i] = h
   end
-  if not victim then break end
-  drop(victim)
+  -- one command per index for the whole batch, whatever its size
+  redis.call('HSET', P .. 'value', unpack(values))
+  redis.call('HSET', P .. 'owner', unpack(owners))
+  redis.call('HSET', P .. 'size', unpack(sizes))
+  redis.call('ZADD', P .. 'expiry', unpack(expiries))
+  redis.call('ZADD', P .. 'lru:' .. owner, unpack(uses))
+  redis.call('ZINCRBY', P .. 'count', n, owner)
+  redis.call('ZINCRBY', P .. 'bytes', bytes, owner)
+  redis.call('HINCRBY', P .. 'total', 'n', n)
+  redis.call('HINCRBY', P .. 'total', 'b', bytes)
+  local keep = handles[n]
+  while true do
+    local total = redis.call('HMGET', P .. 'total', 'n', 'b')
+    local by = nil
+    if (tonumber(total[1]) or 0) > max_items then by = 'count'
+    elseif max_bytes >= 0 and (tonumber(total[2]) or 0) > max_bytes then by = 'bytes' end
+    if not by then break end
+    local victim = nil
+    for _, o in ipairs(redis.call('ZREVRANGE', P .. by, 0, 1)) do
+      local oldest = redis.call('ZRANGE', P .. 'lru:' .. o, 0, 0)[1]
+      if oldest and oldest ~= keep then victim = oldest break end
+    end
+    if not victim then break end
+    drop(victim)
+  end
+  return handles
 end
-return handles
+local minted, at = {}, 5
+for _ = 1, tonumber(ARGV[3]) do
+  local n = tonumber(ARGV[at + 4])
+  local ttl, max_items, max_bytes = tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2]), tonumber(ARGV[at + 3])
+  for _, h in ipairs(mint(ARGV[at], ttl, max_items, max_bytes, at + 5, n)) do minted[#minted + 1] = h end
+  at = at + 5 + n
+end
+return minted
 """
 )
 

@@ -88,19 +88,18 @@ class RedisStore(StateStore):
     def handles(self, space: HandleSpace, value_type: type[T], size_of: Callable[[T], int] | None = None) -> Handles[T]:
         return SharedHandles(self, space, value_type)
 
-    async def mint(self, space: HandleSpace, owner: str, blobs: Sequence[bytes]) -> list[str]:
-        arguments: list[Any] = [
-            space.prefix,
-            owner,
-            round(space.ttl_s * 1000),
-            new_instance_tag(),
-            space.max_items,
-            space.max_bytes if space.max_bytes is not None else -1,
-            *blobs,
-        ]
-        minted = await self.run(lambda: self._mint(args=arguments))
-        handles = [item.decode() for item in minted]
-        self.tag = handles[0][len(space.prefix) : len(space.prefix) + 4]
+    async def mint(self, batches: Sequence[tuple[HandleSpace, Sequence[bytes]]], owner: str) -> list[list[str]]:
+        arguments: list[Any] = [batches[0][0].prefix, owner, len(batches), new_instance_tag()]
+        for space, blobs in batches:
+            max_bytes = space.max_bytes if space.max_bytes is not None else -1
+            arguments += [space.prefix, round(space.ttl_s * 1000), space.max_items, max_bytes, len(blobs), *blobs]
+        minted = [item.decode() for item in await self.run(lambda: self._mint(args=arguments))]
+        first = batches[0][0].prefix
+        self.tag = minted[0][len(first) : len(first) + 4]
+        handles, at = [], 0
+        for _, blobs in batches:
+            handles.append(minted[at : at + len(blobs)])
+            at += len(blobs)
         return handles
 
     async def fetch(self, space: HandleSpace, handle: str, owner: str) -> bytes | None:

@@ -124,25 +124,9 @@ class SqliteStore(StateStore):
     def handles(self, space: HandleSpace, value_type: type[T], size_of: Callable[[T], int] | None = None) -> Handles[T]:
         return SharedHandles(self, space, value_type)
 
-    async def mint(self, space: HandleSpace, owner: str, blobs: Sequence[bytes]) -> list[str]:
-        def work(db: sqlite3.Connection) -> list[str]:
-            now = self._clock()
-            db.execute("DELETE FROM handles WHERE space = ? AND expires_at <= ?", (space.prefix, now))
-            (last,) = db.execute(
-                "UPDATE meta SET value = CAST(value AS INTEGER) + ? WHERE name = 'sequence' RETURNING value",
-                (len(blobs),),
-            ).fetchone()
-            first = int(last) - len(blobs) + 1
-            minted = [f"{space.prefix}{self.tag}{base36(first + offset)}" for offset in range(len(blobs))]
-            db.executemany(
-                "INSERT INTO handles VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (handle, space.prefix, owner, len(blob), now + space.ttl_s, first + offset, blob)
-                    for offset, (handle, blob) in enumerate(zip(minted, blobs, strict=True))
-                ],
-            )
-            _evict(db, space, keep=minted[-1])
-            return minted
+    async def mint(self, batches: Sequence[tuple[HandleSpace, Sequence[bytes]]], owner: str) -> list[list[str]]:
+        def work(db: sqlite3.Connection) -> list[list[str]]:
+            return [_mint(db, self.tag or "", self._clock(), space, owner, blobs) for space, blobs in batches]
 
         return await self._run(work)
 
@@ -228,6 +212,28 @@ class SqliteStore(StateStore):
             if self._connection is not None:
                 self._connection.close()
                 self._connection = None
+
+
+def _mint(
+    db: sqlite3.Connection, tag: str, now: float, space: HandleSpace, owner: str, blobs: Sequence[bytes]
+) -> list[str]:
+    """New handles in ``space`` for ``blobs``, the space kept within its bounds."""
+    db.execute("DELETE FROM handles WHERE space = ? AND expires_at <= ?", (space.prefix, now))
+    (last,) = db.execute(
+        "UPDATE meta SET value = CAST(value AS INTEGER) + ? WHERE name = 'sequence' RETURNING value",
+        (len(blobs),),
+    ).fetchone()
+    first = int(last) - len(blobs) + 1
+    minted = [f"{space.prefix}{tag}{base36(first + offset)}" for offset in range(len(blobs))]
+    db.executemany(
+        "INSERT INTO handles VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (handle, space.prefix, owner, len(blob), now + space.ttl_s, first + offset, blob)
+            for offset, (handle, blob) in enumerate(zip(minted, blobs, strict=True))
+        ],
+    )
+    _evict(db, space, keep=minted[-1])
+    return minted
 
 
 def _evict(db: sqlite3.Connection, space: HandleSpace, keep: str) -> None:

@@ -32,6 +32,7 @@ from truto_log_mcp.state.blobs import BlobStore
 from truto_log_mcp.upstream.ratelimit import RequestBudget
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 KEY_NAMESPACE_CHARS = 64
 """Longest namespace of the key/value API (namespaces are code constants such as ``scan-cache``)."""
@@ -56,6 +57,13 @@ class Handles(ABC, Generic[T]):
 
     async def put(self, value: T, owner: str) -> str:
         return (await self.put_many([value], owner))[0]
+
+    async def put_many_with(
+        self, values: Sequence[T], other: Handles[U], other_values: Sequence[U], owner: str
+    ) -> tuple[list[str], list[str]]:
+        """``put_many`` here and in ``other`` space of the same store: one round trip on a shared backend
+        (a page's refs and its cursor)."""
+        return await self.put_many(values, owner), await other.put_many(other_values, owner)
 
     @abstractmethod
     async def get(self, handle: str, owner: str) -> T | None:
