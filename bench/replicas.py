@@ -1,7 +1,8 @@
 """Load with replicas: two server processes behind one Redis vs one, many clients at once.
 
-One sandbox process (``truto-log-mcp sandbox``) is the upstream of every server, so all replicas
-read the same rows; a ``redis-server`` on a free loopback port (nothing saved) is their state store
+One sandbox process (``truto-log-mcp sandbox``) per row is the upstream of its servers, so the
+replicas read the same rows (and no row inherits the sandbox's rate window of the one before);
+a ``redis-server`` on a free loopback port (nothing saved) is their state store
 when the row says so. ``--clients`` sessionless clients (protocol 2026-07-28, as a load balancer
 sees them: any call may reach any replica) are spread over the replicas in turn, connect, then,
 released together, each calls ``search_logs`` and ``summarize_errors`` once (``bench/load.py``'s
@@ -91,8 +92,14 @@ async def load(urls: list[str], clients: int, servers: list[psutil.Process]) -> 
     return outcome
 
 
-def run_scenario(base_url: str, redis: RedisServer, replicas: int, shared: bool, clients: int) -> Outcome:
+def run_scenario(redis: RedisServer, replicas: int, shared: bool, clients: int) -> Outcome:
+    """One row, on a sandbox and a Redis of its own: no row inherits another's rate window or cache."""
     redis.flush()
+    with sandbox_process() as base_url:
+        return _run_replicas(base_url, redis, replicas, shared, clients)
+
+
+def _run_replicas(base_url: str, redis: RedisServer, replicas: int, shared: bool, clients: int) -> Outcome:
     env = {
         **FAST_BUDGET,
         SCAN_CAP: str(clients),
@@ -113,11 +120,9 @@ def run(clients: int = CLIENTS) -> BenchResult:
     redis = RedisServer(executable)
     redis.start()
     try:
-        with sandbox_process() as base_url:
-            outcomes = [
-                (label, replicas, run_scenario(base_url, redis, replicas, shared, clients))
-                for label, replicas, shared in SCENARIOS
-            ]
+        outcomes = [
+            (label, replicas, run_scenario(redis, replicas, shared, clients)) for label, replicas, shared in SCENARIOS
+        ]
     finally:
         redis.stop()
     rows = []
@@ -161,7 +166,8 @@ def run(clients: int = CLIENTS) -> BenchResult:
         summary=[
             f"{clients} clients (protocol 2026-07-28, no sessions), spread over the replicas in turn, released "
             "together; each calls " + ", ".join(f"`{name}`" for name, _ in CALLS) + " once. One sandbox process "
-            "upstream of every replica; Redis on loopback; rate budget 500 per 10 s (shared by the replicas on "
+            "per row, upstream of its replicas; scan cache on (the default: in memory, or in Redis); Redis on "
+            "loopback; rate budget 500 per 10 s (shared by the replicas on "
             f"Redis). Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, shared with the sandbox, Redis "
             "and the clients: two replicas cannot run twice as fast here.",
             *(errors[:5]),
