@@ -11,7 +11,19 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import answer_tokens, load, memory, run_listing, scan_cache, scan_speed, startup, state, tokens, tools_list
+from bench import (
+    answer_tokens,
+    load,
+    memory,
+    replicas,
+    run_listing,
+    scan_cache,
+    scan_speed,
+    startup,
+    state,
+    tokens,
+    tools_list,
+)
 from bench.common import BenchResult
 
 BENCHMARKS: dict[str, Callable[[], BenchResult]] = {
@@ -25,6 +37,7 @@ BENCHMARKS: dict[str, Callable[[], BenchResult]] = {
     "scan_cache": scan_cache.run,
     "memory": memory.run,
     "state": state.run,
+    "replicas": replicas.run,
 }
 
 

@@ -98,11 +98,14 @@ class Outcome:
 
 
 @contextmanager
-def server_process(env: dict[str, str]) -> Iterator[tuple[str, psutil.Process]]:
-    """``serve --transport http --demo`` on a free 127.0.0.1 port; yields its URL and process."""
+def server_process(
+    env: dict[str, str], upstream: tuple[str, ...] = ("--demo",)
+) -> Iterator[tuple[str, psutil.Process]]:
+    """``serve --transport http --demo`` (or another ``upstream``: ``()`` reads ``TRUTO_BASE_URL``) on a free
+    127.0.0.1 port; yields its URL and process."""
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "truto_log_mcp", "serve", "--transport", "http", "--demo", "--port", "0"],
+            [sys.executable, "-m", "truto_log_mcp", "serve", "--transport", "http", *upstream, "--port", "0"],
             env={"PATH": os.environ.get("PATH", ""), "TRUTO_MCP_BEARER_TOKEN": BEARER, **env},
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,

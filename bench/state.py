@@ -151,8 +151,9 @@ def run() -> BenchResult:
         summary=[
             f"{ROUND_TRIPS} round trips (mint a cursor holding 20 rows, read it back) and {CALLS} `search_logs` "
             "calls of 20 rows (20 refs and a cursor minted) per backend, interleaved; memory's round trip "
-            f"{base_trip:.3f} ms. Redis: a local `redis-server`; a `search_logs` call makes three script calls "
-            f"(the budget's slot, the page's refs, the cursor), each {script_us:.0f} µs inside Redis on average: the "
+            f"{base_trip:.3f} ms. Redis: a local `redis-server`; a `search_logs` call makes two script calls "
+            f"(the budget's slot; the page's refs and its cursor, minted together), each {script_us:.0f} µs "
+            "inside Redis on average: the "
             f"rest of the difference is round trips and scheduling (load average {load:.1f} on "
             f"{os.cpu_count()} cores during this run)."
         ],

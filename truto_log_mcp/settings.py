@@ -145,8 +145,8 @@ class Settings(FromEnvironment):
         ge=1024 * 1024,
         le=16 * 1024 * 1024 * 1024,
         description=(
-            "Bytes the scan cache may hold (rows compressed); when full, the token holding the most loses its least "
-            "recently used range."
+            "Bytes the scan cache may hold (rows compressed; in the state store when it is sqlite or Redis, else in "
+            "memory); when full, the token holding the most loses its least recently used range."
         ),
     )
     scan_cache_settle_s: float = Field(
@@ -197,7 +197,8 @@ class Settings(FromEnvironment):
     state_url: str | None = Field(
         None,
         description=(
-            "Where cursor handles, row refs and the rate budget live: `memory://` (this process; the default of"
+            "Where cursor handles, row refs, the ids answers named, the scan cache and the rate budget live:"
+            " `memory://` (this process; the default of"
             " `serve`), `sqlite:///PATH` (a file every process of this machine shares; the default of `call` and"
             " `demo`, in the user's cache directory), `redis://HOST:PORT/DB` (replicas of one deployment; needs"
             " `truto-log-mcp[redis]`). See docs/deployment.md."

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import cast
@@ -10,12 +10,10 @@ from typing import cast
 import anyio
 import pytest
 
-from tests.redis_server import RedisServer
 from truto_log_mcp.analysis.runs.results import ListingRest
 from truto_log_mcp.query.arguments import LogQuery, Match, StatusCondition
 from truto_log_mcp.query.timeparse import Window
 from truto_log_mcp.rules import LogType
-from truto_log_mcp.state.memory_store import MemoryStore
 from truto_log_mcp.state.open import open_store
 from truto_log_mcp.state.store import HandleSpace, StateStore
 from truto_log_mcp.tools.context import StoredRow
@@ -24,25 +22,6 @@ from truto_log_mcp.upstream.pages import SearchState
 pytestmark = pytest.mark.anyio
 
 Opener = Callable[[], StateStore]
-BACKENDS = ["memory", "sqlite", "redis"]
-
-
-@pytest.fixture(params=BACKENDS)
-def opener(request: pytest.FixtureRequest, tmp_path: Path) -> Opener:
-    """Opens a store of the backend; two stores opened by one opener share their state (except memory)."""
-    if request.param == "memory":
-        return MemoryStore
-    if request.param == "sqlite":
-        return lambda: open_store(f"sqlite://{tmp_path / 'state.sqlite3'}")
-    redis: RedisServer = request.getfixturevalue("redis_server")
-    return lambda: open_store(redis.url())
-
-
-@pytest.fixture
-async def store(opener: Opener) -> AsyncIterator[StateStore]:
-    opened = opener()
-    yield opened
-    await opened.aclose()
 
 
 def space(max_items: int = 100, ttl_s: float = 60.0, max_bytes: int | None = None, prefix: str = "r") -> HandleSpace:
@@ -192,3 +171,14 @@ async def test_keys_are_kept_until_their_ttl_and_deleted_on_demand(store: StateS
     await anyio.sleep(0.45)
     assert await store.get("scan-cache", "short") is None
     assert await store.get("missing", "x") is None
+
+
+async def test_two_spaces_minted_together_read_back_each_in_its_space(store: StateStore) -> None:
+    refs = store.handles(space(), lambda: StoredRow)
+    cursors = store.handles(space(prefix="c"), lambda: SearchState)
+    state = search_state()
+    minted_refs, minted_cursors = await refs.put_many_with([row(1), row(2)], cursors, [state], "alice")
+    assert [handle[0] for handle in minted_refs + minted_cursors] == ["r", "r", "c"]
+    assert [await refs.get(handle, "alice") for handle in minted_refs] == [row(1), row(2)]
+    assert await cursors.get(minted_cursors[0], "alice") == state
+    assert await refs.get(minted_cursors[0], "alice") is None

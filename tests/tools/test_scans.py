@@ -7,12 +7,14 @@ import json
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from mcp import Client
 
 from tests.helpers import numbers_of, server_on, structured, text_of
+from tests.redis_server import RedisServer, free_port
 from truto_log_mcp.query.timeparse import iso
 from truto_log_mcp.sandbox import Sandbox
 
@@ -145,3 +147,31 @@ async def test_summarize_errors_says_on_its_read_lines_what_came_from_the_cache(
     look_back = next(line for line in lines if line.startswith("Look-back"))
     assert re.search(r"pages; from cache: \d\d-\d\d \d\d:\d\d to \d\d-\d\d \d\d:\d\d, read \d+ s ago\)\.$", read), read
     assert "; from cache: " in look_back and look_back.endswith(" s ago."), look_back
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "redis"])
+async def test_a_second_replica_answers_from_what_the_first_read_through_a_shared_store(
+    backend: str, sandbox: Sandbox, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    if backend == "sqlite":
+        state_url = f"sqlite://{tmp_path / 'state.sqlite3'}"
+    else:
+        redis: RedisServer = request.getfixturevalue("redis_server")
+        state_url = redis.url()
+    span = {"log_type": "webhook", **window()}
+    counts = []
+    for _ in range(2):  # two servers, each with its own store client: replicas (or successive `call`s)
+        sandbox.requests.clear()
+        async with Client(server_on(sandbox, state_url=state_url)) as replica:
+            coverage = structured(await replica.call_tool("log_stats", span))["coverage"][0]
+        counts.append(len(sandbox.requests))
+    assert counts[1] == 1 < counts[0]  # the second read only the unsettled minutes
+    assert coverage["cached"]
+
+
+async def test_with_the_shared_store_down_an_analysis_reads_upstream_and_answers(sandbox: Sandbox) -> None:
+    span = {"log_type": "webhook", **window()}
+    async with Client(server_on(sandbox, state_url=f"redis://127.0.0.1:{free_port()}/0")) as replica:
+        answers = [await replica.call_tool("log_stats", span) for _ in range(2)]
+    assert not any(answer.is_error for answer in answers)
+    assert not any(structured(answer)["coverage"][0]["cached"] for answer in answers)

@@ -12,7 +12,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from truto_log_mcp.state.blobs import BlobStore, MemoryBlobStore
 from truto_log_mcp.state.handles import HandleStore, new_instance_tag
+from truto_log_mcp.state.named_ids import NamedIds
 from truto_log_mcp.state.store import Handles, HandleSpace, StateStore
 from truto_log_mcp.upstream.ratelimit import RateBudget, RequestBudget
 
@@ -57,6 +59,10 @@ class MemoryStore(StateStore):
         self._value_bytes = 0
         self._budgets: OrderedDict[str, RateBudget] = OrderedDict()
         self._max_budgets = max_budgets
+        self._named = NamedIds()
+
+    def blobs(self, max_bytes: int) -> BlobStore:
+        return MemoryBlobStore(max_bytes)
 
     def handles(
         self, space: HandleSpace, value_type: Callable[[], type[T]], size_of: Callable[[T], int] | None = None
@@ -94,6 +100,14 @@ class MemoryStore(StateStore):
         found = self._values.pop((namespace, key), None)
         if found is not None:
             self._value_bytes -= len(found[0])
+
+    async def remember_ids(self, owner: str, named: Sequence[tuple[str, str]], keep: int) -> None:
+        self._named.per_owner = keep
+        for kind, value in named:
+            self._named.remember(owner, kind, [value])
+
+    async def named_ids(self, owner: str, kind: str, prefix: str) -> list[str]:
+        return self._named.candidates(owner, kind, prefix)
 
     async def aclose(self) -> None:
         """Nothing to release."""

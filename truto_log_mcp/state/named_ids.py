@@ -8,15 +8,26 @@ prefix without reading the upstream again, and only among ids that owner was sho
 Bounded: at most ``per_owner`` ids an owner (its least recently named dropped first) and at most
 ``max_owners`` owners (the least recently active dropped whole); only ids that an argument can
 carry (8 to 64 letters, digits, ``-`` or ``_``) are kept, so an entry is small whatever a row holds.
-Held in memory for the process's lifetime, behind two methods a shared store can implement too.
+
+``NamedIds`` is the record in this process's memory (``memory://``); ``StoredIds`` is what the tools
+use, over the state store (``StateStore.remember_ids``/``named_ids``): with sqlite a prefix printed by
+one ``truto-log-mcp call`` resolves in the next; with Redis on every replica. A shared store keeps
+``PER_OWNER`` ids an owner too, and forgets an owner ``SHARED_TTL_S`` after its last answer (instead
+of ``MAX_OWNERS``). One round trip per answer to remember, one per resolution; a store that is down
+costs nothing but the shortcut: remembering is skipped (a warning), a prefix is looked up upstream.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import OrderedDict
-from collections.abc import Iterable
-from typing import Protocol
+from collections.abc import Iterable, Mapping
+
+from truto_log_mcp.errors import StateUnavailable
+from truto_log_mcp.state.store import StateStore
+
+logger = logging.getLogger(__name__)
 
 ID_SHAPE = re.compile(r"[A-Za-z0-9_-]{8,64}")
 """What an id argument accepts (``tools/arguments.py``): ids of another shape are not remembered."""
@@ -24,14 +35,41 @@ PER_OWNER = 1000
 """Ids kept per owner: those of the last few answers at least (a summary or a listing names up to ~300)."""
 MAX_OWNERS = 100
 """Owners kept: in multi-user mode, the most recently active principals (1,000 x 100 x ~250 bytes: ~25 MB at most)."""
+SHARED_TTL_S = 7 * 24 * 3600.0
+"""How long a shared store keeps an owner's ids after the last answer that named one."""
 
 
-class IdMemory(Protocol):
-    """What the tools need of the record of named ids (this module's ``NamedIds``, or a shared store)."""
+def id_pairs(named: Mapping[str, Iterable[str | None]]) -> list[tuple[str, str]]:
+    """(kind, id) of every value of ``named`` that an id argument could carry, in order."""
+    return [
+        (kind, value) for kind, ids in named.items() for value in ids if value is not None and ID_SHAPE.fullmatch(value)
+    ]
 
-    def remember(self, owner: str, kind: str, ids: Iterable[str | None]) -> None: ...
 
-    def candidates(self, owner: str, kind: str, prefix: str) -> list[str]: ...
+class StoredIds:
+    """The record of named ids in the state store, best effort: a store that is down never fails an answer."""
+
+    def __init__(self, store: StateStore, per_owner: int = PER_OWNER) -> None:
+        self.store = store
+        self.per_owner = per_owner
+
+    async def remember(self, owner: str, named: Mapping[str, Iterable[str | None]]) -> None:
+        """Record the ids (by kind) an answer to ``owner`` named, in one round trip."""
+        pairs = id_pairs(named)
+        if not pairs:
+            return
+        try:
+            await self.store.remember_ids(owner, pairs, self.per_owner)
+        except StateUnavailable:
+            logger.warning("The state store is unavailable: the ids of an answer are not remembered.")
+
+    async def candidates(self, owner: str, kind: str, prefix: str) -> list[str]:
+        """Ids of ``kind`` named to ``owner`` starting with ``prefix`` (most recent first); [] if the store is down."""
+        try:
+            return await self.store.named_ids(owner, kind, prefix)
+        except StateUnavailable:
+            logger.warning("The state store is unavailable: an id prefix is looked up upstream.")
+            return []
 
 
 class NamedIds:
@@ -54,9 +92,7 @@ class NamedIds:
                 self._owners.popitem(last=False)
         else:
             self._owners.move_to_end(owner)
-        for value in ids:
-            if value is None or not ID_SHAPE.fullmatch(value):
-                continue
+        for _, value in id_pairs({kind: ids}):
             key = (kind, value)
             named[key] = None
             named.move_to_end(key)

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from truto_log_mcp.errors import StateUnavailable
+from truto_log_mcp.state.blobs import BlobStore
 from truto_log_mcp.state.handles import new_instance_tag
 from truto_log_mcp.state.memory_store import MemoryStore
 from truto_log_mcp.state.shared import SharedHandles
@@ -64,6 +65,8 @@ class RedisStore(StateStore):
         self._mint = self.client.register_script(redis_scripts.MINT)
         self._fetch = self.client.register_script(redis_scripts.FETCH)
         self._take_slot = self.client.register_script(redis_scripts.TAKE_SLOT)
+        self._remember = self.client.register_script(redis_scripts.REMEMBER)
+        self._named = self.client.register_script(redis_scripts.NAMED)
         self._local = MemoryStore(max_budgets=max_budgets)
         self._budgets: dict[str, RequestBudget] = {}
         self._max_budgets = max_budgets
@@ -77,24 +80,28 @@ class RedisStore(StateStore):
         except (RedisError, OSError) as error:
             raise StateUnavailable(f"The state store (Redis) cannot be reached: {type(error).__name__}.") from error
 
+    def blobs(self, max_bytes: int) -> BlobStore:
+        from truto_log_mcp.state.stored_blobs import RedisBlobStore
+
+        return RedisBlobStore(self, max_bytes)
+
     def handles(
         self, space: HandleSpace, value_type: Callable[[], type[T]], size_of: Callable[[T], int] | None = None
     ) -> Handles[T]:
         return SharedHandles(self, space, value_type)
 
-    async def mint(self, space: HandleSpace, owner: str, blobs: Sequence[bytes]) -> list[str]:
-        arguments: list[Any] = [
-            space.prefix,
-            owner,
-            round(space.ttl_s * 1000),
-            new_instance_tag(),
-            space.max_items,
-            space.max_bytes if space.max_bytes is not None else -1,
-            *blobs,
-        ]
-        minted = await self.run(lambda: self._mint(args=arguments))
-        handles = [item.decode() for item in minted]
-        self.tag = handles[0][len(space.prefix) : len(space.prefix) + 4]
+    async def mint(self, batches: Sequence[tuple[HandleSpace, Sequence[bytes]]], owner: str) -> list[list[str]]:
+        arguments: list[Any] = [batches[0][0].prefix, owner, len(batches), new_instance_tag()]
+        for space, blobs in batches:
+            max_bytes = space.max_bytes if space.max_bytes is not None else -1
+            arguments += [space.prefix, round(space.ttl_s * 1000), space.max_items, max_bytes, len(blobs), *blobs]
+        minted = [item.decode() for item in await self.run(lambda: self._mint(args=arguments))]
+        first = batches[0][0].prefix
+        self.tag = minted[0][len(first) : len(first) + 4]
+        handles, at = [], 0
+        for _, blobs in batches:
+            handles.append(minted[at : at + len(blobs)])
+            at += len(blobs)
         return handles
 
     async def fetch(self, space: HandleSpace, handle: str, owner: str) -> bytes | None:
@@ -112,6 +119,16 @@ class RedisStore(StateStore):
 
     async def delete(self, namespace: str, key: str) -> None:
         await self.run(lambda: self.client.delete(_key(namespace, key)))
+
+    async def remember_ids(self, owner: str, named: Sequence[tuple[str, str]], keep: int) -> None:
+        from truto_log_mcp.state.named_ids import SHARED_TTL_S
+
+        arguments: list[str | int] = [keep, round(SHARED_TTL_S * 1000), *(f"{kind} {value}" for kind, value in named)]
+        await self.run(lambda: self._remember(keys=[f"tlm:n:{owner}"], args=arguments))
+
+    async def named_ids(self, owner: str, kind: str, prefix: str) -> list[str]:
+        found = await self.run(lambda: self._named(keys=[f"tlm:n:{owner}"], args=[f"{kind} {prefix}"]))
+        return [value.decode() for value in found]
 
     async def take_slot(self, key: str, arguments: Sequence[int | float | str]) -> int:
         """One attempt at a slot of a shared budget (see ``budget.SharedBudget``)."""

@@ -18,6 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 from truto_log_mcp.state.store import Handles, HandleSpace
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 
 class HandleBackend(Protocol):
@@ -26,7 +27,9 @@ class HandleBackend(Protocol):
     tag: str | None
     """The store's tag once the store was reached (None before)."""
 
-    async def mint(self, space: HandleSpace, owner: str, blobs: Sequence[bytes]) -> list[str]: ...
+    async def mint(self, batches: Sequence[tuple[HandleSpace, Sequence[bytes]]], owner: str) -> list[list[str]]:
+        """New handles for each batch's values in its space, all in one round trip."""
+        ...
 
     async def fetch(self, space: HandleSpace, handle: str, owner: str) -> bytes | None: ...
 
@@ -48,7 +51,26 @@ class SharedHandles(Handles[T]):
     async def put_many(self, values: Sequence[T], owner: str) -> list[str]:
         if not values:
             return []
-        return await self._backend.mint(self._space, owner, [self._adapter.dump_json(value) for value in values])
+        [minted] = await self._backend.mint([(self._space, self._dump(values))], owner)
+        return minted
+
+    async def put_many_with(
+        self, values: Sequence[T], other: Handles[U], other_values: Sequence[U], owner: str
+    ) -> tuple[list[str], list[str]]:
+        if (
+            not isinstance(other, SharedHandles)
+            or other._backend is not self._backend
+            or not values
+            or not other_values
+        ):
+            return await super().put_many_with(values, other, other_values, owner)
+        mine, theirs = await self._backend.mint(
+            [(self._space, self._dump(values)), (other._space, other._dump(other_values))], owner
+        )
+        return mine, theirs
+
+    def _dump(self, values: Sequence[T]) -> list[bytes]:
+        return [self._adapter.dump_json(value) for value in values]
 
     async def get(self, handle: str, owner: str) -> T | None:
         if not handle.startswith(self._space.prefix) or len(handle) > 32:

@@ -26,10 +26,13 @@ from typing import TypeVar
 import anyio.to_thread
 
 from truto_log_mcp.errors import StateUnavailable
+from truto_log_mcp.state.blobs import BlobStore
 from truto_log_mcp.state.handles import base36, new_instance_tag
 from truto_log_mcp.state.memory_store import MemoryStore
+from truto_log_mcp.state.named_ids import SHARED_TTL_S
 from truto_log_mcp.state.shared import SharedHandles
 from truto_log_mcp.state.store import Handles, HandleSpace, StateStore
+from truto_log_mcp.state.stored_blobs import SQLITE_SCHEMA, SqliteBlobStore
 from truto_log_mcp.upstream.ratelimit import RequestBudget
 
 T = TypeVar("T")
@@ -55,6 +58,10 @@ END;
 CREATE TABLE IF NOT EXISTS keyed (
     namespace TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, expires_at REAL NOT NULL,
     PRIMARY KEY (namespace, key));
+CREATE TABLE IF NOT EXISTS named (
+    owner TEXT NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL, used INTEGER NOT NULL, expires_at REAL NOT NULL,
+    PRIMARY KEY (owner, kind, id));
+CREATE INDEX IF NOT EXISTS named_by_use ON named (owner, used);
 """
 
 
@@ -79,7 +86,7 @@ class SqliteStore(StateStore):
             )
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
-            connection.executescript(_SCHEMA)
+            connection.executescript(_SCHEMA + SQLITE_SCHEMA)
             connection.execute("INSERT OR IGNORE INTO meta VALUES ('tag', ?)", (new_instance_tag(),))
             connection.execute("INSERT OR IGNORE INTO meta VALUES ('sequence', '0')")
             self.tag = str(connection.execute("SELECT value FROM meta WHERE name = 'tag'").fetchone()[0])
@@ -104,30 +111,24 @@ class SqliteStore(StateStore):
 
         return await anyio.to_thread.run_sync(in_thread)
 
+    async def run(self, work: Callable[[sqlite3.Connection], R]) -> R:
+        """``work`` in one transaction, in a worker thread (``StateUnavailable`` when the file cannot be used)."""
+        return await self._run(work)
+
+    def now(self) -> float:
+        return self._clock()
+
+    def blobs(self, max_bytes: int) -> BlobStore:
+        return SqliteBlobStore(self, max_bytes)
+
     def handles(
         self, space: HandleSpace, value_type: Callable[[], type[T]], size_of: Callable[[T], int] | None = None
     ) -> Handles[T]:
         return SharedHandles(self, space, value_type)
 
-    async def mint(self, space: HandleSpace, owner: str, blobs: Sequence[bytes]) -> list[str]:
-        def work(db: sqlite3.Connection) -> list[str]:
-            now = self._clock()
-            db.execute("DELETE FROM handles WHERE space = ? AND expires_at <= ?", (space.prefix, now))
-            (last,) = db.execute(
-                "UPDATE meta SET value = CAST(value AS INTEGER) + ? WHERE name = 'sequence' RETURNING value",
-                (len(blobs),),
-            ).fetchone()
-            first = int(last) - len(blobs) + 1
-            minted = [f"{space.prefix}{self.tag}{base36(first + offset)}" for offset in range(len(blobs))]
-            db.executemany(
-                "INSERT INTO handles VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (handle, space.prefix, owner, len(blob), now + space.ttl_s, first + offset, blob)
-                    for offset, (handle, blob) in enumerate(zip(minted, blobs, strict=True))
-                ],
-            )
-            _evict(db, space, keep=minted[-1])
-            return minted
+    async def mint(self, batches: Sequence[tuple[HandleSpace, Sequence[bytes]]], owner: str) -> list[list[str]]:
+        def work(db: sqlite3.Connection) -> list[list[str]]:
+            return [_mint(db, self.tag or "", self._clock(), space, owner, blobs) for space, blobs in batches]
 
         return await self._run(work)
 
@@ -171,6 +172,40 @@ class SqliteStore(StateStore):
     async def delete(self, namespace: str, key: str) -> None:
         await self._run(lambda db: db.execute("DELETE FROM keyed WHERE namespace = ? AND key = ?", (namespace, key)))
 
+    async def remember_ids(self, owner: str, named: Sequence[tuple[str, str]], keep: int) -> None:
+        def work(db: sqlite3.Connection) -> None:
+            now = self._clock()
+            (last,) = db.execute(
+                "UPDATE meta SET value = CAST(value AS INTEGER) + ? WHERE name = 'sequence' RETURNING value",
+                (len(named),),
+            ).fetchone()
+            first = int(last) - len(named) + 1
+            db.execute("DELETE FROM named WHERE expires_at <= ?", (now,))
+            db.executemany(
+                "INSERT OR REPLACE INTO named VALUES (?, ?, ?, ?, ?)",
+                [(owner, kind, value, first + offset, now) for offset, (kind, value) in enumerate(named)],
+            )
+            # the owner's ids all live as long as its latest answer
+            db.execute("UPDATE named SET expires_at = ? WHERE owner = ?", (now + SHARED_TTL_S, owner))
+            db.execute(
+                "DELETE FROM named WHERE owner = ? AND used <= (SELECT used FROM named WHERE owner = ?"
+                " ORDER BY used DESC LIMIT 1 OFFSET ?)",
+                (owner, owner, keep),
+            )
+
+        await self._run(work)
+
+    async def named_ids(self, owner: str, kind: str, prefix: str) -> list[str]:
+        def work(db: sqlite3.Connection) -> list[str]:
+            found = db.execute(
+                "SELECT id FROM named WHERE owner = ? AND kind = ? AND substr(id, 1, ?) = ? AND expires_at > ?"
+                " ORDER BY used DESC",
+                (owner, kind, len(prefix), prefix, self._clock()),
+            ).fetchall()
+            return [str(value) for (value,) in found]
+
+        return await self._run(work)
+
     def rate_budget(self, token_hash: str, max_requests: int, per_seconds: float) -> RequestBudget:
         return self._budgets.rate_budget(token_hash, max_requests, per_seconds)
 
@@ -179,6 +214,28 @@ class SqliteStore(StateStore):
             if self._connection is not None:
                 self._connection.close()
                 self._connection = None
+
+
+def _mint(
+    db: sqlite3.Connection, tag: str, now: float, space: HandleSpace, owner: str, blobs: Sequence[bytes]
+) -> list[str]:
+    """New handles in ``space`` for ``blobs``, the space kept within its bounds."""
+    db.execute("DELETE FROM handles WHERE space = ? AND expires_at <= ?", (space.prefix, now))
+    (last,) = db.execute(
+        "UPDATE meta SET value = CAST(value AS INTEGER) + ? WHERE name = 'sequence' RETURNING value",
+        (len(blobs),),
+    ).fetchone()
+    first = int(last) - len(blobs) + 1
+    minted = [f"{space.prefix}{tag}{base36(first + offset)}" for offset in range(len(blobs))]
+    db.executemany(
+        "INSERT INTO handles VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (handle, space.prefix, owner, len(blob), now + space.ttl_s, first + offset, blob)
+            for offset, (handle, blob) in enumerate(zip(minted, blobs, strict=True))
+        ],
+    )
+    _evict(db, space, keep=minted[-1])
+    return minted
 
 
 def _evict(db: sqlite3.Connection, space: HandleSpace, keep: str) -> None:

@@ -6,8 +6,11 @@ A store holds, for every replica that uses it:
   for a value, bound to the owner (principal) that put it, expiring after the space's TTL, and
   bounded per space in count and bytes with the fair share of ``handles.py`` (the owner holding
   the most loses its least recently used entry first);
+* **blobs** (``blobs``): the scan cache's values, bounded in bytes, per token hash;
 * **keys** (``get``/``put``/``delete``): small namespaced byte values with a TTL, for caches and
   records that other parts of the server keep (a scan cache, recently named ids);
+* **named ids** (``remember_ids``/``named_ids``): the ids each owner's recent answers named, so
+  that an id's 8-character prefix resolves in the next call (``named_ids.py``), bounded per owner;
 * **request budgets** (``rate_budget``): one sliding window per token hash, shared by every
   replica on a shared backend.
 
@@ -25,9 +28,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from truto_log_mcp.state.blobs import BlobStore
 from truto_log_mcp.upstream.ratelimit import RequestBudget
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 KEY_NAMESPACE_CHARS = 64
 """Longest namespace of the key/value API (namespaces are code constants such as ``scan-cache``)."""
@@ -52,6 +57,13 @@ class Handles(ABC, Generic[T]):
 
     async def put(self, value: T, owner: str) -> str:
         return (await self.put_many([value], owner))[0]
+
+    async def put_many_with(
+        self, values: Sequence[T], other: Handles[U], other_values: Sequence[U], owner: str
+    ) -> tuple[list[str], list[str]]:
+        """``put_many`` here and in ``other`` space of the same store: one round trip on a shared backend
+        (a page's refs and its cursor)."""
+        return await self.put_many(values, owner), await other.put_many(other_values, owner)
 
     @abstractmethod
     async def get(self, handle: str, owner: str) -> T | None:
@@ -82,6 +94,11 @@ class StateStore(ABC):
         backend counts the bytes it stores)."""
 
     @abstractmethod
+    def blobs(self, max_bytes: int) -> BlobStore:
+        """Where the scan cache keeps what it read, bounded by ``max_bytes``: this process's memory
+        (``memory://``), or this store, shared (``stored_blobs.py``)."""
+
+    @abstractmethod
     async def get(self, namespace: str, key: str) -> bytes | None:
         """The value put under (namespace, key), or None when absent or expired."""
 
@@ -91,6 +108,15 @@ class StateStore(ABC):
 
     @abstractmethod
     async def delete(self, namespace: str, key: str) -> None: ...
+
+    @abstractmethod
+    async def remember_ids(self, owner: str, named: Sequence[tuple[str, str]], keep: int) -> None:
+        """Record that an answer to ``owner`` named these (kind, id) pairs (in one round trip); the owner
+        keeps the ``keep`` most recently named."""
+
+    @abstractmethod
+    async def named_ids(self, owner: str, kind: str, prefix: str) -> list[str]:
+        """The ids of ``kind`` named to ``owner`` that start with ``prefix``, most recently named first."""
 
     @abstractmethod
     def rate_budget(self, token_hash: str, max_requests: int, per_seconds: float) -> RequestBudget:

@@ -29,7 +29,7 @@ from truto_log_mcp.render.table import (
 from truto_log_mcp.rows import ProgressCallback, Row
 from truto_log_mcp.rules import UPSTREAM_RATE_LIMIT, LogType
 from truto_log_mcp.settings import TOKEN_HEADER, Settings
-from truto_log_mcp.state.named_ids import IdMemory, NamedIds
+from truto_log_mcp.state.named_ids import StoredIds
 from truto_log_mcp.state.open import MEMORY_URL, open_store
 from truto_log_mcp.state.store import Handles, HandleSpace, StateStore
 from truto_log_mcp.upstream.ratelimit import RequestBudget
@@ -101,8 +101,11 @@ class Services:
     """Builds the scan cache on first use (its modules cost a stdio start ~10 ms; see ``scan_cache``)."""
     _scan_cache: ScanCache | None = None
     _scan_cache_built: bool = False
-    named_ids: IdMemory = field(default_factory=NamedIds)
-    """The ids each principal's answers named: an id argument's prefix is resolved against them first."""
+
+    @property
+    def named_ids(self) -> StoredIds:
+        """The ids each owner's answers named, in the store: an id argument's prefix is resolved against them first."""
+        return StoredIds(self.store)
 
     @classmethod
     def create(
@@ -134,7 +137,7 @@ class Services:
                 lambda timeline: len(compact_json(timeline)),
             ),
             anonymous_owner=anonymous,
-            scan_cache_factory=lambda: scan_cache_of(settings),
+            scan_cache_factory=lambda: scan_cache_of(settings, store),
         )
 
     @property
@@ -236,9 +239,10 @@ def _cursor_type() -> type[SearchState | ListingRest]:
     return cast("type[SearchState | ListingRest]", SearchState | ListingRest)  # a union reads back as one
 
 
-def scan_cache_of(settings: Settings) -> ScanCache | None:
-    """The scan cache the settings ask for, in this process's memory."""
-    from truto_log_mcp.state.blobs import MemoryBlobStore
+def scan_cache_of(settings: Settings, store: StateStore | None = None) -> ScanCache | None:
+    """The scan cache the settings ask for: in the state store when it is shared (sqlite, Redis), else in
+    memory (its modules are imported here, on first use: not on a stdio start)."""
+    from truto_log_mcp.state.memory_store import MemoryStore
     from truto_log_mcp.upstream.scan_cache import ScanCache
 
     if settings.scan_cache == "off":
@@ -246,7 +250,7 @@ def scan_cache_of(settings: Settings) -> ScanCache | None:
     # Rows read from another upstream, or redacted differently, are never answered from the same keys.
     scope = f"{settings.base_url} redact={settings.redact}"
     return ScanCache(
-        MemoryBlobStore(settings.scan_cache_max_bytes),
+        (store or MemoryStore()).blobs(settings.scan_cache_max_bytes),
         scope,
         settle=timedelta(seconds=settings.scan_cache_settle_s),
         ttl=timedelta(seconds=settings.scan_cache_ttl_s),
@@ -415,9 +419,10 @@ class Call:
             logger.warning("The state store is unavailable: an answer goes without its example refs.")
             return None
 
-    def remember_ids(self, kind: str, ids: Iterable[str | None]) -> None:
-        """Record the full ids (of field ``kind``) an answer names: the next call may pass them back shortened."""
-        self.services.named_ids.remember(self.caller.principal, kind, ids)
+    async def remember_ids(self, named: Mapping[str, Iterable[str | None]]) -> None:
+        """Record the full ids (by field) an answer names, in one store round trip: the next call may pass
+        them back shortened."""
+        await self.services.named_ids.remember(self.owner, named)
 
     def analysis_slot(self) -> AbstractAsyncContextManager[None]:
         return self.services.scan_slot(self.session)

@@ -79,16 +79,16 @@ class _Matches:
 
 async def resolve_id(call: Call, field: str, value: str, window: Window | None, deadline: Deadline) -> Resolved:
     """``value`` of the id argument ``field`` made whole (see the module docstring); raises when it cannot be."""
-    known = known_id(call, field, value)
+    known = await known_id(call, field, value)
     return Resolved(known) if known is not None else await look_up_id(call, field, value, window, deadline)
 
 
-def known_id(call: Call, field: str, value: str) -> str | None:
+async def known_id(call: Call, field: str, value: str) -> str | None:
     """``value`` made whole without reading the upstream: a full id as it is, or the one id of your recent
     answers it starts (``[invalid_argument]`` when it starts several); None when neither."""
     if FULL_ID.fullmatch(value):
         return value
-    named = call.services.named_ids.candidates(call.caller.principal, field, value)
+    named = await call.services.named_ids.candidates(call.owner, field, value)
     return _one(field, value, named, 0, "named in your recent answers") if named else None
 
 
@@ -123,7 +123,7 @@ async def look_up_id(
             step,
         )
     resolved = _one(field, value, list(matches.found), matches.more, "created in " + searched.describe())
-    call.remember_ids(field, [resolved])
+    await call.remember_ids({field: [resolved]})
     read = (
         f"rapid_bridge `created` events of {searched.describe()} (to find the {noun} of prefix {value}): "
         f"{coverage.rows_scanned} rows, {coverage.pages} page(s){partial}"

@@ -137,9 +137,13 @@ async def _page(
         coverage=summary["coverage"],
         notes=[*summary["notes"], NOTE_TEXT],
     )
-    call.remember_ids("sync_job_run_id", (run.sync_job_run_id for run in result.runs))
-    call.remember_ids("sync_job_id", (run.sync_job_id for run in result.runs))
-    call.remember_ids("integrated_account_id", (run.integrated_account_id for run in result.runs))
+    await call.remember_ids(
+        {
+            "sync_job_run_id": [run.sync_job_run_id for run in result.runs],
+            "sync_job_id": [run.sync_job_id for run in result.runs],
+            "integrated_account_id": [run.integrated_account_id for run in result.runs],
+        }
+    )
     return Answer(_text(result, summary["read_lines"]), result)
 
 

@@ -135,8 +135,10 @@ async def _stats(
         coverage=coverage_models(coverages),
         notes=[*stats.notes, *(["Only the 50 largest groups are listed."] if len(stats.groups) > 50 else [])],
     )
-    for name in set(group_by) & set(ID_ARGUMENTS):  # grouped by an id: the next call may pass one back shortened
-        call.remember_ids(name, (group.key.get(name) for group in result.groups))
+    # grouped by an id: the next call may pass one back shortened
+    await call.remember_ids(
+        {name: [group.key.get(name) for group in result.groups] for name in set(group_by) & set(ID_ARGUMENTS)}
+    )
     view = None if views is None else await views.keep(call)
     return Answer(_stats_text(result, coverages, match), result, view)
 

@@ -20,7 +20,7 @@ from truto_log_mcp.render.table import CELL_CAP, LABEL_CAP, Shown, Table, compac
 from truto_log_mcp.rows import Row
 from truto_log_mcp.settings import Settings
 from truto_log_mcp.suggest import listing
-from truto_log_mcp.tools.context import Answer, Call
+from truto_log_mcp.tools.context import Answer, Call, StoredRow
 from truto_log_mcp.tools.scans import environments_text, rows_per_environment
 from truto_log_mcp.upstream.pages import SearchState, search_batch
 
@@ -103,7 +103,14 @@ async def search_logs(
     )
     query = state.query
     columns = list(query.fields or query.rules.default_columns)
-    refs = await call.keep_rows(query.log_type, batch.rows)
+    # The page's refs and its cursor in one store round trip, assuming every row fits the token budget;
+    # when they do not, another cursor (holding the rows kept back) is minted, and the first expires unused.
+    refs, cursors = await services.refs.put_many_with(
+        [StoredRow(query.log_type, row) for row in batch.rows],
+        services.cursors,
+        [batch.state] if batch.state.has_more else [],
+        call.owner,
+    )
     table = Table(columns)
     lines, fitted = table.render(refs, batch.rows, settings.response_token_budget)
     stopped_by: StoppedBy = batch.stopped_by
@@ -111,7 +118,9 @@ async def search_logs(
     if fitted < len(batch.rows):
         next_state = next_state.with_pending_first(batch.rows[fitted:])
         stopped_by = "token_budget"
-    next_cursor = await services.cursors.put(next_state, call.owner) if next_state.has_more else None
+    next_cursor = cursors[0] if cursors else None
+    if fitted < len(batch.rows):
+        next_cursor = await services.cursors.put(next_state, call.owner)
     coverage = Coverage(
         window=query.window.describe() if query.window else None,
         rows_scanned=batch.rows_scanned,

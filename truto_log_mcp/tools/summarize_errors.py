@@ -143,11 +143,13 @@ async def _summarize(call: Call, plan: ScanPlan, group_by: tuple[str, ...], top:
         lookback=coverage_models(looked.coverages),
         notes=_summary_notes(summary.rows_in_other, summary.max_groups, coverages),
     )
+    named: dict[str, list[str | None]] = {"integrated_account_id": []}
     for group in result.groups:
-        call.remember_ids("integrated_account_id", group.accounts.top)
+        named["integrated_account_id"].extend(group.accounts.top)
         for name, values in group.ids.items():
             if name not in NAMES:
-                call.remember_ids(name, values.top)
+                named.setdefault(name, []).extend(values.top)
+    await call.remember_ids(named)
     if kept is None:
         result.notes.append(f"No example refs: the state store is unavailable ([{StateUnavailable.code}]).")
     view = None if timeline is None else await keep_timeline(call, window, timeline.result(), stacked_by)

@@ -61,7 +61,7 @@ async def trace_sync_run(
     async with call.analysis_slot():
         deadline = call.services.deadline()
         searched: list[str] = []
-        known = known_id(call, "sync_job_run_id", sync_job_run_id)
+        known = await known_id(call, "sync_job_run_id", sync_job_run_id)
         run_id = known or sync_job_run_id
         runs = await _read_run(call, run_id, window, deadline, searched)
         if not runs.rows and known is None:  # not a whole id, nor one of an earlier answer: a prefix?
@@ -194,8 +194,9 @@ async def _trace(
         for row in collector.rows
     }
     result = _trace_model(await _refs(call, diagnosis, sources), diagnosis, run_id, searched, sources)
-    for kind in ("sync_job_run_id", "sync_job_id", "integrated_account_id"):
-        call.remember_ids(kind, [getattr(result, kind)])
+    await call.remember_ids(
+        {kind: [getattr(result, kind)] for kind in ("sync_job_run_id", "sync_job_id", "integrated_account_id")}
+    )
     if runs.dropped or webhooks.dropped:
         result.notes.append(f"Only the first {RUN_ROWS_CAP} run rows and {RELATED_ROWS_CAP} deliveries were kept.")
     return Answer(_trace_text(result), result)
