@@ -31,8 +31,9 @@ from truto_log_mcp.render.schema import lean_input_schema, lean_output_schema
 from truto_log_mcp.render.table import cap_text
 from truto_log_mcp.suggest import did_you_mean, listing
 from truto_log_mcp.tools.arguments import ID_ARGUMENTS
-from truto_log_mcp.tools.context import Answer, Call, Caller, CallProgress, Services, principal_key
+from truto_log_mcp.tools.context import Answer, Call, Caller, Services, principal_key
 from truto_log_mcp.tools.outputs import output_model, stored_output_schemas
+from truto_log_mcp.tools.progress import CallProgress
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from tests.helpers import sandbox_settings
 from truto_log_mcp.rules import LogType
 from truto_log_mcp.sandbox import Sandbox
-from truto_log_mcp.tools.context import Answer, Call, Caller, CallProgress, Services
+from truto_log_mcp.tools.context import Answer, Call, Caller, Services
 from truto_log_mcp.tools.get_log import get_log
 from truto_log_mcp.upstream.client import RetryPolicy
 
@@ -67,29 +67,3 @@ async def test_another_user_s_searches_do_not_evict_a_user_s_refs(sandbox: Sandb
         await bob.keep_rows(LogType.WEBHOOK, rows)
     opened = [structured_answer(await get_log(alice, ref)) for ref in refs]
     assert [answer["row"]["timestamp"] for answer in opened] == [row["timestamp"] for row in rows[:20]]
-
-
-class Sent:
-    """The notifications a progress stream sends."""
-
-    def __init__(self) -> None:
-        self.values: list[tuple[float, float | None]] = []
-
-    async def __call__(self, done: float, total: float | None, message: str | None) -> None:
-        self.values.append((done, total))
-
-
-async def test_a_progress_report_not_above_the_last_is_sent_just_above_it() -> None:
-    sent = Sent()
-    progress = CallProgress(sent, interval_s=60)
-    await progress.report(400, 1000, None)
-    await progress.report(400, 1000, None)
-    assert sent.values == [(400, 1000), (400.6, 1000)]
-
-
-async def test_a_progress_report_that_cannot_go_above_the_last_is_not_sent() -> None:
-    sent = Sent()
-    progress = CallProgress(sent, interval_s=60)
-    await progress.report(1000, 1000, None)
-    await progress.report(1000, 1000, None)
-    assert sent.values == [(1000, 1000)]
