@@ -23,6 +23,17 @@ def test_a_group_absent_from_a_complete_look_back_is_new_since_its_first_row() -
     assert judge_onset(FIRST, 48, WINDOW, LOOKBACK, True, None) == Onset(True, FIRST, True)
 
 
+def test_a_quiet_look_back_shorter_than_the_group_s_gaps_proves_nothing_new() -> None:
+    # 10 rows a day: a gap of 2.4 h; a quiet hour before the window says nothing.
+    short = Window(NOW - timedelta(hours=25), NOW - timedelta(hours=24))
+    assert judge_onset(FIRST, 10, WINDOW, short, True, None) == Onset(None, None, False)
+
+
+def test_a_quiet_look_back_of_a_few_of_the_group_s_gaps_proves_it_new() -> None:
+    short = Window(NOW - timedelta(hours=32), NOW - timedelta(hours=24))
+    assert judge_onset(FIRST, 10, WINDOW, short, True, None) == Onset(True, FIRST, True)
+
+
 def test_a_group_found_after_a_quiet_stretch_began_at_its_earliest_look_back_row() -> None:
     earliest = NOW - timedelta(hours=31, minutes=7)
     assert judge_onset(FIRST, 48, WINDOW, LOOKBACK, True, earliest) == Onset(False, earliest, True)

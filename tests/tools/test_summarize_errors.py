@@ -278,8 +278,11 @@ async def test_two_environments_are_listed_with_their_rows_and_split_per_group(
     assert coverage["webhook"]["environments"] == {ENVIRONMENT_ID: coverage["webhook"]["rows_scanned"]}
     assert _group(summary, MAPPING)["environments"] == {STAGING_ENVIRONMENT_ID: 48}
     assert _group(summary, SCOPE)["environments"] == {STAGING_ENVIRONMENT_ID: 10}
-    auth = next(group for group in summary["groups"] if "invalid_grant" in group["template"])
-    assert auth["environments"] == {ENVIRONMENT_ID: auth["count"]}
+    # Every other group is in the main environment alone (which groups make the top depends on the hour).
+    others = [
+        group for group in summary["groups"] if MAPPING not in group["template"] and SCOPE not in group["template"]
+    ]
+    assert others and all(group["environments"] == {ENVIRONMENT_ID: group["count"]} for group in others)
     text = text_of(result)
     assert f"{STAGING_ENVIRONMENT_ID} ({STAGING_ROWS_IN_A_DAY} rows)" in text
     assert f"env {STAGING_ENVIRONMENT_ID[:8]}; ref " in text

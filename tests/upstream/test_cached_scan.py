@@ -210,6 +210,14 @@ async def test_past_the_byte_bound_the_least_recently_used_ranges_are_evicted_an
     assert ids == expected(windows[-1]) and requests == 0 and coverage.cached == (windows[-1],)
 
 
+async def test_a_short_window_inside_a_long_cached_range_is_charged_only_its_part(upstream: Upstream) -> None:
+    await upstream.read(Window(NOW - timedelta(days=7), NOW), now=NOW)  # cached in cells of hours
+    later = NOW + timedelta(minutes=2)
+    window = Window(later - timedelta(minutes=10), later)
+    ids, coverage, _ = await upstream.read(window, now=later, budget=ScanBudget(max_rows=200))
+    assert ids == expected(window) and coverage.complete and coverage.cached
+
+
 class BrokenStore(MemoryBlobStore):
     """A store that fails every operation (a shared store that is down)."""
 

@@ -89,8 +89,11 @@ def judge_onset(
 ) -> Onset:
     """The onset of a group with ``count`` rows in ``window``, first at ``first_seen``, earliest at
     ``earliest`` in ``lookback`` (None: not seen there), which was read whole when ``complete``."""
-    if earliest is None:
-        return Onset(True, first_seen, True) if complete else Onset(None, None, False)
     typical_gap = window.span / max(count, 1)
+    if earliest is None:
+        # "New" needs a quiet look-back long enough to mean it: as long as the window, or a few of the
+        # group's typical gaps (a 1 h look-back says nothing of a group seen every 2 h).
+        long_enough = lookback.span >= window.span or lookback.span >= typical_gap * QUIET_GAPS
+        return Onset(True, first_seen, True) if complete and long_enough else Onset(None, None, False)
     quiet_before = earliest - lookback.start
     return Onset(False, earliest, complete and quiet_before >= typical_gap * QUIET_GAPS)

@@ -6,7 +6,7 @@ chat host would draw; what the view would fetch from app-only tools is fetched n
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 from types import ModuleType
 from typing import Any
 
@@ -46,5 +46,7 @@ async def write_view(server: TrutoLogServer, tool: str, arguments: dict[str, Any
         if view is timeline and isinstance(handle, str):
             kept[timeline.APP_TOOL] = _wire(await client.call_tool(timeline.APP_TOOL, {"timeline": handle}))
     embedded = {"tool": tool, "arguments": arguments, "result": _wire(result), "tools": kept}
-    Path(path).write_text(view_page(view, embedded), encoding="utf-8")
+    # It holds log rows: readable by its owner only, like the state file.
+    with os.fdopen(os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600), "w", encoding="utf-8") as file:
+        file.write(view_page(view, embedded))
     return result

@@ -107,9 +107,22 @@ class SqliteStore(StateStore):
                     connection.execute("COMMIT")
                     return result
                 except sqlite3.Error as error:
+                    self._leave_transaction()
                     raise StateUnavailable(f"The state file {self.path} cannot be used ({error}).") from error
 
         return await anyio.to_thread.run_sync(in_thread)
+
+    def _leave_transaction(self) -> None:
+        """After a failed COMMIT or ROLLBACK: never keep a connection inside a transaction (every later
+        BEGIN would fail); a connection that cannot roll back is closed and opened again on next use."""
+        connection = self._connection
+        if connection is None or not connection.in_transaction:
+            return
+        try:
+            connection.rollback()
+        except sqlite3.Error:
+            connection.close()
+            self._connection = None
 
     async def run(self, work: Callable[[sqlite3.Connection], R]) -> R:
         """``work`` in one transaction, in a worker thread (``StateUnavailable`` when the file cannot be used)."""

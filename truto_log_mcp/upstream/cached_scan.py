@@ -22,6 +22,7 @@ the cache.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -253,7 +254,7 @@ async def cached_scan(
         concurrency,
         deadline,
         on_progress,
-        upstream_max_rows=budget.max_rows - sum(cached.rows for cached, _, _ in lookup.used),
+        upstream_max_rows=max(0, budget.max_rows - sum(_rows_in(cached, part) for cached, part, _ in lookup.used)),
         rows_per_second=_density([cached for cached, _, _ in lookup.used]),
     )
     used: list[tuple[CachedRange, Window]] = []
@@ -296,6 +297,13 @@ async def cached_scan(
         cache_age=now - min(cached.read_at for cached, _ in used) if used else None,
         environments=tuple(sorted(scan.environments.items(), key=lambda item: -item[1])),
     )
+
+
+def _rows_in(cached: CachedRange, part: Window) -> int:
+    """The rows of the part of a cached range a window uses, pro rata (a range may be days long and the
+    window minutes: charging all its rows to the row budget would leave the gaps none)."""
+    span = cached.window.span.total_seconds()
+    return cached.rows if span <= 0 else math.ceil(cached.rows * part.span.total_seconds() / span)
 
 
 def _density(ranges: list[CachedRange]) -> float | None:
