@@ -8,6 +8,7 @@ light and dark) are kept in tests/views/artifacts/.
 
 from __future__ import annotations
 
+import copy
 import os
 import subprocess
 import sys
@@ -109,6 +110,21 @@ def test_summarize_errors_stacks_every_error_by_cause(
     assert total == sum(bucket["errors"] for bucket in detail["buckets"])
     assert total + detail["untimed"] == fixture["toolResult"]["structuredContent"]["errors"]
     assert view(page).locator(".legend").inner_text().split("\n")[0] == detail["labels"][0]
+
+
+def test_a_partial_read_is_said_above_the_bars(chromium: Browser, host_url: str, recorded: dict[str, Any]) -> None:
+    fixture = copy.deepcopy(recorded["summarize_errors"])
+    coverage = fixture["toolResult"]["structuredContent"]["coverage"][0]
+    coverage.update(complete=False, stopped_by="row_budget", unread=["2026-11-29T02:00:00Z/2026-11-29T04:00:00Z"])
+    page = show(chromium, host_url, fixture)
+    note = view(page).locator(".partial").inner_text()
+    assert note.startswith("Partial") and f"{coverage['log_type']} 2026-11-29T02:00:00Z/2026-11-29T04:00:00Z" in note
+
+
+def test_a_complete_read_says_nothing_of_partial(chromium: Browser, host_url: str, recorded: dict[str, Any]) -> None:
+    page = show(chromium, host_url, recorded["summarize_errors"])
+    view(page).locator("g.bar").first.wait_for()
+    assert view(page).locator(".partial").count() == 0
 
 
 def test_the_run_stop_point_pages_and_records_are_marked(

@@ -13,6 +13,7 @@ TrutoView.start(function (result, api) {
   var errors = isStats ? data.total.errors : data.errors;
   var rows = isStats ? data.total.count : data.rows_scanned;
   document.body.appendChild(el("div", "sub", (data.window || "") + " · " + errors + " errors of " + rows + " rows"));
+  partialNote();
   var chart = el("div");
   document.body.appendChild(chart);
   var panel = el("div", "panel");
@@ -31,6 +32,18 @@ TrutoView.start(function (result, api) {
     draw(answer.structuredContent);
   }, function (error) { chart.textContent = ""; chart.appendChild(el("p", "note", "The timeline is not available: " + error.message)); });
 
+  function partialNote() {
+    // A read that stopped early (a budget, a failed sub-window, the deadline) draws its unread buckets as
+    // zero errors: say so above the bars, as the text answer does.
+    var partial = (data.coverage || []).filter(function (c) { return c && c.complete === false; });
+    if (!partial.length) return;
+    var gaps = [];
+    partial.forEach(function (c) { (c.unread || []).forEach(function (u) { gaps.push(c.log_type + " " + u); }); });
+    var said = gaps.length ? gaps.slice(0, 3).join("; ") + (gaps.length > 3 ? "; +" + (gaps.length - 3) + " more" : "")
+      : partial.map(function (c) { return c.log_type + " stopped by " + c.stopped_by; }).join("; ");
+    document.body.appendChild(el("div", "sub warn partial",
+      "Partial: not every row was read (not read: " + said + "); bars there may show fewer errors than there were."));
+  }
   function textOf(answer) {
     var blocks = (answer && answer.content) || [];
     return blocks.filter(function (b) { return b.type === "text"; }).map(function (b) { return b.text; }).join(" ");
