@@ -63,6 +63,13 @@ async def test_a_prefix_no_answer_printed_is_found_by_a_look_up_of_the_last_7_da
     assert looked_up(sandbox)
 
 
+async def test_a_prefix_found_by_a_partial_look_up_is_not_trusted(sandbox: Sandbox) -> None:
+    async with Client(server_on(sandbox, scan_max_rows=100)) as client:  # the 7 days hold ~350 runs
+        result = await client.call_tool("trace_sync_run", {"sync_job_run_id": STUCK_RUN[:8]})
+    text = error_of(result, "invalid_argument")
+    assert "PARTIAL" in text and f"`{STUCK_RUN}` if that is the one" in text
+
+
 async def test_a_full_id_is_used_as_it_is_without_a_look_up(one_client: Client, sandbox: Sandbox) -> None:
     trace = structured(await one_client.call_tool("trace_sync_run", {"sync_job_run_id": STUCK_RUN}))
     assert trace["sync_job_run_id"] == STUCK_RUN

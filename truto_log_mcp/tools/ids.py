@@ -123,6 +123,13 @@ async def look_up_id(
             step,
         )
     resolved = _one(field, value, list(matches.found), matches.more, "created in " + searched.describe())
+    if not coverage.complete:
+        # One match in the part read proves nothing: the unread part may hold another id of this prefix.
+        raise InvalidArgument(
+            f"`{value}` matches {resolved} among the runs created in the part of {searched.describe()} the "
+            f"look-up could read{partial}; the rest may hold another {noun} of this prefix.",
+            f"Pass the id in full (`{resolved}` if that is the one).",
+        )
     await call.remember_ids({field: [resolved]})
     read = (
         f"rapid_bridge `created` events of {searched.describe()} (to find the {noun} of prefix {value}): "
