@@ -218,6 +218,36 @@ async def test_a_short_window_inside_a_long_cached_range_is_charged_only_its_par
     assert ids == expected(window) and coverage.complete and coverage.cached
 
 
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_a_window_answered_from_the_cache_alone_still_asks_the_upstream_once_a_minute(upstream: Upstream) -> None:
+    clock = Clock()
+    upstream.cache = ScanCache(MemoryBlobStore(1 << 24), "scope", settle=SETTLE, ttl=timedelta(hours=1), clock=clock)
+    window = Window(START, NOW - timedelta(hours=1))
+    await upstream.read(window, now=NOW)
+    assert (await upstream.read(window, now=NOW))[2] == 0  # the token was accepted a moment ago
+    clock.now += 61
+    ids, _, requests = await upstream.read(window, now=NOW)
+    assert ids == expected(window) and requests == 1  # one row asked: is the token still accepted?
+
+
+async def test_a_token_revoked_since_it_was_cached_is_refused(upstream: Upstream) -> None:
+    clock = Clock()
+    upstream.cache = ScanCache(MemoryBlobStore(1 << 24), "scope", settle=SETTLE, ttl=timedelta(hours=1), clock=clock)
+    window = Window(START, NOW - timedelta(hours=1))
+    await upstream.read(window, now=NOW)
+    upstream.sandbox.config.token = "another-token"  # revoked in Truto
+    clock.now += 61
+    with pytest.raises(AuthFailed):
+        await upstream.read(window, now=NOW)
+
+
 class BrokenStore(MemoryBlobStore):
     """A store that fails every operation (a shared store that is down)."""
 

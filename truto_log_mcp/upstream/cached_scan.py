@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 import anyio
 
 from truto_log_mcp.errors import AuthFailed, DeadlineExceeded, UpstreamError, UpstreamRejected
+from truto_log_mcp.query.arguments import wire_params
 from truto_log_mcp.query.timeparse import Window, iso
 from truto_log_mcp.rows import ProgressCallback, Row, RowSink, row_time
 from truto_log_mcp.upstream.client import Deadline, TrutoClient
@@ -280,6 +281,17 @@ async def cached_scan(
         raise failure[0]
     if unreadable:
         await scan.read_gaps(list(merge_windows(unreadable)), alone=False)
+    if scan.reads:
+        cache.token_accepted(namespace)
+    elif not cache.token_checked(namespace):
+        # Answered from the cache alone: one row asked of the upstream, so that a revoked token is refused.
+        try:
+            await client.fetch_page(wire_params(request.log_type, window, request.filters, 1), deadline)
+            cache.token_accepted(namespace)
+        except (AuthFailed, UpstreamRejected):
+            raise
+        except UpstreamError:  # the upstream is down, not the token refused: the cached answer stands
+            logger.warning("The token could not be checked (the upstream failed); answered from the cache.")
     try:
         await cache.keep(namespace, lookup.key, scan.reads, now)
     except Exception:

@@ -26,9 +26,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 import zlib
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -284,12 +285,37 @@ def _gaps(used: Sequence[tuple[CachedRange, Window]], window: Window) -> list[Wi
 class ScanCache:
     """Ranges read, in a ``BlobStore`` under each token's namespace; see the module's docstring."""
 
-    def __init__(self, store: BlobStore, scope: str, settle: timedelta, ttl: timedelta, max_gaps: int = 3) -> None:
+    def __init__(
+        self,
+        store: BlobStore,
+        scope: str,
+        settle: timedelta,
+        ttl: timedelta,
+        max_gaps: int = 3,
+        check_every_s: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.store = store
         self.scope = scope
         self.settle = settle
         self.ttl = ttl
         self.max_gaps = max_gaps
+        self.check_every_s = check_every_s
+        """How long a token's last accepted request vouches for it: a window answered wholly from the
+        cache sends no request, so a token revoked in Truto would go on reading what it read before."""
+        self._clock = clock
+        self._accepted: dict[str, float] = {}
+
+    def token_checked(self, namespace: str) -> bool:
+        """Whether the upstream accepted this namespace's token recently enough to answer from the cache alone."""
+        accepted = self._accepted.get(namespace)
+        return accepted is not None and self._clock() - accepted < self.check_every_s
+
+    def token_accepted(self, namespace: str) -> None:
+        if len(self._accepted) > 4096:  # bounded like the rate budgets: the oldest are checked again
+            self._accepted.pop(next(iter(self._accepted)))
+        self._accepted.pop(namespace, None)
+        self._accepted[namespace] = self._clock()
 
     def key(self, request: ScanRequest) -> str:
         canonical = json.dumps([self.scope, request.log_type.value, sorted(request.filters)], separators=(",", ":"))
