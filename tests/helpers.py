@@ -120,6 +120,16 @@ def truto_client(
 # ---- virtual time ---------------------------------------------------------------------------------------------
 
 
+class FakeClock:
+    """A settable monotonic clock: tests move ``now`` by hand."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
 class _JumpingSelector(selectors.DefaultSelector):
     """A selector that, instead of blocking until the next timer, moves the clock there at once."""
 

@@ -20,29 +20,36 @@ from truto_log_mcp.sandbox import Fault
 pytestmark = pytest.mark.anyio
 
 
-async def test_a_session_runs_at_most_two_analyses_at_once(servers: Servers, truto: Truto) -> None:
-    analysis = {"log_type": "webhook", "since": "1h"}
+async def two_running_then_busy(
+    truto: Truto, capped: Client, other: Client, tool: str, analysis: dict[str, str]
+) -> None:
+    """Two analyses of ``capped`` wait on a hanging upstream: a third answers ``[busy]`` while ``other``'s
+    is answered; both waiting analyses then answer."""
     truto.sandbox.faults.extend([Fault(hang_s=1.5), Fault(hang_s=1.5)])
     results: list[CallToolResult] = []
+
+    async def analyse() -> None:
+        results.append(await capped.call_tool(tool, analysis))
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(analyse)
+        group.start_soon(analyse)
+        with anyio.fail_after(10):
+            while truto.sandbox.faults:  # both analyses are waiting on the hanging upstream
+                await anyio.sleep(0.02)
+        busy = await capped.call_tool(tool, analysis)
+        assert busy.is_error and text_of(busy).startswith("[busy]")
+        structured(await other.call_tool(tool, analysis))
+    assert len(results) == 2 and all(not result.is_error for result in results)
+
+
+async def test_a_session_runs_at_most_two_analyses_at_once(servers: Servers, truto: Truto) -> None:
+    analysis = {"log_type": "webhook", "since": "1h"}
     async with (
         connect(servers.team.url, auth(user=ALICE), "legacy") as first,
         connect(servers.team.url, auth(user=ALICE), "legacy") as second,
     ):
-
-        async def analyse() -> None:
-            results.append(await first.call_tool("summarize_errors", analysis))
-
-        async with anyio.create_task_group() as group:
-            group.start_soon(analyse)
-            group.start_soon(analyse)
-            with anyio.fail_after(10):
-                while truto.sandbox.faults:  # both analyses are waiting on the hanging upstream
-                    await anyio.sleep(0.02)
-            busy = await first.call_tool("summarize_errors", analysis)
-            assert busy.is_error and text_of(busy).startswith("[busy]")
-            other_session = await second.call_tool("summarize_errors", analysis)
-            structured(other_session)
-    assert len(results) == 2 and all(not result.is_error for result in results)
+        await two_running_then_busy(truto, first, second, "summarize_errors", analysis)  # another session: its own
 
 
 async def test_sessions_beyond_the_limit_answer_503_until_one_ends(servers: Servers) -> None:
@@ -73,23 +80,8 @@ async def sessionless_with_random_session_ids(url: str, headers: dict[str, str])
 async def test_made_up_session_ids_do_not_lift_the_sessionless_analysis_cap(servers: Servers, truto: Truto) -> None:
     # The team server allows 2 sessionless analyses per principal (TRUTO_MAX_SCANS_PER_PRINCIPAL=2).
     analysis = {"log_type": "webhook", "since": "1h"}
-    truto.sandbox.faults.extend([Fault(hang_s=1.5), Fault(hang_s=1.5)])
-    results: list[CallToolResult] = []
     async with (
         sessionless_with_random_session_ids(servers.team.url, auth(user=ALICE)) as alice,
         sessionless_with_random_session_ids(servers.team.url, auth(user=BOB)) as bob,
     ):
-
-        async def analyse() -> None:
-            results.append(await alice.call_tool("log_stats", analysis))
-
-        async with anyio.create_task_group() as group:
-            group.start_soon(analyse)
-            group.start_soon(analyse)
-            with anyio.fail_after(10):
-                while truto.sandbox.faults:  # both analyses are waiting on the hanging upstream
-                    await anyio.sleep(0.02)
-            busy = await alice.call_tool("log_stats", analysis)
-            assert busy.is_error and text_of(busy).startswith("[busy]")
-            structured(await bob.call_tool("log_stats", analysis))  # another principal has its own cap
-    assert len(results) == 2 and all(not result.is_error for result in results)
+        await two_running_then_busy(truto, alice, bob, "log_stats", analysis)  # another principal: its own cap

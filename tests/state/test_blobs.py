@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.helpers import FakeClock
 from truto_log_mcp.state.blobs import ENTRY_OVERHEAD, MemoryBlobStore
 
 pytestmark = pytest.mark.anyio
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def cost(namespace: str, key: str, value: bytes) -> int:

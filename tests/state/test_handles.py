@@ -6,17 +6,8 @@ import re
 
 import pytest
 
+from tests.helpers import FakeClock
 from truto_log_mcp.state.handles import HandleStore
-
-
-class FakeClock:
-    """A settable monotonic clock."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def store(max_items: int = 10, ttl_s: float = 60.0, clock: FakeClock | None = None) -> HandleStore[str]:

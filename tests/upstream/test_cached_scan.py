@@ -12,7 +12,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from tests.helpers import sandbox_http, truto_client
+from tests.helpers import FakeClock, sandbox_http, truto_client
 from truto_log_mcp.errors import AuthFailed
 from truto_log_mcp.query.timeparse import Window, iso
 from truto_log_mcp.rules import LogType
@@ -218,16 +218,8 @@ async def test_a_short_window_inside_a_long_cached_range_is_charged_only_its_par
     assert ids == expected(window) and coverage.complete and coverage.cached
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 async def test_a_window_answered_from_the_cache_alone_still_asks_the_upstream_once_a_minute(upstream: Upstream) -> None:
-    clock = Clock()
+    clock = FakeClock()
     upstream.cache = ScanCache(MemoryBlobStore(1 << 24), "scope", settle=SETTLE, ttl=timedelta(hours=1), clock=clock)
     window = Window(START, NOW - timedelta(hours=1))
     await upstream.read(window, now=NOW)
@@ -238,7 +230,7 @@ async def test_a_window_answered_from_the_cache_alone_still_asks_the_upstream_on
 
 
 async def test_a_token_revoked_since_it_was_cached_is_refused(upstream: Upstream) -> None:
-    clock = Clock()
+    clock = FakeClock()
     upstream.cache = ScanCache(MemoryBlobStore(1 << 24), "scope", settle=SETTLE, ttl=timedelta(hours=1), clock=clock)
     window = Window(START, NOW - timedelta(hours=1))
     await upstream.read(window, now=NOW)
