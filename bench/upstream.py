@@ -11,6 +11,7 @@ import argparse
 import gc
 import json
 import random
+import statistics
 import subprocess
 import sys
 import time
@@ -21,6 +22,7 @@ from math import cos, pi
 from typing import Any
 
 import anyio
+import httpx2
 
 from truto_log_mcp.rules import LogType
 from truto_log_mcp.sandbox import RecordedRequest, Sandbox, SandboxConfig, serving
@@ -273,6 +275,50 @@ class SandboxProcess:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+def window_params(start: datetime) -> list[tuple[str, str | int | float | bool | None]]:
+    """The first page's query for the window from ``start`` to ``NOW``, 100 rows a page."""
+    return [
+        ("log_type", LOG_TYPE.value),
+        ("created_at[gt]", iso_ms(start)),
+        ("created_at[lt]", iso_ms(NOW)),
+        ("limit", str(PAGE)),
+    ]
+
+
+async def request_latency(url: str, start: datetime, token: str, times: int = 5) -> float:
+    """The median time of one request for a full page (``start`` to ``NOW``), each sent alone: the latency
+    a client sees here, the sandbox's delay plus both processes' HTTP and JSON work on this machine."""
+    seconds: list[float] = []
+    async with httpx2.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"}) as http:
+        for _ in range(times + 1):  # the first opens the connection: not counted
+            started = time.perf_counter()
+            response = await http.get("/log", params=window_params(start))
+            response.raise_for_status()
+            response.json()
+            seconds.append(time.perf_counter() - started)
+    return statistics.median(seconds[1:])
+
+
+async def sequential_loop(url: str, start: datetime, token: str) -> tuple[float, int, int]:
+    """The official SDKs' loop, one page at a time, every filter resent with ``next_cursor`` until it is
+    null: its seconds, rows and pages."""
+    params = window_params(start)
+    async with httpx2.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"}) as http:
+        rows = pages = 0
+        cursor: str | None = None
+        started = time.perf_counter()
+        while True:
+            query = [*params, ("next_cursor", cursor)] if cursor else params
+            response = await http.get("/log", params=query)
+            response.raise_for_status()
+            body = response.json()
+            rows += len(body["result"])
+            pages += 1
+            cursor = body.get("next_cursor")
+            if not cursor:
+                return time.perf_counter() - started, rows, pages
 
 
 def iso_ms(moment: datetime) -> str:

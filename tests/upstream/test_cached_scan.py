@@ -256,3 +256,19 @@ async def test_a_store_that_fails_makes_the_scan_read_everything_upstream(upstre
     for _ in range(2):
         ids, coverage, requests = await upstream.read(window, now=NOW)
         assert ids == expected(window) and coverage.complete and not coverage.cached and requests > 5
+
+
+def quiet_minutes() -> Window:
+    """Two minutes of the day with no row: a cached range that says "no rows here"."""
+    moments = sorted(datetime.fromisoformat(row["timestamp"]) for row in ROWS)
+    start = next(a for a, b in zip(moments, moments[1:], strict=False) if b - a > timedelta(minutes=3) and a > START)
+    return Window(start + MS, start + MS + timedelta(minutes=2))
+
+
+async def test_a_long_gap_beside_a_short_quiet_cached_range_is_still_split_for_every_worker(upstream: Upstream) -> None:
+    quiet = quiet_minutes()
+    await upstream.read(quiet, now=NOW)
+    window = Window(START, quiet.end)
+    ids, coverage, _ = await upstream.read(window, now=NOW)
+    assert ids == expected(window) and coverage.cached == (quiet,)
+    assert coverage.sub_windows >= 4  # two quiet minutes say nothing of the hours before them

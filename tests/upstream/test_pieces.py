@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from truto_log_mcp.query.timeparse import Window
 from truto_log_mcp.upstream.pieces import DOUBT, Piece, steal_cut
 
@@ -15,9 +17,10 @@ def running(rows_per_hour: float, hours_read: float, hours_left: float) -> Piece
     oldest = NOW - timedelta(hours=hours_read)
     piece = Piece(Window(oldest - timedelta(hours=hours_left), NOW), oldest=False, started=True)
     count = round(rows_per_hour * hours_read)
+    step = timedelta(hours=hours_read) / count
     piece.oldest_seen = oldest
     piece.rows = count
-    piece.note_page(count)
+    piece.note_page([NOW - step * index for index in range(1, count + 1)])  # evenly, the last one the oldest
     return piece
 
 
@@ -52,3 +55,20 @@ def test_the_oldest_millisecond_seen_counts_as_unread() -> None:
     unread = piece.unread()
     assert unread is not None and piece.oldest_seen is not None
     assert unread.end == piece.oldest_seen + timedelta(milliseconds=1)
+
+
+def test_a_page_whose_older_half_is_a_burst_says_the_burst_s_density() -> None:
+    """A quiet day then a busy hour inside one page: what is left lies next to the burst."""
+    top = NOW - timedelta(hours=20)
+    quiet = [NOW - timedelta(minutes=30 * index) for index in range(1, 41)]  # 40 rows over 20 hours
+    busy = [top - timedelta(seconds=6 * index) for index in range(1, 61)]  # then 10 a minute
+    piece = Piece(Window(NOW - timedelta(days=2), NOW), oldest=False, started=True)
+    piece.oldest_seen = busy[-1]
+    piece.note_page(quiet + busy)
+    assert piece.density * 60 == pytest.approx(10)
+
+
+def test_a_piece_without_a_page_yet_is_estimated_from_the_density_it_was_given() -> None:
+    piece = Piece(Window(NOW - timedelta(hours=5), NOW), oldest=False, started=True, density=100 / 3600)
+    assert piece.rows_left() == pytest.approx(500)
+    assert steal_cut(piece, arriving_in=1.0) is not None

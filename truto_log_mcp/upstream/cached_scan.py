@@ -70,6 +70,8 @@ class _CachedScan:
     """The row budget left for the gaps: the cached rows count first (an upper bound: a range may be used in part)."""
     rows_per_second: float | None = None
     """The cached ranges' density, if any: how many rows a gap probably holds (how finely to split it)."""
+    density_seconds: float = 0.0
+    """The span of the cached ranges that density was measured over."""
     rows: int = 0
     """Rows passed on, cached or read."""
     upstream_rows: int = 0
@@ -176,9 +178,7 @@ class _CachedScan:
                     concurrency=self.concurrency,
                     deadline=self.deadline,
                     on_progress=report if self.on_progress is not None else None,
-                    expected_rows=None
-                    if self.rows_per_second is None
-                    else self.rows_per_second * gap.span.total_seconds(),
+                    expected_rows=self.expected_rows(gap),
                 )
             except UpstreamError as error:  # handled below, not wrapped in an exception group
                 failure = error
@@ -207,7 +207,12 @@ class _CachedScan:
         await self.progress(gap.span.total_seconds())
 
     def expected_rows(self, gap: Window) -> float | None:
-        return None if self.rows_per_second is None else self.rows_per_second * gap.span.total_seconds()
+        """How many rows the gap probably holds, when the cached ranges say: only for a gap no longer than
+        they are. Ten quiet minutes say nothing of the week before them, and a gap guessed short is read
+        with one sub-window instead of one per worker."""
+        if self.rows_per_second is None or gap.span.total_seconds() > self.density_seconds:
+            return None
+        return self.rows_per_second * gap.span.total_seconds()
 
     async def progress(self, seconds: float, running: float = 0.0) -> None:
         """``seconds`` more of the window done (``running``: of the gap being read, not yet done)."""
@@ -257,6 +262,7 @@ async def cached_scan(
         on_progress,
         upstream_max_rows=max(0, budget.max_rows - sum(_rows_in(cached, part) for cached, part, _ in lookup.used)),
         rows_per_second=_density([cached for cached, _, _ in lookup.used]),
+        density_seconds=sum(cached.window.span.total_seconds() for cached, _, _ in lookup.used),
     )
     used: list[tuple[CachedRange, Window]] = []
     unreadable: list[Window] = []

@@ -12,6 +12,7 @@ from truto_log_mcp.query.timeparse import Window
 from truto_log_mcp.rules import PAGE_LIMIT_MAX
 
 EDGE = timedelta(milliseconds=1)
+_HALF_PAGE_ROWS = PAGE_LIMIT_MAX // 4
 DOUBT = 1.4
 """How much more may be left than one page's density says: a cut that proves needless costs one
 request, a piece that proves longer than guessed costs every worker a round."""
@@ -31,13 +32,17 @@ class Piece:
     """Set when an idle worker took over the older part: rows older than this are not this piece's."""
     rows: int = 0
     pages: int = 0
-    expected_rows: float = 0.0
-    """For a piece cut off a running one: the rows it should hold, as estimated then."""
     asked_at: float = 0.0
     """When the page on the way was asked for (``anyio.current_time()``)."""
     density: float = 0.0
-    """Rows per second in the stretch the last page covered (the best guess for the stretch next to it)."""
+    """Rows per second next to what is left: learnt from the last page, or, before a piece cut off a running
+    one has its first page, the density of the piece it was cut from."""
     _page_end: datetime | None = None
+
+    @property
+    def top(self) -> datetime:
+        """Below this moment nothing of the piece was read yet."""
+        return self.oldest_seen if self.oldest_seen is not None else self.window.end
 
     @property
     def covered_start(self) -> datetime:
@@ -50,15 +55,22 @@ class Piece:
         start = self.window.start if self.oldest else self.window.start - EDGE
         return Window(start, self.window.end)
 
-    def note_page(self, dated: int) -> None:
-        """Learn the density from a page just taken: its ``dated`` rows (those with a time) over the stretch
+    def note_page(self, moments: list[datetime]) -> None:
+        """Learn the density from a page just taken, ``moments`` the times of its rows (those with one).
+
+        A page holding most of a full page's rows says how dense its older half is: that half lies next
+        to what is left, and a burst begins inside a page as often as not (a quiet day then a busy hour:
+        the page's whole stretch would say "quiet"). A page with few rows says only its whole stretch,
         from the last page's oldest row."""
         newer = self._page_end or self.window.end
         if self.oldest_seen is None or self.oldest_seen >= newer:
             return
-        span = max((newer - self.oldest_seen).total_seconds(), 0.001)
-        self.density = dated / span
         self._page_end = self.oldest_seen
+        if len(moments) >= _HALF_PAGE_ROWS * 2:
+            older = sorted(moments, reverse=True)[len(moments) // 2 :]
+            self.density = (len(older) - 1) / max((older[0] - older[-1]).total_seconds(), 0.001)
+        else:
+            self.density = len(moments) / max((newer - self.oldest_seen).total_seconds(), 0.001)
 
     def unread(self) -> Window | None:
         """What of this piece was not read; the oldest millisecond seen counts as unread (it may go on)."""
@@ -77,10 +89,10 @@ class Piece:
         return (self.window.end - self.oldest_seen).total_seconds()
 
     def rows_left(self) -> float:
-        """Rows still to read, estimated from the last page's density (0 when unknown or not running)."""
-        if not self.running() or self.oldest_seen is None or self.density <= 0:
+        """Rows still to read, estimated from the density (0 when unknown or not running)."""
+        if not self.running() or self.density <= 0:
             return 0.0
-        return self.density * max(0.0, (self.oldest_seen - self.covered_start).total_seconds())
+        return self.density * max(0.0, (self.top - self.covered_start).total_seconds())
 
 
 def steal_cut(piece: Piece, arriving_in: float) -> datetime | None:
@@ -95,7 +107,7 @@ def steal_cut(piece: Piece, arriving_in: float) -> datetime | None:
     the cut) less its share of the room to spare, and the thief the rest.
     """
     left = piece.rows_left() * DOUBT
-    if left <= PAGE_LIMIT_MAX or piece.oldest_seen is None:
+    if left <= PAGE_LIMIT_MAX:
         return None
     rounds = 1
     while True:
@@ -112,10 +124,10 @@ def steal_cut(piece: Piece, arriving_in: float) -> datetime | None:
 def cut_keeping(piece: Piece, keep: float) -> datetime | None:
     """The moment past which about ``keep`` rows of what is left lie (None when no cut falls inside)."""
     left = piece.rows_left()
-    if piece.oldest_seen is None or not 0 < keep < left:
+    if not 0 < keep < left:
         return None
-    cut = floor_ms(piece.oldest_seen - (piece.oldest_seen - piece.covered_start) * (keep / left))
-    if cut <= piece.covered_start or cut >= floor_ms(piece.oldest_seen):
+    cut = floor_ms(piece.top - (piece.top - piece.covered_start) * (keep / left))
+    if cut <= piece.covered_start or cut >= floor_ms(piece.top):
         return None
     return cut
 

@@ -112,10 +112,9 @@ class _Scan:
     def split(self, piece: Piece, cut: datetime) -> Piece:
         """The running piece keeps its request (its cursor is bound to it) and stops at ``cut``; the
         older part becomes a new sub-window ending (exclusively) at the cut."""
-        before = piece.rows_left()
         older = Piece(Window(piece.covered_start, cut), oldest=piece.oldest and piece.cut is None)
         piece.cut = cut
-        older.expected_rows = before - piece.rows_left()
+        older.density = piece.density  # until its first page says better: so it can be cut again before then
         self.boundaries = self.boundaries | {cut}
         self.pieces.append(older)
         return older
@@ -172,12 +171,13 @@ class _Scan:
     def take_page(self, piece: Piece, page: Page) -> bool:
         """Take a page's rows; True when it reached past the piece's cut (the piece is then done)."""
         passed_cut = False
-        dated = 0
+        moments: list[datetime] = []
         for row in page.rows:
             moment = row_time(row)
-            dated += moment is not None
+            if moment is not None:
+                moments.append(moment)
             passed_cut = not self.take(piece, row, moment) or passed_cut
-        piece.note_page(dated)
+        piece.note_page(moments)
         piece.pages += 1
         self.untaken -= len(page.rows)
         return passed_cut
