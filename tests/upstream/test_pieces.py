@@ -72,3 +72,11 @@ def test_a_piece_without_a_page_yet_is_estimated_from_the_density_it_was_given()
     piece = Piece(Window(NOW - timedelta(hours=5), NOW), oldest=False, started=True, density=100 / 3600)
     assert piece.rows_left() == pytest.approx(500)
     assert steal_cut(piece, arriving_in=1.0) is not None
+
+
+def test_no_cut_that_would_save_only_a_sliver_of_a_round() -> None:
+    """93 rows left (130 doubted) and the page on its way comes in a tenth of a round: alone the piece ends
+    in 1.1 rounds, cut in 1; if the page on its way reads them all, the cut would cost a whole round."""
+    piece = running(rows_per_hour=100, hours_read=1, hours_left=0.93)
+    assert steal_cut(piece, arriving_in=0.1) is None
+    assert steal_cut(piece, arriving_in=1.0) is not None  # just asked: alone it ends a round later

@@ -13,6 +13,9 @@ from truto_log_mcp.rules import PAGE_LIMIT_MAX
 
 EDGE = timedelta(milliseconds=1)
 _HALF_PAGE_ROWS = PAGE_LIMIT_MAX // 4
+MIN_SAVING = 0.5
+"""The share of a round a cut must save, at the doubted estimate: near the end of a scan a cut that saves a
+tenth of a round, when the estimate was high and the page on its way reads what is left, costs a round."""
 DOUBT = 1.4
 """How much more may be left than one page's density says: a cut that proves needless costs one
 request, a piece that proves longer than guessed costs every worker a round."""
@@ -104,7 +107,8 @@ def steal_cut(piece: Piece, arriving_in: float) -> datetime | None:
     from now the piece can read ``1 + floor(rounds - arriving_in)`` pages and the thief
     ``rounds``: take the fewest rounds in which both together read what is left (taken as
     ``DOUBT`` times the estimate), give the running piece whole pages' worth (its last one ends at
-    the cut) less its share of the room to spare, and the thief the rest.
+    the cut) less its share of the room to spare, and the thief the rest. No cut unless it ends the
+    piece at least ``MIN_SAVING`` of a round sooner than reading on alone would.
     """
     left = piece.rows_left() * DOUBT
     if left <= PAGE_LIMIT_MAX:
@@ -117,6 +121,9 @@ def steal_cut(piece: Piece, arriving_in: float) -> datetime | None:
         rounds += 1
     if PAGE_LIMIT_MAX * kept_pages >= left:
         return None  # the running piece alone ends as soon
+    alone = arriving_in + math.ceil(left / PAGE_LIMIT_MAX - 1)
+    if alone - rounds < MIN_SAVING:
+        return None  # not worth it: a cut that proves needless ends the scan a round late
     spare = PAGE_LIMIT_MAX * (kept_pages + rounds) - left
     return cut_keeping(piece, (PAGE_LIMIT_MAX * kept_pages - spare * kept_pages / (kept_pages + rounds)) / DOUBT)
 

@@ -7,11 +7,14 @@ How (and why):
   every worker starts on one. Each is paged newest first with its own cursor, and a worker asks
   for its next page as soon as the current one arrives. A probe page alone would leave the other
   workers idle for a whole round, which on a sparse window is a fifth of the scan.
-* Each page shows how dense its stretch is (100 rows over how long). A worker that finishes its
-  sub-window takes over the older part of the running one with the most pages left, cut so both
-  end about together (``pieces.steal_cut``); the running one stops at the cut. So uneven activity
-  (a daily cycle, one busy hour in a quiet week) keeps all workers busy until the end, and a
-  sub-window is only added where it saves a round: each one costs a part page.
+* Each page shows how dense the stretch next to what is left is (a full page: its older half). A
+  worker that finishes its sub-window takes over the older part of the running one with the most
+  rows left, cut so both end about together (``pieces.steal_cut``); the running one stops at the
+  cut. The part taken carries the density it was cut by, so the next idle worker may cut it again
+  before its first page comes: idle workers spread over a busy hour in the round its first page
+  shows it. So uneven activity (a daily cycle, one busy hour in a quiet week) keeps all workers
+  busy until the end, and a sub-window is only added where it saves half a round or more: each
+  one costs a part page, and a needless one at the end costs a round.
 * The upstream's ``created_at`` bounds are both exclusive, so a row stamped exactly on a boundary
   would fall between two sub-windows. Every sub-window but the oldest starts 1 ms before its
   boundary; rows within that millisecond are deduplicated (only they are remembered).
