@@ -78,3 +78,27 @@ async def test_a_second_process_reads_what_the_first_put_when_the_store_is_share
     finally:
         await first.aclose()
         await second.aclose()
+
+
+async def test_put_if_puts_only_over_the_value_expected(store: StateStore) -> None:
+    blobs = store.blobs(10_000)
+    assert await blobs.put_if("a", "index", None, b"one", ttl_s=60)  # none held, none expected
+    assert not await blobs.put_if("a", "index", None, b"two", ttl_s=60)
+    assert not await blobs.put_if("a", "index", b"other", b"two", ttl_s=60)
+    assert await blobs.get("a", "index") == b"one"
+    assert await blobs.put_if("a", "index", b"one", b"two", ttl_s=60)
+    assert await blobs.get("a", "index") == b"two"
+    assert await blobs.bytes_used() == cost("a", "index", b"two")
+
+
+async def test_put_if_sees_what_another_process_put_meanwhile_when_the_store_is_shared(opener: Opener) -> None:
+    first, second = opener(), opener()
+    try:
+        ours, theirs = first.blobs(10_000), second.blobs(10_000)
+        await ours.put("a", "index", b"read", ttl_s=60)
+        await theirs.put("a", "index", b"theirs", ttl_s=60)  # between our read and our write
+        assert await ours.put_if("a", "index", b"read", b"ours", ttl_s=60) is not first.shared
+        assert await ours.get("a", "index") == (b"theirs" if first.shared else b"ours")
+    finally:
+        await first.aclose()
+        await second.aclose()

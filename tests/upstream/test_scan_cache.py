@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import anyio
 import pytest
 
 from truto_log_mcp.query.timeparse import Window
@@ -131,3 +132,30 @@ async def test_ranges_expire_with_the_ttl() -> None:
     await scan_cache.keep("ns", scan_cache.key(request), [(capture, ())], now=at(10))
     assert (await scan_cache.lookup("ns", request, now=at(10.9))).gaps == []
     assert (await scan_cache.lookup("ns", request, now=at(11))).gaps == [request.window]
+
+
+class Interleaving(MemoryBlobStore):
+    """A store whose reads answer after other tasks had their turn, as a shared store's round trips do."""
+
+    async def get(self, namespace: str, key: str) -> bytes | None:
+        value = await super().get(namespace, key)
+        await anyio.sleep(0)
+        return value
+
+
+async def test_two_reads_kept_at_once_both_stay_in_the_index() -> None:
+    """Two scans (or replicas) end together: each reads the index, adds its range and writes it back; the
+    second write must merge with the first, not overwrite it."""
+    scan_cache = ScanCache(Interleaving(1 << 20), "scope", settle=timedelta(minutes=5), ttl=timedelta(hours=1))
+    request = ScanRequest(LogType.WEBHOOK, Window(at(0), at(4)))
+    key = scan_cache.key(request)
+    reads = []
+    for start in (0, 2):
+        capture = scan_cache.capture(Window(at(start), at(start + 2)), now=at(10))
+        capture.add(at(start + 0.5), row(at(start + 0.5)))
+        reads.append([(capture, ())])
+    async with anyio.create_task_group() as group:
+        for read in reads:
+            group.start_soon(scan_cache.keep, "ns", key, read, at(10))
+    lookup = await scan_cache.lookup("ns", request, now=at(10.5))
+    assert lookup.gaps == [] and sum(cached.rows for cached, _, _ in lookup.used) == 2

@@ -38,6 +38,12 @@ class BlobStore(Protocol):
         """Keep ``value`` for ``ttl_s`` seconds (replacing one under the same key); False when it cannot fit."""
         ...
 
+    async def put_if(self, namespace: str, key: str, expected: bytes | None, value: bytes, ttl_s: float) -> bool:
+        """``put`` only while the value held is ``expected`` (None: none held), in one atomic step; False
+        when it changed meanwhile (or ``value`` cannot fit). How concurrent writers of one value (the
+        scan cache's index, shared by replicas) merge instead of overwriting each other."""
+        ...
+
     async def delete(self, namespace: str, key: str) -> None: ...
 
     async def bytes_used(self, namespace: str | None = None) -> int:
@@ -74,17 +80,17 @@ class MemoryBlobStore:
         return self._max_bytes
 
     async def get(self, namespace: str, key: str) -> bytes | None:
-        held = self._namespaces.get(namespace)
-        value = held.values.get(key) if held is not None else None
-        if held is None or value is None:
-            return None
-        if value.expires_at <= self._clock():
-            self._drop(namespace, key)
-            return None
-        held.values.move_to_end(key)
-        return value.data
+        return self._get(namespace, key)
 
     async def put(self, namespace: str, key: str, value: bytes, ttl_s: float) -> bool:
+        return self._put(namespace, key, value, ttl_s)
+
+    async def put_if(self, namespace: str, key: str, expected: bytes | None, value: bytes, ttl_s: float) -> bool:
+        if self._get(namespace, key) != expected:
+            return False
+        return self._put(namespace, key, value, ttl_s)
+
+    def _put(self, namespace: str, key: str, value: bytes, ttl_s: float) -> bool:
         size = len(value) + len(key) + len(namespace) + ENTRY_OVERHEAD
         self._drop(namespace, key)
         if size > self._max_bytes:
@@ -108,6 +114,17 @@ class MemoryBlobStore:
             return self._bytes
         held = self._namespaces.get(namespace)
         return held.bytes if held is not None else 0
+
+    def _get(self, namespace: str, key: str) -> bytes | None:
+        held = self._namespaces.get(namespace)
+        value = held.values.get(key) if held is not None else None
+        if held is None or value is None:
+            return None
+        if value.expires_at <= self._clock():
+            self._drop(namespace, key)
+            return None
+        held.values.move_to_end(key)
+        return value.data
 
     def _evict_one(self) -> None:
         """The least recently used value of the namespace holding the most bytes."""

@@ -215,9 +215,7 @@ return value
 """
 )
 
-BLOB_PUT = (
-    _BLOB_COMMON
-    + """
+_BLOB_PUT_BODY = """
 -- ARGV: namespace, key, value, ttl ms, size counted, max bytes. 1 when kept.
 local key, ttl, size, max = ARGV[2], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 sweep(ns)
@@ -242,6 +240,21 @@ while (tonumber(redis.call('GET', 'tlm:b:total')) or 0) > max do
 end
 return 1
 """
+
+BLOB_PUT = _BLOB_COMMON + _BLOB_PUT_BODY
+
+BLOB_PUT_IF = (
+    _BLOB_COMMON
+    + """
+-- ARGV 7, 8: 1 and the value expected to be held, or 0 when none should be. 0 when it is not so.
+local held = redis.call('GET', 'tlm:b:v:' .. ns .. ':' .. ARGV[2])
+if ARGV[7] == '1' then
+  if held ~= ARGV[8] then return 0 end
+elseif held then
+  return 0
+end
+"""
+    + _BLOB_PUT_BODY
 )
 
 BLOB_DELETE = (

@@ -7,7 +7,8 @@ a value is read back only under its namespace (a token's hash); the store's tota
 namespace holding the most loses its least recently used value.
 
 * SQLite: one table and a per-namespace total kept by triggers; every operation one transaction.
-* Redis: Lua scripts (``redis_scripts.BLOB_*``), one round trip each. Values are plain keys that
+* Redis: Lua scripts (``redis_scripts.BLOB_*``), one round trip each (``put_if`` compares and puts in
+  one script: atomic). Values are plain keys that
   Redis expires itself; the accounting (sizes, uses, per-namespace and total bytes) is swept of
   expired values when their namespace next puts, or when it is the fullest and the store is over
   its bound (expired values go before live ones). So the total may count values that already
@@ -76,27 +77,37 @@ class SqliteBlobStore:
         return await self._store.run(work)
 
     async def put(self, namespace: str, key: str, value: bytes, ttl_s: float) -> bool:
-        size = entry_size(namespace, key, value)
+        return await self._store.run(lambda db: self._put(db, namespace, key, value, ttl_s))
 
+    async def put_if(self, namespace: str, key: str, expected: bytes | None, value: bytes, ttl_s: float) -> bool:
         def work(db: sqlite3.Connection) -> bool:
-            now = self._store.now()
-            db.execute("DELETE FROM blobs WHERE expires_at <= ? OR (namespace = ? AND key = ?)", (now, namespace, key))
-            if size > self._max_bytes:
+            held = db.execute(
+                "SELECT value FROM blobs WHERE namespace = ? AND key = ? AND expires_at > ?",
+                (namespace, key, self._store.now()),
+            ).fetchone()
+            if (None if held is None else bytes(held[0])) != expected:
                 return False
-            db.execute(
-                "INSERT INTO blobs VALUES (?, ?, ?, ?, ?, ?)",
-                (namespace, key, value, size, now + ttl_s, _next_use(db)),
-            )
-            while (db.execute("SELECT COALESCE(SUM(size), 0) FROM blob_totals").fetchone()[0]) > self._max_bytes:
-                (fullest,) = db.execute("SELECT namespace FROM blob_totals ORDER BY size DESC LIMIT 1").fetchone()
-                db.execute(
-                    "DELETE FROM blobs WHERE rowid ="
-                    " (SELECT rowid FROM blobs WHERE namespace = ? ORDER BY used LIMIT 1)",
-                    (fullest,),
-                )
-            return True
+            return self._put(db, namespace, key, value, ttl_s)
 
-        return await self._store.run(work)
+        return await self._store.run(work)  # one transaction: no other process writes between
+
+    def _put(self, db: sqlite3.Connection, namespace: str, key: str, value: bytes, ttl_s: float) -> bool:
+        size = entry_size(namespace, key, value)
+        now = self._store.now()
+        db.execute("DELETE FROM blobs WHERE expires_at <= ? OR (namespace = ? AND key = ?)", (now, namespace, key))
+        if size > self._max_bytes:
+            return False
+        db.execute(
+            "INSERT INTO blobs VALUES (?, ?, ?, ?, ?, ?)",
+            (namespace, key, value, size, now + ttl_s, _next_use(db)),
+        )
+        while (db.execute("SELECT COALESCE(SUM(size), 0) FROM blob_totals").fetchone()[0]) > self._max_bytes:
+            (fullest,) = db.execute("SELECT namespace FROM blob_totals ORDER BY size DESC LIMIT 1").fetchone()
+            db.execute(
+                "DELETE FROM blobs WHERE rowid = (SELECT rowid FROM blobs WHERE namespace = ? ORDER BY used LIMIT 1)",
+                (fullest,),
+            )
+        return True
 
     async def delete(self, namespace: str, key: str) -> None:
         await self._store.run(
@@ -130,6 +141,7 @@ class RedisBlobStore:
         self._max_bytes = max_bytes
         self._get = store.client.register_script(redis_scripts.BLOB_GET)
         self._put = store.client.register_script(redis_scripts.BLOB_PUT)
+        self._put_if = store.client.register_script(redis_scripts.BLOB_PUT_IF)
         self._delete = store.client.register_script(redis_scripts.BLOB_DELETE)
 
     @property
@@ -147,6 +159,14 @@ class RedisBlobStore:
             return False
         arguments: list[str | bytes | int] = [namespace, key, value, max(1, round(ttl_s * 1000)), size, self._max_bytes]
         return bool(await self._store.run(lambda: self._put(args=arguments)))
+
+    async def put_if(self, namespace: str, key: str, expected: bytes | None, value: bytes, ttl_s: float) -> bool:
+        size = entry_size(namespace, key, value)
+        if size > self._max_bytes:
+            return False
+        arguments: list[str | bytes | int] = [namespace, key, value, max(1, round(ttl_s * 1000)), size, self._max_bytes]
+        arguments += [0, b""] if expected is None else [1, expected]
+        return bool(await self._store.run(lambda: self._put_if(args=arguments)))
 
     async def delete(self, namespace: str, key: str) -> None:
         await self._store.run(lambda: self._delete(args=[namespace, key]))

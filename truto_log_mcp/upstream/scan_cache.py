@@ -56,6 +56,8 @@ BACKLOG_BYTES = 4 * 1024 * 1024
 """Frames waiting for the compressing thread past this are compressed at once (the thread lags)."""
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False)
 MAX_RANGES = 1000
+INDEX_ATTEMPTS = 5
+"""Tries to rewrite an index that others keep rewriting (each try is two round trips to the store)."""
 """Ranges one index lists; past this, the longest-read are forgotten."""
 READ_SHARE = 4
 """One read keeps at most 1/READ_SHARE of the store (a read that compresses to more keeps nothing)."""
@@ -362,20 +364,39 @@ class ScanCache:
         if not added:
             return
         kept_keys = {new.value_key(key) for new in added}
-        ranges = []
-        for cached in await self.ranges(namespace, key, now):
-            if not any(_overlap(cached.window, new.window) for new in added):
-                ranges.append(cached)
-            elif cached.rows and cached.value_key(key) not in kept_keys:
-                # Read again meanwhile (a concurrent scan, merged gaps): the newer read replaces it.
-                await self.store.delete(namespace, cached.value_key(key))
-        ranges += added
-        ranges.sort(key=lambda r: r.read_at)
-        await self.store.put(namespace, key, encode_index(ranges[-MAX_RANGES:]), self.ttl.total_seconds())
+        replaced: list[CachedRange] = []
+
+        def merged(ranges: list[CachedRange]) -> list[CachedRange]:
+            replaced.clear()
+            kept = []
+            for cached in ranges:
+                if not any(_overlap(cached.window, new.window) for new in added):
+                    kept.append(cached)
+                elif cached.rows and cached.value_key(key) not in kept_keys:
+                    replaced.append(cached)  # read again meanwhile (a concurrent scan, merged gaps)
+            return sorted([*kept, *added], key=lambda r: r.read_at)[-MAX_RANGES:]
+
+        if not await self._update_index(namespace, key, now, merged):
+            replaced[:] = added  # the index never listed them: let their values go
+        for cached in replaced:
+            await self.store.delete(namespace, cached.value_key(key))
 
     async def _forget(self, namespace: str, key: str, gone: Sequence[CachedRange], now: datetime) -> None:
-        ranges = [cached for cached in await self.ranges(namespace, key, now) if cached not in gone]
-        await self.store.put(namespace, key, encode_index(ranges), self.ttl.total_seconds())
+        await self._update_index(namespace, key, now, lambda ranges: [r for r in ranges if r not in gone])
+
+    async def _update_index(
+        self, namespace: str, key: str, now: datetime, change: Callable[[list[CachedRange]], list[CachedRange]]
+    ) -> bool:
+        """Rewrite the index as ``change`` says, merging with writers in between: another replica (or
+        scan) may have written it since it was read, and its ranges must not be lost. False when it
+        kept changing (its ranges are then read again upstream by a later scan: slower, never wrong)."""
+        for _ in range(INDEX_ATTEMPTS):
+            held = await self.store.get(namespace, key)
+            ranges = [cached for cached in decode_index(held) if cached.read_at + self.ttl > now]
+            if await self.store.put_if(namespace, key, held, encode_index(change(ranges)), self.ttl.total_seconds()):
+                return True
+        logger.info("The scan cache's index kept changing under concurrent writers; this read was not kept.")
+        return False
 
 
 def _overlap(first: Window, second: Window) -> bool:
