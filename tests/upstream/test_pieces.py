@@ -57,15 +57,38 @@ def test_the_oldest_millisecond_seen_counts_as_unread() -> None:
     assert unread.end == piece.oldest_seen + timedelta(milliseconds=1)
 
 
-def test_a_page_whose_older_half_is_a_burst_says_the_burst_s_density() -> None:
-    """A quiet day then a busy hour inside one page: what is left lies next to the burst."""
+def burst_page() -> Piece:
+    """A quiet day (40 rows over 20 hours) then a busy hour begins (60 rows at 10 a minute) in one page;
+    the piece has a day more below."""
     top = NOW - timedelta(hours=20)
-    quiet = [NOW - timedelta(minutes=30 * index) for index in range(1, 41)]  # 40 rows over 20 hours
-    busy = [top - timedelta(seconds=6 * index) for index in range(1, 61)]  # then 10 a minute
+    quiet = [NOW - timedelta(minutes=30 * index) for index in range(1, 41)]
+    busy = [top - timedelta(seconds=6 * index) for index in range(1, 61)]
     piece = Piece(Window(NOW - timedelta(days=2), NOW), oldest=False, started=True)
     piece.oldest_seen = busy[-1]
     piece.note_page(quiet + busy)
-    assert piece.density * 60 == pytest.approx(10)
+    return piece
+
+
+def test_a_page_whose_older_half_is_a_burst_says_the_burst_s_density() -> None:
+    assert burst_page().density * 60 == pytest.approx(10)
+
+
+def test_a_burst_is_trusted_for_48_pages_of_rows_then_the_page_s_overall_density() -> None:
+    """A day at the burst's rate would be 14,000 rows: the burst is trusted for 4,800 (8 hours at 10 a
+    minute), the rest of the day at the page's own rate (100 rows over its 20 hours 6 minutes)."""
+    piece = burst_page()
+    assert piece.oldest_seen is not None
+    left_s = (piece.oldest_seen - piece.window.start).total_seconds()
+    overall = 100 / (NOW - piece.oldest_seen).total_seconds()
+    assert piece.rows_left() == pytest.approx(4800 + overall * (left_s - 8 * 3600), rel=0.01)
+
+
+def test_a_piece_cut_off_below_the_burst_s_horizon_starts_at_the_overall_density() -> None:
+    piece = burst_page()
+    below = Piece(Window(piece.window.start, NOW - timedelta(hours=30)), oldest=False, started=True)  # 10 h below
+    assert piece.oldest_seen is not None and piece.horizon_s is not None
+    below.inherit(piece, (piece.oldest_seen - below.window.end).total_seconds())
+    assert below.horizon_s is None and below.density == piece.background
 
 
 def test_a_piece_without_a_page_yet_is_estimated_from_the_density_it_was_given() -> None:

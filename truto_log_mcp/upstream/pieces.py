@@ -16,6 +16,11 @@ _HALF_PAGE_ROWS = PAGE_LIMIT_MAX // 4
 MIN_SAVING = 0.5
 """The share of a round a cut must save, at the doubted estimate: near the end of a scan a cut that saves a
 tenth of a round, when the estimate was high and the page on its way reads what is left, costs a round."""
+BURST = 4.0
+"""A page whose older half is this many times denser than the page as a whole saw a burst begin."""
+BURST_PAGES = 48
+"""How many pages of a burst's rows it is trusted to go on for (six rounds of eight workers): past that,
+the page's overall density. Trusting it further sends the cuts below a short burst, into quiet hours."""
 DOUBT = 1.4
 """How much more may be left than one page's density says: a cut that proves needless costs one
 request, a piece that proves longer than guessed costs every worker a round."""
@@ -40,6 +45,10 @@ class Piece:
     density: float = 0.0
     """Rows per second next to what is left: learnt from the last page, or, before a piece cut off a running
     one has its first page, the density of the piece it was cut from."""
+    horizon_s: float | None = None
+    """When the last page saw a burst begin: how far below ``top`` (seconds) ``density`` is trusted to
+    hold; ``background`` beyond. None: all the way."""
+    background: float = 0.0
     _page_end: datetime | None = None
 
     @property
@@ -69,11 +78,15 @@ class Piece:
         if self.oldest_seen is None or self.oldest_seen >= newer:
             return
         self._page_end = self.oldest_seen
-        if len(moments) >= _HALF_PAGE_ROWS * 2:
-            older = sorted(moments, reverse=True)[len(moments) // 2 :]
-            self.density = (len(older) - 1) / max((older[0] - older[-1]).total_seconds(), 0.001)
-        else:
-            self.density = len(moments) / max((newer - self.oldest_seen).total_seconds(), 0.001)
+        whole = len(moments) / max((newer - self.oldest_seen).total_seconds(), 0.001)
+        self.density, self.horizon_s = whole, None
+        if len(moments) < _HALF_PAGE_ROWS * 2:
+            return
+        older = sorted(moments, reverse=True)[len(moments) // 2 :]
+        seen_s = max((older[0] - older[-1]).total_seconds(), 0.001)
+        self.density = (len(older) - 1) / seen_s
+        if self.density > BURST * whole:
+            self.horizon_s, self.background = BURST_PAGES * PAGE_LIMIT_MAX / self.density, whole
 
     def unread(self) -> Window | None:
         """What of this piece was not read; the oldest millisecond seen counts as unread (it may go on)."""
@@ -95,7 +108,29 @@ class Piece:
         """Rows still to read, estimated from the density (0 when unknown or not running)."""
         if not self.running() or self.density <= 0:
             return 0.0
-        return self.density * max(0.0, (self.top - self.covered_start).total_seconds())
+        return self.rows_within(max(0.0, (self.top - self.covered_start).total_seconds()))
+
+    def rows_within(self, seconds: float) -> float:
+        """The rows estimated in the ``seconds`` below ``top``."""
+        if self.horizon_s is None or seconds <= self.horizon_s:
+            return self.density * seconds
+        return self.density * self.horizon_s + self.background * (seconds - self.horizon_s)
+
+    def seconds_holding(self, rows: float) -> float | None:
+        """How far below ``top`` about ``rows`` rows are estimated to lie (None: not within any distance)."""
+        if self.horizon_s is None or rows <= self.density * self.horizon_s:
+            return rows / self.density
+        if self.background <= 0:
+            return None
+        return self.horizon_s + (rows - self.density * self.horizon_s) / self.background
+
+    def inherit(self, parent: Piece, below_s: float) -> None:
+        """Take the estimate of ``parent`` for a piece starting ``below_s`` seconds below its top."""
+        if parent.horizon_s is None or below_s < parent.horizon_s:
+            self.density, self.background = parent.density, parent.background
+            self.horizon_s = None if parent.horizon_s is None else parent.horizon_s - below_s
+        else:
+            self.density, self.horizon_s = parent.background, None
 
 
 def steal_cut(piece: Piece, arriving_in: float) -> datetime | None:
@@ -131,9 +166,10 @@ def steal_cut(piece: Piece, arriving_in: float) -> datetime | None:
 def cut_keeping(piece: Piece, keep: float) -> datetime | None:
     """The moment past which about ``keep`` rows of what is left lie (None when no cut falls inside)."""
     left = piece.rows_left()
-    if not 0 < keep < left:
+    below_s = piece.seconds_holding(keep) if 0 < keep < left else None
+    if below_s is None:
         return None
-    cut = floor_ms(piece.top - (piece.top - piece.covered_start) * (keep / left))
+    cut = floor_ms(piece.top - timedelta(seconds=below_s))
     if cut <= piece.covered_start or cut >= floor_ms(piece.top):
         return None
     return cut

@@ -12,7 +12,9 @@ How (and why):
   rows left, cut so both end about together (``pieces.steal_cut``); the running one stops at the
   cut. The part taken carries the density it was cut by, so the next idle worker may cut it again
   before its first page comes: idle workers spread over a busy hour in the round its first page
-  shows it. So uneven activity (a daily cycle, one busy hour in a quiet week) keeps all workers
+  shows it. A burst's density is trusted for 48 pages of its rows, the page's overall density
+  beyond (``pieces.BURST_PAGES``): trusted all the way, the cuts fell below a short burst, into
+  quiet hours, and cost a round. So uneven activity (a daily cycle, one busy hour in a quiet week) keeps all workers
   busy until the end, and a sub-window is only added where it saves half a round or more: each
   one costs a part page, and a needless one at the end costs a round.
 * The upstream's ``created_at`` bounds are both exclusive, so a row stamped exactly on a boundary
@@ -117,7 +119,7 @@ class _Scan:
         older part becomes a new sub-window ending (exclusively) at the cut."""
         older = Piece(Window(piece.covered_start, cut), oldest=piece.oldest and piece.cut is None)
         piece.cut = cut
-        older.density = piece.density  # until its first page says better: so it can be cut again before then
+        older.inherit(piece, (piece.top - cut).total_seconds())  # so it can be cut again before its first page
         self.boundaries = self.boundaries | {cut}
         self.pieces.append(older)
         return older
