@@ -9,7 +9,7 @@ import pytest
 from mcp import Client
 
 from tests.helpers import server_on
-from truto_log_mcp.redact import SECRET_MARK, RowRedactor, redact_row, redact_text
+from truto_log_mcp.redact import SECRET_MARK, RowRedactor, redact_text
 from truto_log_mcp.rules import LogType
 from truto_log_mcp.sandbox import Sandbox
 
@@ -39,7 +39,12 @@ def test_look_alikes_are_kept(text: str) -> None:
 
 def test_nested_values_are_redacted_and_others_kept() -> None:
     row: dict[str, Any] = {"http_ip": "1.2.3.4", "logs": ["to a@b.io"], "headers": {"x": "5.6.7.8"}, "duration": 5}
-    assert redact_row(row) == {"http_ip": "<ip>", "logs": ["to <email>"], "headers": {"x": "<ip>"}, "duration": 5}
+    assert RowRedactor(personal=True).row(row) == {
+        "http_ip": "<ip>",
+        "logs": ["to <email>"],
+        "headers": {"x": "<ip>"},
+        "duration": 5,
+    }
 
 
 async def test_with_redact_no_address_reaches_the_assistant(sandbox: Sandbox) -> None:
@@ -94,3 +99,12 @@ def test_a_page_without_the_token_s_anchor_skips_the_row_pass() -> None:
 
 def test_a_page_that_could_spell_the_token_in_json_escapes_gets_the_row_pass() -> None:
     assert TOKENS.needed(b'{"result": [{"message": "tk/9f8e+7d6c5b4\\u0061=="}]}')
+
+
+def test_a_token_and_personal_data_are_redacted_together() -> None:
+    both = RowRedactor([TOKEN], personal=True)
+    assert both.text(f"GET /x?api_token={TOKEN} from 1.2.3.4") == f"GET /x?api_token={SECRET_MARK} from <ip>"
+
+
+def test_with_personal_data_asked_every_page_gets_the_row_pass() -> None:
+    assert RowRedactor(personal=True).needed(b'{"result": []}')

@@ -99,11 +99,3 @@ def _any_encoding(secret: str) -> str:
         options = [re.escape(char), encoded, *([r"\+"] if char == " " else [])]
         parts.append("(?:" + "|".join(options) + ")")
     return "".join(parts)
-
-
-_PERSONAL_ONLY = RowRedactor(personal=True)
-
-
-def redact_row(row: dict[str, Any]) -> dict[str, Any]:
-    """A row with its IP and e-mail addresses replaced."""
-    return _PERSONAL_ONLY.row(row)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from tests.tools.hostile import hostile_rows
 from truto_log_mcp.render.table import (
     CELL_CAP,
     FULL_ITEMS_CAP,
@@ -16,8 +18,11 @@ from truto_log_mcp.render.table import (
     estimate_tokens,
     full_row,
     structured_value,
+    table_line,
     text_cell,
 )
+from truto_log_mcp.rules import RULES, LogType
+from truto_log_mcp.sandbox import Sandbox, SandboxConfig
 
 UUID_A = "1ba1f401-7183-47c5-9e39-e8e257e3c795"
 UUID_A_TWIN = "1ba1f401-0000-4000-8000-000000000000"
@@ -158,6 +163,13 @@ def test_text_cell_cleans_and_caps_text() -> None:
 # --- Table -------------------------------------------------------------------------------------
 
 
+def rendered(table: Table, refs: list[str], rows: list[dict[str, Any]], budget: int) -> tuple[list[str], int]:
+    """The lines of the rows that fit ``budget``, each charged as long a ref as the longest of ``refs``, and
+    how many rows fit."""
+    fitted = table.fit(rows, budget, max(map(len, refs), default=0))
+    return table.lines(refs[:fitted]), fitted
+
+
 def _rows(count: int) -> tuple[list[str], list[dict[str, Any]]]:
     refs = [f"r{number:06x}" for number in range(count)]
     rows = [{"http_method": "GET", "message": f"message number {number} " * 3} for number in range(count)]
@@ -166,13 +178,16 @@ def _rows(count: int) -> tuple[list[str], list[dict[str, Any]]]:
 
 def test_table_has_a_header_with_ref_first() -> None:
     refs, rows = _rows(1)
-    lines, _fitted = Table(["http_method", "message"]).render(refs, rows, 10_000)
+    lines, _fitted = rendered(Table(["http_method", "message"]), refs, rows, 10_000)
     assert lines[0] == "ref|http_method|message"
 
 
 def test_table_renders_one_line_a_row() -> None:
-    lines, fitted = Table(["timestamp", "http_status_code"]).render(
-        ["r000001", "r000002"], [{"timestamp": "2026-05-16T06:28:27Z", "http_status_code": 500}, {}], 10_000
+    lines, fitted = rendered(
+        Table(["timestamp", "http_status_code"]),
+        ["r000001", "r000002"],
+        [{"timestamp": "2026-05-16T06:28:27Z", "http_status_code": 500}, {}],
+        10_000,
     )
     assert lines == ["ref|timestamp|http_status_code", "== 2026-05-16 ==", "r000001|06:28:27|500", "r000002||"]
     assert fitted == 2
@@ -180,14 +195,14 @@ def test_table_renders_one_line_a_row() -> None:
 
 def test_table_prints_each_date_once_above_its_rows() -> None:
     stamps = ["2026-05-16T06:28:27Z", "2026-05-16T01:00:00Z", "2026-05-15T23:59:59Z"]
-    lines, _ = Table(["timestamp"]).render(["r1", "r2", "r3"], [{"timestamp": stamp} for stamp in stamps], 10_000)
+    lines, _ = rendered(Table(["timestamp"]), ["r1", "r2", "r3"], [{"timestamp": stamp} for stamp in stamps], 10_000)
     assert lines[1:] == ["== 2026-05-16 ==", "r1|06:28:27", "r2|01:00:00", "== 2026-05-15 ==", "r3|23:59:59"]
 
 
 def test_table_keeps_within_the_token_budget() -> None:
     refs, rows = _rows(50)
     budget = 200
-    lines, fitted = Table(["http_method", "message"]).render(refs, rows, budget)
+    lines, fitted = rendered(Table(["http_method", "message"]), refs, rows, budget)
     assert 1 < fitted < 50
     assert len(lines) == fitted + 1
     assert estimate_tokens(lines[0]) + sum(estimate_tokens(line) + 1 for line in lines[1:]) <= budget
@@ -196,42 +211,90 @@ def test_table_keeps_within_the_token_budget() -> None:
 def test_table_fits_as_many_rows_as_the_budget_allows() -> None:
     refs, rows = _rows(50)
     budget = 200
-    lines, fitted = Table(["http_method", "message"]).render(refs, rows, budget)
+    lines, fitted = rendered(Table(["http_method", "message"]), refs, rows, budget)
     spent = estimate_tokens(lines[0]) + sum(estimate_tokens(line) + 1 for line in lines[1:])
-    next_line, _ = Table(["http_method", "message"]).render(
-        refs[fitted : fitted + 1], rows[fitted : fitted + 1], 10_000
+    next_line, _ = rendered(
+        Table(["http_method", "message"]), refs[fitted : fitted + 1], rows[fitted : fitted + 1], 10_000
     )
     assert spent + estimate_tokens(next_line[1]) + 1 > budget
 
 
 def test_table_renders_at_least_one_row_over_budget() -> None:
     refs, rows = _rows(5)
-    lines, fitted = Table(["http_method", "message"]).render(refs, rows, 1)
+    lines, fitted = rendered(Table(["http_method", "message"]), refs, rows, 1)
     assert fitted == 1
     assert len(lines) == 2
 
 
 def test_table_renders_every_row_within_a_large_budget() -> None:
     refs, rows = _rows(5)
-    lines, fitted = Table(["http_method", "message"]).render(refs, rows, 100_000)
+    lines, fitted = rendered(Table(["http_method", "message"]), refs, rows, 100_000)
     assert fitted == 5
     assert len(lines) == 6
 
 
 def test_table_of_no_rows_is_the_header() -> None:
-    lines, fitted = Table(["timestamp"]).render([], [], 100)
+    lines, fitted = rendered(Table(["timestamp"]), [], [], 100)
     assert (lines, fitted) == (["ref|timestamp"], 0)
+
+
+def test_a_row_is_charged_the_ref_it_will_get() -> None:
+    _refs, rows = _rows(50)
+    with_short_refs = Table(["http_method", "message"]).fit(rows, 200, 2)
+    assert Table(["http_method", "message"]).fit(rows, 200, 40) < with_short_refs
+
+
+def test_the_values_are_the_structured_values_of_the_rows_taken() -> None:
+    columns = ["timestamp", "integrated_account_id", "message", "headers", "duration"]
+    rows: list[dict[str, Any]] = [
+        {
+            "timestamp": "2026-05-16T06:28:27Z",
+            "integrated_account_id": UUID_A,
+            "message": "\x1b[31mred",
+            "duration": 1.5,
+        },
+        {"message": "x" * 500, "headers": {"a": "b|c"}},
+        {"message": "y" * 500},
+    ]
+    table = Table(columns)
+    fitted = table.fit(rows, 100, 8)
+    assert fitted == 2
+    assert table.values == [[structured_value(row.get(column)) for column in columns] for row in rows[:fitted]]
+
+
+@pytest.fixture(scope="module")
+def small_world() -> Sandbox:
+    return Sandbox(SandboxConfig(scale=0.05))
+
+
+@pytest.mark.parametrize("log_type", list(LogType))
+def test_the_sandbox_s_rows_show_as_each_cell_alone_shows(small_world: Sandbox, log_type: LogType) -> None:
+    """One cleaning for the text and the structured content shows what ``text_cell`` and
+    ``structured_value`` show of each cell on its own, for every field of every log type (hostile rows too)."""
+    rows = hostile_rows(datetime.now(UTC))[log_type] + small_world.rows(log_type)[:300]
+    columns = sorted(RULES[log_type].field_names - {"timestamp"})
+    table = Table(columns)
+    assert table.fit(rows, 10_000_000, 8) == len(rows)
+    legend: dict[str, str] = {}
+    refs = [f"r{number}" for number in range(len(rows))]
+    expected = [
+        table_line([ref, *(text_cell(row.get(c), legend) for c in columns)])
+        for ref, row in zip(refs, rows, strict=True)
+    ]
+    assert table.lines(refs)[1:] == expected
+    assert table.values == [[structured_value(row.get(column)) for column in columns] for row in rows]
 
 
 def test_legend_line_is_none_without_uuids() -> None:
     table = Table(["timestamp"])
-    table.render(["r000001"], [{"timestamp": "2026-05-16T06:28:27Z"}], 1000)
+    rendered(table, ["r000001"], [{"timestamp": "2026-05-16T06:28:27Z"}], 1000)
     assert table.legend_line() is None
 
 
 def test_legend_line_lists_each_shortened_uuid_once() -> None:
     table = Table(["integrated_account_id", "sync_job_run_id"])
-    table.render(
+    rendered(
+        table,
         ["r000001", "r000002"],
         [
             {"integrated_account_id": UUID_A, "sync_job_run_id": UUID_B},
@@ -240,6 +303,17 @@ def test_legend_line_lists_each_shortened_uuid_once() -> None:
         1000,
     )
     assert table.legend_line() == f"ids: {UUID_A}, {UUID_B}"
+
+
+def test_legend_line_lists_no_id_of_a_row_left_out_by_the_budget() -> None:
+    table = Table(["integrated_account_id", "message"])
+    rows = [
+        {"integrated_account_id": UUID_A, "message": "short"},
+        {"integrated_account_id": UUID_B, "message": "x" * 90},
+    ]
+    _lines, fitted = rendered(table, ["r000001", "r000002"], rows, 30)
+    assert fitted == 1
+    assert table.legend_line() == f"ids: {UUID_A}"
 
 
 # --- full_row ----------------------------------------------------------------------------------

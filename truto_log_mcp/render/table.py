@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Annotated, Any
@@ -121,7 +121,13 @@ def table_line(cells: Iterable[object]) -> str:
     return "|".join(table_cell("" if cell is None else str(cell)) for cell in cells)
 
 
-def text_cell(value: Any, legend: dict[str, str]) -> str:
+def text_cell(value: Any, legend: MutableMapping[str, str]) -> str:
+    """A value as a text table shows it (a uuid shortened, recorded in ``legend``)."""
+    return _text_cell(value, structured_value(value), legend)
+
+
+def _text_cell(value: Any, shown: Any, legend: MutableMapping[str, str]) -> str:
+    """``text_cell`` of ``value`` whose ``structured_value`` is ``shown`` (cleaned once, for both)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -136,7 +142,7 @@ def text_cell(value: Any, legend: dict[str, str]) -> str:
             return value
         if moment := _ISO_TIME.match(value):
             return f"{moment.group(1)} {moment.group(2)}"
-    return table_cell(str(structured_value(value)))
+    return table_cell(str(shown))
 
 
 class Table:
@@ -145,37 +151,60 @@ class Table:
     The ``timestamp`` column shows the time of day; a ``== YYYY-MM-DD ==`` line precedes the
     rows of each date (rows are newest first, so dates change rarely): the date is printed once
     instead of on every row.
+
+    ``fit`` takes the rows that fit before their refs exist (so that refs are minted only for the
+    rows an answer shows), then ``lines`` writes them with their refs. Each cell is cleaned once,
+    for the text and for the structured content (``values``); the legend holds the ids of the
+    rows taken only.
     """
 
     def __init__(self, columns: Sequence[str]) -> None:
         self.columns = list(columns)
         self.legend: dict[str, str] = {}
+        self.values: list[list[Any]] = []
+        """Each row taken, as structured content shows it (``structured_value`` of each column)."""
+        self._texts: list[tuple[str | None, list[str]]] = []
         self._date: str | None = None
 
-    def render(
-        self, refs: Sequence[str], rows: Sequence[Mapping[str, Any]], token_budget: int
-    ) -> tuple[list[str], int]:
-        """Lines for as many rows as fit the budget (at least one), and how many rows that is."""
-        lines = [table_line(["ref", *self.columns])]
-        spent = estimate_tokens(lines[0])
-        fitted = 0
-        for ref, row in zip(refs, rows, strict=True):
-            date_line, cells = self._cells(row)
-            row_lines = ([date_line] if date_line else []) + [table_line([ref, *cells])]
+    def fit(self, rows: Sequence[Mapping[str, Any]], token_budget: int, ref_chars: int) -> int:
+        """Takes as many of ``rows`` as fit the budget (at least one), each charged a ref of ``ref_chars``
+        characters; returns how many it took."""
+        placeholder = "r" * ref_chars
+        spent = estimate_tokens(self._header())
+        for row in rows:
+            known = len(self.legend)
+            date_line, cells, values = self._shown(row)
+            row_lines = ([date_line] if date_line else []) + [table_line([placeholder, *cells])]
             cost = sum(estimate_tokens(line) + 1 for line in row_lines)
-            if fitted and spent + cost > token_budget:
+            if self.values and spent + cost > token_budget:
+                for short in list(self.legend)[known:]:  # the ids only the row left out uses
+                    del self.legend[short]
                 break
             if date_line:
                 self._date = date_line
-            lines += row_lines
+            self._texts.append((date_line, cells))
+            self.values.append(values)
             spent += cost
-            fitted += 1
-        return lines, fitted
+        return len(self.values)
 
-    def _cells(self, row: Mapping[str, Any]) -> tuple[str | None, list[str]]:
+    def lines(self, refs: Sequence[str]) -> list[str]:
+        """The header and the rows taken, one ref each (in order)."""
+        lines = [self._header()]
+        for ref, (date_line, cells) in zip(refs, self._texts, strict=True):
+            if date_line:
+                lines.append(date_line)
+            lines.append(table_line([ref, *cells]))
+        return lines
+
+    def _header(self) -> str:
+        return table_line(["ref", *self.columns])
+
+    def _shown(self, row: Mapping[str, Any]) -> tuple[str | None, list[str], list[Any]]:
+        """The row's date line (when its date is new), text cells and structured values; its ids in the legend."""
         date_line = None
         cells = []
-        for column in self.columns:
+        values = [structured_value(row.get(column)) for column in self.columns]
+        for column, shown in zip(self.columns, values, strict=True):
             value = row.get(column)
             if column == "timestamp" and isinstance(value, str) and (moment := _ISO_TIME.match(value)):
                 marker = f"== {moment.group(1)} =="
@@ -183,8 +212,8 @@ class Table:
                     date_line = marker
                 cells.append(moment.group(2))
             else:
-                cells.append(text_cell(value, self.legend))
-        return date_line, cells
+                cells.append(_text_cell(value, shown, self.legend))
+        return date_line, cells, values
 
     def legend_line(self) -> str | None:
         """The full ids behind the 8-character prefixes shown in the rows."""

@@ -36,6 +36,9 @@ U = TypeVar("U")
 
 KEY_NAMESPACE_CHARS = 64
 """Longest namespace of the key/value API (namespaces are code constants such as ``scan-cache``)."""
+HANDLE_CHARS = 12
+"""A handle's length in practice: its space's prefix, the 4-character tag and a base-36 sequence of at most
+7 digits (78 billion handles minted by one store). What an answer charges a ref it has not minted yet."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 Arguments are checked (``query``) before any upstream call; a cursor continues exactly the
 query that issued it (its state, rows kept back by the token budget included, lives in the
-cursor store). Every row gets a ref for ``get_log``.
+cursor store). Every row shown gets a ref for ``get_log``, minted once it is known to fit the answer.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from pydantic import BaseModel, Field
 from truto_log_mcp.analysis.runs.results import ListingRest
 from truto_log_mcp.errors import CursorExpired, InvalidArgument
 from truto_log_mcp.query.arguments import LogQuery, Scalar, build_search, parse_log_type
-from truto_log_mcp.render.table import CELL_CAP, LABEL_CAP, Shown, Table, compact_json, structured_value
+from truto_log_mcp.render.table import CELL_CAP, LABEL_CAP, Shown, Table, compact_json
 from truto_log_mcp.rows import Row
 from truto_log_mcp.settings import Settings
+from truto_log_mcp.state.store import HANDLE_CHARS
 from truto_log_mcp.suggest import listing
 from truto_log_mcp.tools.context import Answer, Call, StoredRow
 from truto_log_mcp.tools.scans import environments_text, rows_per_environment
@@ -103,24 +104,22 @@ async def search_logs(
     )
     query = state.query
     columns = list(query.fields or query.rules.default_columns)
-    # The page's refs and its cursor in one store round trip, assuming every row fits the token budget;
-    # when they do not, another cursor (holding the rows kept back) is minted, and the first expires unused.
-    refs, cursors = await services.refs.put_many_with(
-        [StoredRow(query.log_type, row) for row in batch.rows],
-        services.cursors,
-        [batch.state] if batch.state.has_more else [],
-        call.owner,
-    )
     table = Table(columns)
-    lines, fitted = table.render(refs, batch.rows, settings.response_token_budget)
+    fitted = table.fit(batch.rows, settings.response_token_budget, HANDLE_CHARS)
     stopped_by: StoppedBy = batch.stopped_by
     next_state = batch.state
     if fitted < len(batch.rows):
         next_state = next_state.with_pending_first(batch.rows[fitted:])
         stopped_by = "token_budget"
+    # Refs for the rows shown only (the rows kept back get theirs with the page that shows them) and the
+    # cursor, in one store round trip: a ref minted for nothing would evict one that points at a shown row.
+    refs, cursors = await services.refs.put_many_with(
+        [StoredRow(query.log_type, row) for row in batch.rows[:fitted]],
+        services.cursors,
+        [next_state] if next_state.has_more else [],
+        call.owner,
+    )
     next_cursor = cursors[0] if cursors else None
-    if fitted < len(batch.rows):
-        next_cursor = await services.cursors.put(next_state, call.owner)
     coverage = Coverage(
         window=query.window.describe() if query.window else None,
         rows_scanned=batch.rows_scanned,
@@ -135,17 +134,14 @@ async def search_logs(
     structured = SearchLogsResult(
         log_type=query.log_type.value,
         columns=["ref", *columns],
-        rows=[
-            [ref, *(structured_value(row.get(column)) for column in columns)]
-            for ref, row in zip(refs[:fitted], batch.rows[:fitted], strict=True)
-        ],
+        rows=[[ref, *values] for ref, values in zip(refs, table.values, strict=True)],
         next_cursor=next_cursor,
         coverage=coverage,
         notes=notes,
     )
     text_lines = [_search_headline(query, fitted, coverage, next_cursor)]
     if fitted:
-        text_lines += lines
+        text_lines += table.lines(refs)
     if legend := table.legend_line():
         text_lines.append(legend)
     text_lines += notes
