@@ -257,7 +257,7 @@ def test_the_values_are_the_structured_values_of_the_rows_taken() -> None:
         {"message": "y" * 500},
     ]
     table = Table(columns)
-    fitted = table.fit(rows, 100, 8)
+    fitted = table.fit(rows, 120, 8)
     assert fitted == 2
     assert table.values == [[structured_value(row.get(column)) for column in columns] for row in rows[:fitted]]
 
@@ -362,3 +362,17 @@ def test_cap_text_cuts_and_states_the_cut() -> None:
     capped = cap_text("x" * 500, 100)
     assert capped.startswith("x" * 100)
     assert "500 characters" in capped
+
+
+def test_the_legend_s_full_ids_count_against_the_token_budget() -> None:
+    """Rows of distinct uuids: each adds a full id to the legend line, so fewer fit than without ids."""
+    plain = [{"integrated_account_id": f"account {number:04d}", "message": "m"} for number in range(40)]
+    with_ids = [
+        {"integrated_account_id": f"{number:08x}-1111-4222-8333-444455556666", "message": "m"} for number in range(40)
+    ]
+    table = Table(["integrated_account_id", "message"])
+    fitted = table.fit(with_ids, 200, 8)
+    lines = table.lines(["r" * 8] * fitted)
+    legend = table.legend_line()
+    assert legend is not None and fitted < Table(["integrated_account_id", "message"]).fit(plain, 200, 8)
+    assert estimate_tokens(lines[0]) + sum(estimate_tokens(line) + 1 for line in [*lines[1:], legend]) <= 200 + 2

@@ -168,7 +168,7 @@ class Table:
 
     def fit(self, rows: Sequence[Mapping[str, Any]], token_budget: int, ref_chars: int) -> int:
         """Takes as many of ``rows`` as fit the budget (at least one), each charged a ref of ``ref_chars``
-        characters; returns how many it took."""
+        characters and the legend's full ids it adds; returns how many it took."""
         placeholder = "r" * ref_chars
         spent = estimate_tokens(self._header())
         for row in rows:
@@ -176,6 +176,10 @@ class Table:
             date_line, cells, values = self._shown(row)
             row_lines = ([date_line] if date_line else []) + [table_line([placeholder, *cells])]
             cost = sum(estimate_tokens(line) + 1 for line in row_lines)
+            # The full ids its prefixes add to the legend line are part of the answer too.
+            cost += sum(
+                estimate_tokens(f", {full}") for short, full in list(self.legend.items())[known:] if short != full
+            )
             if self.values and spent + cost > token_budget:
                 for short in list(self.legend)[known:]:  # the ids only the row left out uses
                     del self.legend[short]
