@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 from mcp import Client
 
@@ -175,3 +176,38 @@ async def test_with_the_shared_store_down_an_analysis_reads_upstream_and_answers
         answers = [await replica.call_tool("log_stats", span) for _ in range(2)]
     assert not any(answer.is_error for answer in answers)
     assert not any(structured(answer)["coverage"][0]["cached"] for answer in answers)
+
+
+async def both_at_once(client: Client, tool: str, arguments: dict[str, Any]) -> list[dict[str, Any]]:
+    """Two calls of ``tool`` sent together on one server."""
+    answers: list[dict[str, Any]] = []
+
+    async def one() -> None:
+        answers.append(structured(await client.call_tool(tool, arguments)))
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(one)
+        group.start_soon(one)
+    return answers
+
+
+async def test_two_analyses_at_once_read_the_window_once(sandbox: Sandbox) -> None:
+    span = {"log_type": "webhook", **window()}
+    async with Client(server_on(sandbox)) as alone:
+        truth = structured(await alone.call_tool("summarize_errors", span))
+    pages_alone = len(sandbox.requests)
+    sandbox.requests.clear()
+    async with Client(server_on(sandbox)) as client:
+        answers = await both_at_once(client, "summarize_errors", span)
+    assert [answered_numbers(answer) for answer in answers] == [answered_numbers(truth)] * 2
+    assert pages_alone > 4 and len(sandbox.requests) <= pages_alone + 2  # the second: the unsettled minutes
+    assert sum(bool(answer["coverage"][0]["cached"]) for answer in answers) == 1
+
+
+async def test_with_the_cache_off_two_analyses_at_once_each_read_the_window(uncached: Client, sandbox: Sandbox) -> None:
+    span = {"log_type": "webhook", **window()}
+    structured(await uncached.call_tool("summarize_errors", span))
+    pages_alone = len(sandbox.requests)
+    sandbox.requests.clear()
+    await both_at_once(uncached, "summarize_errors", span)
+    assert len(sandbox.requests) == 2 * pages_alone

@@ -36,6 +36,7 @@ from truto_log_mcp.rows import ProgressCallback, Row, RowSink, row_time
 from truto_log_mcp.upstream.client import Deadline, TrutoClient
 from truto_log_mcp.upstream.scan_cache import CachedRange, Capture, Lookup, ScanCache, decode_rows, floor_ms
 from truto_log_mcp.upstream.scanner import scan_window
+from truto_log_mcp.upstream.single_flight import Claim, wait_bound
 from truto_log_mcp.upstream.windows import (
     ScanBudget,
     ScanCoverage,
@@ -86,6 +87,8 @@ class _CachedScan:
     """Rows passed on per ``environment_id`` (as the scanner counts them)."""
     seconds_done: float = 0.0
     started: float = field(default_factory=time.monotonic)
+    claim: Claim | None = None
+    """This scan's claim on what it reads (``single_flight``): released early when a read will keep nothing."""
 
     def pass_on(self, row: Row) -> None:
         count_environment(self.environments, row)
@@ -163,6 +166,8 @@ class _CachedScan:
         async def compress_while_reading() -> None:
             # Never cancelled: a frame taken for compression must reach its cell.
             while reading:
+                if capture.spoiled:  # nothing will be kept: a scan waiting for this read had better read itself
+                    self.cache.in_flight.release(self.claim)
                 await capture.compress_frames()
                 await anyio.sleep(_COMPRESS_EVERY_S)
 
@@ -236,13 +241,43 @@ async def cached_scan(
     on_progress: ProgressCallback | None = None,
 ) -> ScanCoverage:
     """``scan_window``'s answer for ``request``, from the cache under ``namespace`` (the reading token's)
-    where it holds the rows and upstream for the rest; ``now``: the time of the call (ages, what settled)."""
+    where it holds the rows and upstream for the rest; ``now``: the time of the call (ages, what settled).
+
+    A read of the same namespace and key in flight in this process that overlaps the window's settled
+    part is waited for first (``single_flight``; at most half of what the budget and deadline leave):
+    its ranges are then answered from the cache."""
     # The upstream reads times to the millisecond (``iso``): so do the cache's ranges and gaps.
     window = Window(floor_ms(request.window.start), floor_ms(request.window.end))
     if window.start >= window.end:
         return await scan_window(
             client, request, sink, budget=budget, concurrency=concurrency, deadline=deadline, on_progress=on_progress
         )
+    started = time.monotonic()  # the budget's time counts the wait
+    settled = _settled(window, now, cache)
+    wait_s = wait_bound(budget.max_seconds, deadline.remaining())
+    claim = await cache.in_flight.take_turn(namespace, cache.key(request), settled, wait_s)
+    try:
+        scan = (cache, namespace, now, client, request, window, sink, budget, concurrency, deadline, on_progress)
+        return await _claimed_scan(*scan, claim, started)
+    finally:
+        cache.in_flight.release(claim)
+
+
+async def _claimed_scan(
+    cache: ScanCache,
+    namespace: str,
+    now: datetime,
+    client: TrutoClient,
+    request: ScanRequest,
+    window: Window,
+    sink: RowSink,
+    budget: ScanBudget,
+    concurrency: int,
+    deadline: Deadline,
+    on_progress: ProgressCallback | None,
+    claim: Claim | None,
+    started: float,
+) -> ScanCoverage:
     try:
         lookup = await cache.lookup(namespace, replace(request, window=window), now)
     except Exception:  # the cache is never the reason an answer fails: read it all upstream
@@ -263,7 +298,13 @@ async def cached_scan(
         upstream_max_rows=max(0, budget.max_rows - sum(_rows_in(cached, part) for cached, part, _ in lookup.used)),
         rows_per_second=_density([cached for cached, _, _ in lookup.used]),
         density_seconds=sum(cached.window.span.total_seconds() for cached, _, _ in lookup.used),
+        started=started,
+        claim=claim,
     )
+    if claim is not None:  # what is cached need not be waited for: only the settled part of the gaps
+        claim.windows = [part for gap in lookup.gaps if (part := _settled(gap, now, cache)) is not None]
+        if not claim.windows:
+            cache.in_flight.release(claim)
     used: list[tuple[CachedRange, Window]] = []
     unreadable: list[Window] = []
     failure: list[UpstreamError] = []
@@ -312,9 +353,16 @@ async def cached_scan(
         unread=merge_windows(scan.unread),
         failed=tuple(scan.failed),
         cached=merge_windows([part for _, part in used]),
-        cache_age=now - min(cached.read_at for cached, _ in used) if used else None,
+        # A range a concurrent scan read may be a moment younger than this call: never a negative age.
+        cache_age=max(timedelta(0), now - min(cached.read_at for cached, _ in used)) if used else None,
         environments=tuple(sorted(scan.environments.items(), key=lambda item: -item[1])),
     )
+
+
+def _settled(window: Window, now: datetime, cache: ScanCache) -> Window | None:
+    """The part of ``window`` a read started ``now`` would keep in the cache (older than the settle time)."""
+    end = min(window.end, floor_ms(now - cache.settle))
+    return Window(window.start, end) if window.start < end else None
 
 
 def _rows_in(cached: CachedRange, part: Window) -> int:

@@ -38,6 +38,7 @@ import anyio
 from truto_log_mcp.query.timeparse import Window
 from truto_log_mcp.rows import Row
 from truto_log_mcp.state.blobs import BlobStore
+from truto_log_mcp.upstream.single_flight import ReadsInFlight
 from truto_log_mcp.upstream.windows import ScanRequest
 
 logger = logging.getLogger(__name__)
@@ -307,6 +308,8 @@ class ScanCache:
         cache sends no request, so a token revoked in Truto would go on reading what it read before."""
         self._clock = clock
         self._accepted: dict[str, float] = {}
+        self.in_flight = ReadsInFlight()
+        """The reads of this process in flight: a scan overlapping one waits for its ranges (``single_flight``)."""
 
     def token_checked(self, namespace: str) -> bool:
         """Whether the upstream accepted this namespace's token recently enough to answer from the cache alone."""
