@@ -17,6 +17,7 @@ import pytest
 from tests.helpers import sandbox_http, truto_client
 from truto_log_mcp.errors import AuthFailed
 from truto_log_mcp.query.timeparse import Window
+from truto_log_mcp.rows import ProgressCallback
 from truto_log_mcp.rules import LogType
 from truto_log_mcp.sandbox import Fault, Sandbox, SandboxConfig
 from truto_log_mcp.state.blobs import MemoryBlobStore
@@ -75,6 +76,7 @@ class Scans:
         budget: ScanBudget | None = None,
         filters: tuple[tuple[str, str], ...] = (),
         deadline: float = 30,
+        on_progress: ProgressCallback | None = None,
     ) -> tuple[list[str], ScanCoverage]:
         """The ids one cached scan passes on (sorted) and its coverage."""
         seen: list[Row] = []
@@ -88,6 +90,7 @@ class Scans:
             budget=budget or ScanBudget(),
             concurrency=4,
             deadline=Deadline(deadline),
+            on_progress=on_progress,
         )
         return sorted(row["id"] for row in seen), coverage
 
@@ -148,6 +151,18 @@ async def test_many_identical_scans_at_once_read_the_pages_of_one(scans: Scans) 
     assert all(ids == expected(DAY) and coverage.complete for ids, coverage in answers)
     assert len(scans.sandbox.requests) <= alone + 7 * 2
     assert len(scans.cache.in_flight) == 0
+
+
+async def test_the_waiting_scans_progress_never_goes_back_and_ends_whole(scans: Scans) -> None:
+    reported: list[tuple[float, float]] = []
+
+    async def progress(done: float, total: float) -> None:
+        reported.append((done, total))
+
+    (_, _), (_, coverage) = await scans.together({}, {"on_progress": progress})
+    assert coverage.cached and reported
+    assert [done for done, _ in reported] == sorted(done for done, _ in reported)
+    assert reported[-1] == (DAY.span.total_seconds(), DAY.span.total_seconds())
 
 
 async def test_a_window_overlapping_a_read_in_flight_reads_only_what_that_read_did_not(scans: Scans) -> None:

@@ -308,8 +308,7 @@ class ScanCache:
         cache sends no request, so a token revoked in Truto would go on reading what it read before."""
         self._clock = clock
         self._accepted: dict[str, float] = {}
-        self.in_flight = ReadsInFlight()
-        """The reads of this process in flight: a scan overlapping one waits for its ranges (``single_flight``)."""
+        self.in_flight = ReadsInFlight()  # this process's reads in flight, for scans that overlap them to wait
 
     def token_checked(self, namespace: str) -> bool:
         """Whether the upstream accepted this namespace's token recently enough to answer from the cache alone."""
