@@ -28,12 +28,13 @@ async def two_running_then_busy(
     truto.sandbox.faults.extend([Fault(hang_s=1.5), Fault(hang_s=1.5)])
     results: list[CallToolResult] = []
 
-    async def analyse() -> None:
-        results.append(await capped.call_tool(tool, analysis))
+    async def analyse(arguments: dict[str, str]) -> None:
+        results.append(await capped.call_tool(tool, arguments))
 
     async with anyio.create_task_group() as group:
-        group.start_soon(analyse)
-        group.start_soon(analyse)
+        group.start_soon(analyse, analysis)
+        # Another log type: the same window's second scan would wait for the first's read (single flight).
+        group.start_soon(analyse, {**analysis, "log_type": "mcp"})
         with anyio.fail_after(10):
             while truto.sandbox.faults:  # both analyses are waiting on the hanging upstream
                 await anyio.sleep(0.02)
