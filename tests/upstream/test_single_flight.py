@@ -276,6 +276,55 @@ async def test_the_scan_waiting_for_a_cancelled_read_reads_on_its_own(scans: Sca
     assert ids == expected(DAY) and coverage.complete and len(scans.cache.in_flight) == 0
 
 
+async def first_hangs_then_second(scans: Scans, second: dict[str, Any]) -> tuple[list[str], ScanCoverage, float]:
+    """A first read of the day whose upstream hangs, and ``second`` started with it: its answer and seconds."""
+    scans.sandbox.faults.append(Fault(hang_s=30))
+    answers: list[tuple[list[str], ScanCoverage, float]] = []
+
+    async def read_second() -> None:
+        began = time.monotonic()
+        ids, coverage = await scans.read(**second)
+        answers.append((ids, coverage, time.monotonic() - began))
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(scans.read)
+        group.start_soon(read_second)
+        with anyio.fail_after(20):
+            while not answers:
+                await anyio.sleep(0.01)
+        group.cancel_scope.cancel()
+    return answers[0]
+
+
+class RemoteStore(MemoryBlobStore):
+    """A store whose reads take a while (Redis over a network): a scan looking the cache up lets others run."""
+
+    async def get(self, namespace: str, key: str) -> bytes | None:
+        await anyio.sleep(0.05)
+        return await super().get(namespace, key)
+
+
+async def test_a_scan_waiting_for_a_part_the_cache_holds_goes_on_once_the_reader_looked(scans: Scans) -> None:
+    scans.cache = ScanCache(RemoteStore(1 << 24), "scope", settle=SETTLE, ttl=timedelta(hours=1))
+    older = Window(DAY.start, DAY.start + timedelta(hours=12))
+    await scans.read(window=older)  # cached: the read of the day reads only the later hours
+    ids, coverage, seconds = await first_hangs_then_second(scans, {"window": older})
+    assert ids == expected(older) and coverage.cached == (older,) and seconds < 10
+
+
+class BrokenStore(MemoryBlobStore):
+    """A store that fails every operation (a shared store that is down)."""
+
+    async def get(self, namespace: str, key: str) -> bytes | None:
+        raise ConnectionError("store down")
+
+
+async def test_with_the_store_down_scans_do_not_wait_for_each_other(scans: Scans) -> None:
+    scans.cache = ScanCache(BrokenStore(1 << 20), "scope", settle=SETTLE, ttl=timedelta(hours=1))
+    ids, coverage, seconds = await first_hangs_then_second(scans, {})
+    assert ids == expected(DAY) and not coverage.cached and seconds < 10
+
+
 def bulky_rows() -> list[Row]:
     """80 rows of 1 KB of random text in each of four hours of the day: more than a frame per cell."""
     rng = random.Random(3)
@@ -316,7 +365,7 @@ async def test_claims_are_released_and_bounded() -> None:
     assert await in_flight.take_turn("bob", "key", DAY, wait_s=0) is None  # full: reads without claiming
     in_flight.release(claim)
     in_flight.release(claim)
-    assert len(in_flight) == 0 and claim.done.is_set()
+    assert len(in_flight) == 0 and claim.changed.is_set()
     assert await in_flight.take_turn("alice", "key", None, wait_s=1) is None  # nothing it reads is cached
 
 

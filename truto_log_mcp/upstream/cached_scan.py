@@ -283,6 +283,9 @@ async def _claimed_scan(
     except Exception:  # the cache is never the reason an answer fails: read it all upstream
         logger.warning("The scan cache could not be read; the whole window is read upstream.", exc_info=True)
         lookup = Lookup(cache.key(request), [], [window])
+        claim_windows: list[Window] = []  # nothing will be kept either: scans waiting had better read themselves
+    else:
+        claim_windows = [part for gap in lookup.gaps if (part := _settled(gap, now, cache)) is not None]
     scan = _CachedScan(
         cache,
         namespace,
@@ -302,8 +305,8 @@ async def _claimed_scan(
         claim=claim,
     )
     if claim is not None:  # what is cached need not be waited for: only the settled part of the gaps
-        claim.windows = [part for gap in lookup.gaps if (part := _settled(gap, now, cache)) is not None]
-        if not claim.windows:
+        claim.narrow(claim_windows)
+        if not claim_windows:
             cache.in_flight.release(claim)
     used: list[tuple[CachedRange, Window]] = []
     unreadable: list[Window] = []

@@ -14,9 +14,10 @@ minutes are never cached: every scan reads those).
 * Between the last look at the claims and the new claim there is no ``await``: of scans started
   together, one reads and the others wait. A scan waits only before it claims, never while it
   holds a claim: no cycle of waits.
-* A claim is released in ``finally`` (cancellation included) and wakes its waiters; at most
-  ``MAX_CLAIMS`` are held (past that a scan reads without claiming): the registry holds only the
-  reads running now.
+* A claim is narrowed to what the cache did not hold once its scan looked (waiters for another
+  part go on), and released in ``finally`` (cancellation included), which wakes its waiters; at
+  most ``MAX_CLAIMS`` are held (past that a scan reads without claiming): the registry holds only
+  the reads running now.
 
 In-process only: replicas sharing a Redis or sqlite cache do not see each other's reads in flight.
 """
@@ -38,15 +39,22 @@ WAIT_SHARE = 0.5
 
 @dataclass(eq=False, slots=True)
 class Claim:
-    """A read in flight: the settled windows it will keep in the cache, and an event set when it ends."""
+    """A read in flight: the settled windows it will keep in the cache, and an event set when they change
+    (narrowed to what the cache did not hold) or the read ends."""
 
     namespace: str
     key: str
     windows: list[Window]
-    done: anyio.Event = field(default_factory=anyio.Event)
+    changed: anyio.Event = field(default_factory=anyio.Event)
 
     def overlaps(self, window: Window) -> bool:
         return any(part.start < window.end and window.start < part.end for part in self.windows)
+
+    def narrow(self, windows: list[Window]) -> None:
+        """Only ``windows`` will be read and kept: scans waiting for another part look again."""
+        self.windows = windows
+        self.changed.set()
+        self.changed = anyio.Event()
 
 
 class ReadsInFlight:
@@ -73,8 +81,7 @@ class ReadsInFlight:
             return None
         with anyio.move_on_after(max(0.0, wait_s)):
             while others := self.overlapping(namespace, key, window):
-                for other in others:
-                    await other.done.wait()
+                await others[0].changed.wait()  # then look again: it ended, or reads less than it claimed
         # No await since the last look: a scan started meanwhile sees this claim and waits for it.
         return self._claim(namespace, key, window)
 
@@ -90,7 +97,8 @@ class ReadsInFlight:
         """The read ended (or will keep nothing): wake its waiters and forget it. Idempotent."""
         if claim is None:
             return
-        claim.done.set()
+        claim.windows = []
+        claim.changed.set()
         claims = self._claims.get((claim.namespace, claim.key))
         if claims is None or claim not in claims:
             return
