@@ -1,4 +1,4 @@
-"""The scan cache's pieces: keys, cells, captures, the index, and what a window finds in it."""
+"""The scan cache: keys, the index of ranges held, and what a window finds in it."""
 
 from __future__ import annotations
 
@@ -10,17 +10,7 @@ import pytest
 from truto_log_mcp.query.timeparse import Window
 from truto_log_mcp.rules import LogType
 from truto_log_mcp.state.blobs import MemoryBlobStore
-from truto_log_mcp.upstream.scan_cache import (
-    MAX_CELLS,
-    CachedRange,
-    Capture,
-    ScanCache,
-    cell_bounds,
-    cover,
-    decode_index,
-    decode_rows,
-    encode_index,
-)
+from truto_log_mcp.upstream.scan_cache import CachedRange, ScanCache, cover, decode_index, encode_index
 from truto_log_mcp.upstream.windows import ScanRequest
 
 pytestmark = pytest.mark.anyio
@@ -52,13 +42,6 @@ def test_the_key_ignores_the_order_of_filters_but_not_their_values_or_the_scope(
     assert cache().key(one) != cache().key(ScanRequest(LogType.MCP, window, one.filters))
 
 
-def test_cells_are_aligned_and_few() -> None:
-    bounds = cell_bounds(Window(at(0.5), at(24.5)))
-    assert bounds[0] == at(0.5) and bounds[-1] == at(24.5)
-    assert bounds[1:-1] == [at(hour) for hour in range(1, 25)]
-    assert len(cell_bounds(Window(at(0), at(24 * 92)))) - 1 <= MAX_CELLS
-
-
 def test_cover_clips_ranges_to_the_window_and_names_the_gaps() -> None:
     used, gaps = cover([cached(2, 5), cached(0, 3), cached(7, 9)], Window(at(1), at(8)), max_gaps=3)
     assert [part for _, part in used] == [Window(at(1), at(3)), Window(at(3), at(5)), Window(at(7), at(8))]
@@ -80,31 +63,7 @@ def row(moment: datetime, name: str = "r") -> dict[str, object]:
     return {"timestamp": moment.isoformat().replace("+00:00", "Z"), "name": name}
 
 
-def test_a_capture_keeps_cells_read_whole_before_the_settled_time() -> None:
-    capture = Capture(Window(at(0.5), at(3)), settled_before=at(2.5), max_bytes=1 << 20)
-    for hours in (0.5, 0.9, 1.0, 1.5, 2.0, 2.49, 2.5, 2.9):
-        capture.add(at(hours), row(at(hours), str(hours)))
-    kept = capture.kept(unread=[Window(at(1.2), at(1.3))])
-    assert [(window, rows) for window, _, rows in kept] == [(Window(at(0.5), at(1)), 2), (Window(at(2), at(2.5)), 2)]
-    assert decode_rows(kept[1][1]) == [row(at(2.0), "2.0"), row(at(2.49), "2.49")]
-
-
-def test_a_row_without_a_time_spoils_the_capture() -> None:
-    capture = Capture(Window(at(0), at(1)), settled_before=at(2), max_bytes=1 << 20)
-    capture.add(at(0.5), row(at(0.5)))
-    capture.add(None, {"name": "no time"})
-    assert capture.spoiled and capture.kept(unread=[]) == []
-
-
-def test_a_capture_over_its_byte_cap_keeps_nothing() -> None:
-    capture = Capture(Window(at(0), at(1)), settled_before=at(2), max_bytes=100)
-    for index in range(200):
-        capture.add(at(0.5), {"timestamp": "x", "index": index, "text": f"{index * 7919:x}" * 10})
-    assert capture.kept(unread=[]) == []
-
-
-def test_unreadable_values_and_indexes_are_nothing() -> None:
-    assert decode_rows(b"not zlib") is None
+def test_an_unreadable_index_is_nothing() -> None:
     assert decode_index(b"{broken") == []
     ranges = [cached(0, 1, rows=3)]
     assert decode_index(encode_index(ranges)) == ranges
