@@ -287,18 +287,27 @@ def window_params(start: datetime) -> list[tuple[str, str | int | float | bool |
     ]
 
 
-async def request_latency(url: str, start: datetime, token: str, times: int = 5) -> float:
-    """The median time of one request for a full page (``start`` to ``NOW``), each sent alone: the latency
-    a client sees here, the sandbox's delay plus both processes' HTTP and JSON work on this machine."""
+async def request_latency(url: str, start: datetime, token: str, at_once: int = 1, rounds: int = 5) -> float:
+    """The median time of a request for a full page (``start`` to ``NOW``), sent ``at_once`` at a time in
+    ``rounds`` rounds: the latency a client sees here, the sandbox's delay plus both processes' HTTP and
+    JSON work on this machine (which grows with the requests on their way at once)."""
     seconds: list[float] = []
+
+    async def one(http: httpx2.AsyncClient) -> None:
+        started = time.perf_counter()
+        response = await http.get("/log", params=window_params(start))
+        response.raise_for_status()
+        response.json()
+        seconds.append(time.perf_counter() - started)
+
     async with httpx2.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"}) as http:
-        for _ in range(times + 1):  # the first opens the connection: not counted
-            started = time.perf_counter()
-            response = await http.get("/log", params=window_params(start))
-            response.raise_for_status()
-            response.json()
-            seconds.append(time.perf_counter() - started)
-    return statistics.median(seconds[1:])
+        for round_ in range(rounds + 1):
+            async with anyio.create_task_group() as group:
+                for _ in range(at_once):
+                    group.start_soon(one, http)
+            if round_ == 0:
+                seconds.clear()  # the first round opens the connections: not counted
+    return statistics.median(seconds)
 
 
 async def sequential_loop(url: str, start: datetime, token: str) -> tuple[float, int, int]:
