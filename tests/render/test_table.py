@@ -376,3 +376,24 @@ def test_the_legend_s_full_ids_count_against_the_token_budget() -> None:
     legend = table.legend_line()
     assert legend is not None and fitted < Table(["integrated_account_id", "message"]).fit(plain, 200, 8)
     assert estimate_tokens(lines[0]) + sum(estimate_tokens(line) + 1 for line in [*lines[1:], legend]) <= 200 + 2
+
+
+@pytest.mark.parametrize(
+    ("message", "cut"),
+    [
+        ("x" * (CELL_CAP + 1), True),
+        ("x" * CELL_CAP, False),
+        ("x" * (CELL_CAP - 1) + "\x00" * 50, False),  # long only because of what cleaning removes
+        ({"nested": "y" * CELL_CAP}, True),
+    ],
+)
+def test_a_table_knows_whether_a_value_it_took_was_cut(message: Any, cut: bool) -> None:
+    table = Table(["message"])
+    table.fit([{"message": message}], 10_000, 8)
+    assert table.cut is cut
+
+
+def test_a_value_cut_in_a_row_left_out_is_not_counted() -> None:
+    table = Table(["message"])
+    assert table.fit([{"message": "short"}, {"message": "x" * 5_000}], 20, 8) == 1
+    assert not table.cut

@@ -111,6 +111,12 @@ def structured_value(value: Any, cap: int = CELL_CAP) -> Any:
     return clean_text(json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str), cap)
 
 
+def _was_cut(value: Any, shown: Any) -> bool:
+    """Whether ``shown`` (``structured_value(value)``) is ``value`` cut to ``CELL_CAP``; long only because of
+    characters cleaning removed is not cut."""
+    return isinstance(shown, str) and len(shown) == CELL_CAP and shown.endswith("…") and value != shown
+
+
 def table_cell(text: str) -> str:
     """A cell of a text table: its ``|`` escaped (``PIPE_ESCAPE``)."""
     return text.replace("|", PIPE_ESCAPE)
@@ -165,6 +171,8 @@ class Table:
         """Each row taken, as structured content shows it (``structured_value`` of each column)."""
         self._texts: list[tuple[str | None, list[str]]] = []
         self._date: str | None = None
+        self.cut = False
+        """Whether a value of a row taken was cut to ``CELL_CAP`` (the answer then says so)."""
 
     def fit(self, rows: Sequence[Mapping[str, Any]], token_budget: int, ref_chars: int) -> int:
         """Takes as many of ``rows`` as fit the budget (at least one), each charged a ref of ``ref_chars``
@@ -188,6 +196,7 @@ class Table:
                 self._date = date_line
             self._texts.append((date_line, cells))
             self.values.append(values)
+            self.cut = self.cut or any(map(_was_cut, (row.get(column) for column in self.columns), values))
             spent += cost
         return len(self.values)
 
