@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from truto_log_mcp.query.timeparse import Window
-from truto_log_mcp.upstream.pieces import DOUBT, Piece, steal_cut
+from truto_log_mcp.rules import PAGE_LIMIT_MAX
+from truto_log_mcp.upstream.pieces import DOUBT, MIN_SAVING, Piece, cut_keeping, steal_cut
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -103,3 +105,39 @@ def test_no_cut_that_would_save_only_a_sliver_of_a_round() -> None:
     piece = running(rows_per_hour=100, hours_read=1, hours_left=0.93)
     assert steal_cut(piece, arriving_in=0.1) is None
     assert steal_cut(piece, arriving_in=1.0) is not None  # just asked: alone it ends a round later
+
+
+def test_a_first_page_in_one_millisecond_is_cut_without_counting_every_round() -> None:
+    """100 rows in the sub-window's last millisecond say 100,000 rows a second: hundreds of millions left
+    over its 3 hours. The rounds both parts need are found at once, not counted up one by one (which held
+    the event loop for seconds at every page)."""
+    piece = Piece(Window(NOW - timedelta(hours=3), NOW), oldest=False, started=True)
+    piece.oldest_seen = NOW - timedelta(microseconds=500)
+    piece.note_page([piece.oldest_seen] * 100)
+    piece.density *= 1e6  # a trillion rows: counting rounds one by one would not end within the test run
+    cut = steal_cut(piece, arriving_in=0.5)
+    assert cut is not None and piece.oldest_seen is not None
+    kept = (piece.oldest_seen - cut) / (piece.oldest_seen - piece.window.start)
+    assert kept == pytest.approx(0.5, abs=1e-3)  # both parts about half of what is left
+
+
+@pytest.mark.parametrize("arriving_in", [0.0, 0.1, 0.5, 0.99, 1.0])
+@pytest.mark.parametrize("hours_left", [0.5, 1.3, 2, 5, 17, 40.7, 400])
+def test_the_cut_is_where_counting_rounds_one_by_one_puts_it(arriving_in: float, hours_left: float) -> None:
+    piece = running(rows_per_hour=100, hours_read=1, hours_left=hours_left)
+    assert steal_cut(piece, arriving_in) == counted_cut(piece, arriving_in)
+
+
+def counted_cut(piece: Piece, arriving_in: float) -> datetime | None:
+    """``steal_cut`` as first written: the fewest rounds found by counting up from one."""
+    left = piece.rows_left() * DOUBT
+    if left <= PAGE_LIMIT_MAX:
+        return None
+    rounds = 1
+    while PAGE_LIMIT_MAX * (1 + math.floor(rounds - arriving_in + 1e-9) + rounds) < left:
+        rounds += 1
+    kept_pages = 1 + math.floor(rounds - arriving_in + 1e-9)
+    if PAGE_LIMIT_MAX * kept_pages >= left or arriving_in + math.ceil(left / PAGE_LIMIT_MAX - 1) - rounds < MIN_SAVING:
+        return None
+    spare = PAGE_LIMIT_MAX * (kept_pages + rounds) - left
+    return cut_keeping(piece, (PAGE_LIMIT_MAX * kept_pages - spare * kept_pages / (kept_pages + rounds)) / DOUBT)

@@ -12,7 +12,7 @@ from truto_log_mcp.query.timeparse import Window
 from truto_log_mcp.rules import PAGE_LIMIT_MAX
 
 EDGE = timedelta(milliseconds=1)
-_HALF_PAGE_ROWS = PAGE_LIMIT_MAX // 4
+_HALF_PAGE = PAGE_LIMIT_MAX // 2
 MIN_SAVING = 0.5
 """The share of a round a cut must save, at the doubted estimate: near the end of a scan a cut that saves a
 tenth of a round, when the estimate was high and the page on its way reads what is left, costs a round."""
@@ -70,7 +70,7 @@ class Piece:
     def note_page(self, moments: list[datetime]) -> None:
         """Learn the density from a page just taken, ``moments`` the times of its rows (those with one).
 
-        A page holding most of a full page's rows says how dense its older half is: that half lies next
+        A page holding at least half a full page's rows says how dense its older half is: that half lies next
         to what is left, and a burst begins inside a page as often as not (a quiet day then a busy hour:
         the page's whole stretch would say "quiet"). A page with few rows says only its whole stretch,
         from the last page's oldest row."""
@@ -80,7 +80,7 @@ class Piece:
         self._page_end = self.oldest_seen
         whole = len(moments) / max((newer - self.oldest_seen).total_seconds(), 0.001)
         self.density, self.horizon_s = whole, None
-        if len(moments) < _HALF_PAGE_ROWS * 2:
+        if len(moments) < _HALF_PAGE:
             return
         older = sorted(moments, reverse=True)[len(moments) // 2 :]
         seen_s = max((older[0] - older[-1]).total_seconds(), 0.001)
@@ -148,7 +148,9 @@ def steal_cut(piece: Piece, arriving_in: float) -> datetime | None:
     left = piece.rows_left() * DOUBT
     if left <= PAGE_LIMIT_MAX:
         return None
-    rounds = 1
+    # Both read at most 2 * rounds + 1 - arriving_in pages: no fewer rounds can do, and counting up from
+    # one would hold the event loop for seconds on an estimate of millions of pages (a page in one ms).
+    rounds = max(1, math.floor((left / PAGE_LIMIT_MAX - 1 + arriving_in) / 2))
     while True:
         kept_pages = 1 + math.floor(rounds - arriving_in + 1e-9)
         if PAGE_LIMIT_MAX * (kept_pages + rounds) >= left:
