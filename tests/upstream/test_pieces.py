@@ -107,17 +107,14 @@ def test_no_cut_that_would_save_only_a_sliver_of_a_round() -> None:
     assert steal_cut(piece, arriving_in=1.0) is not None  # just asked: alone it ends a round later
 
 
-def test_a_first_page_in_one_millisecond_is_cut_without_counting_every_round() -> None:
-    """100 rows in the sub-window's last millisecond say 100,000 rows a second: hundreds of millions left
-    over its 3 hours. The rounds both parts need are found at once, not counted up one by one (which held
-    the event loop for seconds at every page)."""
-    piece = Piece(Window(NOW - timedelta(hours=3), NOW), oldest=False, started=True)
-    piece.oldest_seen = NOW - timedelta(microseconds=500)
-    piece.note_page([piece.oldest_seen] * 100)
-    piece.density *= 1e6  # a trillion rows: counting rounds one by one would not end within the test run
+def test_a_huge_estimate_is_cut_without_counting_every_round() -> None:
+    """A trillion rows estimated left (a first page of 100 rows in its last millisecond said 100,000 a
+    second, before such a batch counted as one row): the rounds both parts need are found at once, not
+    counted up one by one, which held the event loop for seconds at every idle worker's look."""
+    piece = Piece(Window(NOW - timedelta(hours=3), NOW), oldest=False, started=True, density=1e8)
     cut = steal_cut(piece, arriving_in=0.5)
-    assert cut is not None and piece.oldest_seen is not None
-    kept = (piece.oldest_seen - cut) / (piece.oldest_seen - piece.window.start)
+    assert cut is not None
+    kept = (piece.window.end - cut) / piece.window.span
     assert kept == pytest.approx(0.5, abs=1e-3)  # both parts about half of what is left
 
 
@@ -141,3 +138,22 @@ def counted_cut(piece: Piece, arriving_in: float) -> datetime | None:
         return None
     spare = PAGE_LIMIT_MAX * (kept_pages + rounds) - left
     return cut_keeping(piece, (PAGE_LIMIT_MAX * kept_pages - spare * kept_pages / (kept_pages + rounds)) / DOUBT)
+
+
+def test_a_page_of_one_batch_written_in_a_millisecond_leaves_the_estimate_as_it_was() -> None:
+    """100 rows stamped alike a second below the top say nothing of the day below them."""
+    piece = Piece(Window(NOW - timedelta(days=1), NOW), oldest=False, started=True)
+    piece.oldest_seen = NOW - timedelta(seconds=1)
+    piece.note_page([piece.oldest_seen] * 100)
+    assert piece.rows_left() == 0 and steal_cut(piece, arriving_in=1.0) is None
+
+
+def test_rows_sharing_the_oldest_millisecond_count_as_one() -> None:
+    """60 rows a minute apart over the last hour, then 40 written at once a second after the hour: the
+    page's older half (minutes 51 to 60, then the batch) holds 10 stretches over 9 minutes and a second,
+    not 49."""
+    piece = Piece(Window(NOW - timedelta(days=1), NOW), oldest=False, started=True)
+    spread = [NOW - timedelta(minutes=index) for index in range(1, 61)]
+    piece.oldest_seen = NOW - timedelta(hours=1, seconds=1)
+    piece.note_page(spread + [piece.oldest_seen] * 40)
+    assert piece.density == pytest.approx(10 / 541)
