@@ -9,7 +9,7 @@ import pytest
 
 from truto_log_mcp.query.timeparse import Window
 from truto_log_mcp.rules import PAGE_LIMIT_MAX
-from truto_log_mcp.upstream.pieces import DOUBT, MIN_SAVING, Piece, cut_keeping, steal_cut
+from truto_log_mcp.upstream.pieces import DOUBT, MIN_SAVING, Piece, batch_cut, cut_keeping, steal_cut
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -146,6 +146,18 @@ def test_a_page_of_one_batch_written_in_a_millisecond_leaves_the_estimate_as_it_
     piece.oldest_seen = NOW - timedelta(seconds=1)
     piece.note_page([piece.oldest_seen] * 100)
     assert piece.rows_left() == 0 and steal_cut(piece, arriving_in=1.0) is None
+
+
+def test_an_idle_worker_takes_all_below_a_batch_and_learns_its_density_itself() -> None:
+    piece = Piece(Window(NOW - timedelta(days=1), NOW), oldest=False, started=True)
+    piece.oldest_seen = NOW - timedelta(seconds=1) + timedelta(microseconds=300)
+    piece.note_page([piece.oldest_seen] * 100)
+    cut = batch_cut(piece)
+    assert cut == NOW - timedelta(seconds=1)  # the batch's millisecond stays with the piece paging through it
+    below = Piece(Window(piece.window.start, cut), oldest=False, started=True)
+    piece.cut = cut
+    below.inherit(piece, 0.001)
+    assert below.density == 0 and batch_cut(piece) is None  # cut once
 
 
 def test_rows_sharing_the_oldest_millisecond_count_as_one() -> None:

@@ -104,7 +104,7 @@ async def timed_scan(shape: str) -> Timed:
 
 
 async def _timed_scan(shape: str) -> Timed:
-    window, make = {**SHAPES, **BATCHES}[shape]
+    window, make = {**SHAPES, **BATCHES, "a batch above a busy hour": (days(7), a_batch_above_a_busy_hour)}[shape]
     planted = [
         {
             "log_type": "webhook",
@@ -146,6 +146,12 @@ def quiet_week_with_a_batch(hours_ago: float) -> Callable[[random.Random], list[
         return stamps(rng, days(7), 300) + [NOW - timedelta(hours=hours_ago)] * 500
 
     return make
+
+
+def a_batch_above_a_busy_hour(rng: random.Random) -> list[datetime]:
+    """300 rows over a week, 300 written in one millisecond 50 h ago and 3,000 in the hour before them."""
+    batch = NOW - timedelta(hours=50)
+    return stamps(rng, days(7), 300) + [batch] * 300 + stamps(rng, Window(batch - timedelta(hours=1), batch), 3000)
 
 
 BATCHES: dict[str, tuple[Window, Callable[[random.Random], list[datetime]]]] = {
@@ -190,3 +196,12 @@ async def test_a_sparse_window_takes_five_rounds_no_probe_round(shape: str = "sp
     requests at 8 in flight) fits in 5: 6.4 x."""
     timed = await timed_scan(shape)
     assert timed.seconds == pytest.approx(5 * LATENCY)
+
+
+@pytest.mark.parametrize("anyio_backend", [VIRTUAL_TIME])
+async def test_the_hour_below_a_batch_is_read_beside_it() -> None:
+    """The batch's 3 pages come one a round; idle workers take the busy hour below it meanwhile (10 rounds
+    when they waited for the batch to end)."""
+    timed = await timed_scan("a batch above a busy hour")
+    assert sorted(row["id"] for row in timed.seen) == sorted(row["id"] for row in timed.planted)
+    assert timed.seconds <= 8 * LATENCY

@@ -49,6 +49,9 @@ class Piece:
     """When the last page saw a burst begin: how far below ``top`` (seconds) ``density`` is trusted to
     hold; ``background`` beyond. None: all the way."""
     background: float = 0.0
+    batch_at: datetime | None = None
+    """When the last page was mostly rows of one millisecond (a batch written at once): that millisecond.
+    No cut can split it and it says nothing of what lies below: an idle worker takes all that (``batch_cut``)."""
     _page_end: datetime | None = None
 
     @property
@@ -74,17 +77,19 @@ class Piece:
         to what is left, and a burst begins inside a page as often as not (a quiet day then a busy hour:
         the page's whole stretch would say "quiet"). A page with few rows says only its whole stretch,
         from the last page's oldest row. Rows sharing the oldest millisecond count as one, and a page
-        that is mostly such a batch leaves the estimate as it was: a batch written at once says nothing
-        of the time below it, and no cut can split its millisecond (taken as 100 rows in 1 ms, it sent
-        idle workers to cut quiet hours into dozens of needless requests)."""
+        that is mostly such a batch leaves the estimate as it was and marks the piece ``batch_at``: a
+        batch written at once says nothing of the time below it, and no cut can split its millisecond
+        (taken as 100 rows in 1 ms, it sent idle workers to cut quiet hours into dozens of needless
+        requests)."""
         newer = self._page_end or self.window.end
         if self.oldest_seen is None or self.oldest_seen >= newer:
             return
         self._page_end = self.oldest_seen
         dated = sorted(moments, reverse=True)
         batch = sum(1 for moment in dated if floor_ms(moment) == floor_ms(self.oldest_seen))
-        if batch * 2 > len(dated):
-            return  # mostly one batch: the estimate it had stands
+        self.batch_at = floor_ms(self.oldest_seen) if batch * 2 > len(dated) else None
+        if self.batch_at is not None:
+            return  # the estimate it had stands
         whole = (len(dated) - max(0, batch - 1)) / max((newer - self.oldest_seen).total_seconds(), 0.001)
         self.density, self.horizon_s = whole, None
         older = dated[len(dated) // 2 :]
@@ -132,6 +137,8 @@ class Piece:
 
     def inherit(self, parent: Piece, below_s: float) -> None:
         """Take the estimate of ``parent`` for a piece starting ``below_s`` seconds below its top."""
+        if parent.batch_at is not None:
+            return  # below a batch nothing is known: the piece's first page will say
         if parent.horizon_s is None or below_s < parent.horizon_s:
             self.density, self.background = parent.density, parent.background
             self.horizon_s = None if parent.horizon_s is None else parent.horizon_s - below_s
@@ -169,6 +176,14 @@ def steal_cut(piece: Piece, arriving_in: float) -> datetime | None:
         return None  # not worth it: a cut that proves needless ends the scan a round late
     spare = PAGE_LIMIT_MAX * (kept_pages + rounds) - left
     return cut_keeping(piece, (PAGE_LIMIT_MAX * kept_pages - spare * kept_pages / (kept_pages + rounds)) / DOUBT)
+
+
+def batch_cut(piece: Piece) -> datetime | None:
+    """Where an idle worker cuts a piece paging through a batch written in one millisecond: right below
+    it, taking all that is older (its pages would otherwise wait for the batch's, one a round)."""
+    if not piece.running() or piece.batch_at is None or piece.batch_at <= piece.covered_start:
+        return None
+    return piece.batch_at
 
 
 def cut_keeping(piece: Piece, keep: float) -> datetime | None:
