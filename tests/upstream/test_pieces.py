@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from truto_log_mcp.query.timeparse import Window
-from truto_log_mcp.upstream.pieces import DOUBT, Piece, steal_cut
+from truto_log_mcp.rules import PAGE_LIMIT_MAX
+from truto_log_mcp.upstream.pieces import DOUBT, MIN_SAVING, Piece, batch_cut, cut_keeping, steal_cut
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -103,3 +105,67 @@ def test_no_cut_that_would_save_only_a_sliver_of_a_round() -> None:
     piece = running(rows_per_hour=100, hours_read=1, hours_left=0.93)
     assert steal_cut(piece, arriving_in=0.1) is None
     assert steal_cut(piece, arriving_in=1.0) is not None  # just asked: alone it ends a round later
+
+
+def test_a_huge_estimate_is_cut_without_counting_every_round() -> None:
+    """A trillion rows estimated left (a first page of 100 rows in its last millisecond said 100,000 a
+    second, before such a batch counted as one row): the rounds both parts need are found at once, not
+    counted up one by one, which held the event loop for seconds at every idle worker's look."""
+    piece = Piece(Window(NOW - timedelta(hours=3), NOW), oldest=False, started=True, density=1e8)
+    cut = steal_cut(piece, arriving_in=0.5)
+    assert cut is not None
+    kept = (piece.window.end - cut) / piece.window.span
+    assert kept == pytest.approx(0.5, abs=1e-3)  # both parts about half of what is left
+
+
+@pytest.mark.parametrize("arriving_in", [0.0, 0.1, 0.5, 0.99, 1.0])
+@pytest.mark.parametrize("hours_left", [0.5, 1.3, 2, 5, 17, 40.7, 400])
+def test_the_cut_is_where_counting_rounds_one_by_one_puts_it(arriving_in: float, hours_left: float) -> None:
+    piece = running(rows_per_hour=100, hours_read=1, hours_left=hours_left)
+    assert steal_cut(piece, arriving_in) == counted_cut(piece, arriving_in)
+
+
+def counted_cut(piece: Piece, arriving_in: float) -> datetime | None:
+    """``steal_cut`` as first written: the fewest rounds found by counting up from one."""
+    left = piece.rows_left() * DOUBT
+    if left <= PAGE_LIMIT_MAX:
+        return None
+    rounds = 1
+    while PAGE_LIMIT_MAX * (1 + math.floor(rounds - arriving_in + 1e-9) + rounds) < left:
+        rounds += 1
+    kept_pages = 1 + math.floor(rounds - arriving_in + 1e-9)
+    if PAGE_LIMIT_MAX * kept_pages >= left or arriving_in + math.ceil(left / PAGE_LIMIT_MAX - 1) - rounds < MIN_SAVING:
+        return None
+    spare = PAGE_LIMIT_MAX * (kept_pages + rounds) - left
+    return cut_keeping(piece, (PAGE_LIMIT_MAX * kept_pages - spare * kept_pages / (kept_pages + rounds)) / DOUBT)
+
+
+def test_a_page_of_one_batch_written_in_a_millisecond_leaves_the_estimate_as_it_was() -> None:
+    """100 rows stamped alike a second below the top say nothing of the day below them."""
+    piece = Piece(Window(NOW - timedelta(days=1), NOW), oldest=False, started=True)
+    piece.oldest_seen = NOW - timedelta(seconds=1)
+    piece.note_page([piece.oldest_seen] * 100)
+    assert piece.rows_left() == 0 and steal_cut(piece, arriving_in=1.0) is None
+
+
+def test_an_idle_worker_takes_all_below_a_batch_and_learns_its_density_itself() -> None:
+    piece = Piece(Window(NOW - timedelta(days=1), NOW), oldest=False, started=True)
+    piece.oldest_seen = NOW - timedelta(seconds=1) + timedelta(microseconds=300)
+    piece.note_page([piece.oldest_seen] * 100)
+    cut = batch_cut(piece)
+    assert cut == NOW - timedelta(seconds=1)  # the batch's millisecond stays with the piece paging through it
+    below = Piece(Window(piece.window.start, cut), oldest=False, started=True)
+    piece.cut = cut
+    below.inherit(piece, 0.001)
+    assert below.density == 0 and batch_cut(piece) is None  # cut once
+
+
+def test_rows_sharing_the_oldest_millisecond_count_as_one() -> None:
+    """60 rows a minute apart over the last hour, then 40 written at once a second after the hour: the
+    page's older half (minutes 51 to 60, then the batch) holds 10 stretches over 9 minutes and a second,
+    not 49."""
+    piece = Piece(Window(NOW - timedelta(days=1), NOW), oldest=False, started=True)
+    spread = [NOW - timedelta(minutes=index) for index in range(1, 61)]
+    piece.oldest_seen = NOW - timedelta(hours=1, seconds=1)
+    piece.note_page(spread + [piece.oldest_seen] * 40)
+    assert piece.density == pytest.approx(10 / 541)

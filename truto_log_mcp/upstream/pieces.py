@@ -12,7 +12,7 @@ from truto_log_mcp.query.timeparse import Window
 from truto_log_mcp.rules import PAGE_LIMIT_MAX
 
 EDGE = timedelta(milliseconds=1)
-_HALF_PAGE_ROWS = PAGE_LIMIT_MAX // 4
+_HALF_PAGE = PAGE_LIMIT_MAX // 2
 MIN_SAVING = 0.5
 """The share of a round a cut must save, at the doubted estimate: near the end of a scan a cut that saves a
 tenth of a round, when the estimate was high and the page on its way reads what is left, costs a round."""
@@ -49,6 +49,9 @@ class Piece:
     """When the last page saw a burst begin: how far below ``top`` (seconds) ``density`` is trusted to
     hold; ``background`` beyond. None: all the way."""
     background: float = 0.0
+    batch_at: datetime | None = None
+    """When the last page was mostly rows of one millisecond (a batch written at once): that millisecond.
+    No cut can split it and it says nothing of what lies below: an idle worker takes all that (``batch_cut``)."""
     _page_end: datetime | None = None
 
     @property
@@ -70,21 +73,29 @@ class Piece:
     def note_page(self, moments: list[datetime]) -> None:
         """Learn the density from a page just taken, ``moments`` the times of its rows (those with one).
 
-        A page holding most of a full page's rows says how dense its older half is: that half lies next
+        A page holding at least half a full page's rows says how dense its older half is: that half lies next
         to what is left, and a burst begins inside a page as often as not (a quiet day then a busy hour:
         the page's whole stretch would say "quiet"). A page with few rows says only its whole stretch,
-        from the last page's oldest row."""
+        from the last page's oldest row. Rows sharing the oldest millisecond count as one, and a page
+        that is mostly such a batch leaves the estimate as it was and marks the piece ``batch_at``: a
+        batch written at once says nothing of the time below it, and no cut can split its millisecond
+        (taken as 100 rows in 1 ms, it sent idle workers to cut quiet hours into dozens of needless
+        requests)."""
         newer = self._page_end or self.window.end
         if self.oldest_seen is None or self.oldest_seen >= newer:
             return
         self._page_end = self.oldest_seen
-        whole = len(moments) / max((newer - self.oldest_seen).total_seconds(), 0.001)
+        dated = sorted(moments, reverse=True)
+        batch = sum(1 for moment in dated if floor_ms(moment) == floor_ms(self.oldest_seen))
+        self.batch_at = floor_ms(self.oldest_seen) if batch * 2 > len(dated) else None
+        if self.batch_at is not None:
+            return  # the estimate it had stands
+        whole = (len(dated) - max(0, batch - 1)) / max((newer - self.oldest_seen).total_seconds(), 0.001)
         self.density, self.horizon_s = whole, None
-        if len(moments) < _HALF_PAGE_ROWS * 2:
+        older = dated[len(dated) // 2 :]
+        if len(dated) < _HALF_PAGE or len(older) <= batch:
             return
-        older = sorted(moments, reverse=True)[len(moments) // 2 :]
-        seen_s = max((older[0] - older[-1]).total_seconds(), 0.001)
-        self.density = (len(older) - 1) / seen_s
+        self.density = (len(older) - max(1, batch)) / max((older[0] - older[-1]).total_seconds(), 0.001)
         if self.density > BURST * whole:
             self.horizon_s, self.background = BURST_PAGES * PAGE_LIMIT_MAX / self.density, whole
 
@@ -126,6 +137,8 @@ class Piece:
 
     def inherit(self, parent: Piece, below_s: float) -> None:
         """Take the estimate of ``parent`` for a piece starting ``below_s`` seconds below its top."""
+        if parent.batch_at is not None:
+            return  # below a batch nothing is known: the piece's first page will say
         if parent.horizon_s is None or below_s < parent.horizon_s:
             self.density, self.background = parent.density, parent.background
             self.horizon_s = None if parent.horizon_s is None else parent.horizon_s - below_s
@@ -148,7 +161,9 @@ def steal_cut(piece: Piece, arriving_in: float) -> datetime | None:
     left = piece.rows_left() * DOUBT
     if left <= PAGE_LIMIT_MAX:
         return None
-    rounds = 1
+    # Both read at most 2 * rounds + 1 - arriving_in pages: no fewer rounds can do, and counting up from
+    # one would hold the event loop for seconds on an estimate of millions of pages (a page in one ms).
+    rounds = max(1, math.floor((left / PAGE_LIMIT_MAX - 1 + arriving_in) / 2))
     while True:
         kept_pages = 1 + math.floor(rounds - arriving_in + 1e-9)
         if PAGE_LIMIT_MAX * (kept_pages + rounds) >= left:
@@ -161,6 +176,14 @@ def steal_cut(piece: Piece, arriving_in: float) -> datetime | None:
         return None  # not worth it: a cut that proves needless ends the scan a round late
     spare = PAGE_LIMIT_MAX * (kept_pages + rounds) - left
     return cut_keeping(piece, (PAGE_LIMIT_MAX * kept_pages - spare * kept_pages / (kept_pages + rounds)) / DOUBT)
+
+
+def batch_cut(piece: Piece) -> datetime | None:
+    """Where an idle worker cuts a piece paging through a batch written in one millisecond: right below
+    it, taking all that is older (its pages would otherwise wait for the batch's, one a round)."""
+    if not piece.running() or piece.batch_at is None or piece.batch_at <= piece.covered_start:
+        return None
+    return piece.batch_at
 
 
 def cut_keeping(piece: Piece, keep: float) -> datetime | None:

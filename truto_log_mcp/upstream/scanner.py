@@ -16,7 +16,9 @@ How (and why):
   beyond (``pieces.BURST_PAGES``): trusted all the way, the cuts fell below a short burst, into
   quiet hours, and cost a round. So uneven activity (a daily cycle, one busy hour in a quiet week) keeps all workers
   busy until the end, and a sub-window is only added where it saves half a round or more: each
-  one costs a part page, and a needless one at the end costs a round.
+  one costs a part page, and a needless one at the end costs a round. A page that is mostly a batch
+  of rows written in one millisecond says nothing of the time below it: an idle worker takes all of
+  that at once (``pieces.batch_cut``), as the batch's pages come one a round.
 * The upstream's ``created_at`` bounds are both exclusive, so a row stamped exactly on a boundary
   would fall between two sub-windows. Every sub-window but the oldest starts 1 ms before its
   boundary; rows within that millisecond are deduplicated (only they are remembered).
@@ -45,7 +47,7 @@ from truto_log_mcp.render.table import compact_json
 from truto_log_mcp.rows import ProgressCallback, Row, RowSink, row_time
 from truto_log_mcp.rules import PAGE_LIMIT_MAX
 from truto_log_mcp.upstream.client import Deadline, Page, TrutoClient
-from truto_log_mcp.upstream.pieces import EDGE, Piece, floor_ms, steal_cut
+from truto_log_mcp.upstream.pieces import EDGE, Piece, batch_cut, floor_ms, steal_cut
 from truto_log_mcp.upstream.windows import (
     ScanBudget,
     ScanCoverage,
@@ -108,6 +110,9 @@ class _Scan:
         if self.next_piece < len(self.queue):
             self.next_piece += 1
             return self.queue[self.next_piece - 1]
+        for piece in self.pieces:
+            if (cut := batch_cut(piece)) is not None:
+                return self.split(piece, cut)
         busiest = max(self.pieces, key=Piece.rows_left, default=None)
         if busiest is None or self.latency <= 0:
             return None
