@@ -118,3 +118,19 @@ async def test_two_reads_kept_at_once_both_stay_in_the_index() -> None:
             group.start_soon(scan_cache.keep, "ns", key, read, at(10))
     lookup = await scan_cache.lookup("ns", request, now=at(10.5))
     assert lookup.gaps == [] and sum(cached.rows for cached, _, _ in lookup.used) == 2
+
+
+async def test_a_range_the_index_forgets_past_its_bound_leaves_the_store() -> None:
+    scan_cache = ScanCache(
+        MemoryBlobStore(1 << 20), "scope", settle=timedelta(minutes=5), ttl=timedelta(hours=1), max_ranges=2
+    )
+    request = ScanRequest(LogType.WEBHOOK, Window(at(0), at(3)))
+    key = scan_cache.key(request)
+    for hour in range(3):
+        capture = scan_cache.capture(Window(at(hour), at(hour + 1)), now=at(10))
+        capture.add(at(hour + 0.5), row(at(hour + 0.5)))
+        await scan_cache.keep("ns", key, [(capture, ())], now=at(10 + hour / 10))
+    held = await scan_cache.ranges("ns", key, at(10.5))
+    assert [cached.window.start for cached in held] == [at(1), at(2)]
+    first = CachedRange(Window(at(0), at(1)), at(10), 1)
+    assert await scan_cache.store.get("ns", first.value_key(key)) is None

@@ -153,9 +153,11 @@ class ScanCache:
         max_gaps: int = 3,
         check_every_s: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
+        max_ranges: int = MAX_RANGES,
     ) -> None:
         self.store = store
         self.scope = scope
+        self.max_ranges = max_ranges
         self.settle = settle
         self.ttl = ttl
         self.max_gaps = max_gaps
@@ -232,7 +234,9 @@ class ScanCache:
                     kept.append(cached)
                 elif cached.rows and cached.value_key(key) not in kept_keys:
                     replaced.append(cached)  # read again meanwhile (a concurrent scan, merged gaps)
-            return sorted([*kept, *added], key=lambda r: r.read_at)[-MAX_RANGES:]
+            listed = sorted([*kept, *added], key=lambda r: r.read_at)
+            replaced.extend(cached for cached in listed[: -self.max_ranges] if cached.rows)  # forgotten: values go
+            return listed[-self.max_ranges :]
 
         if not await self._update_index(namespace, key, now, merged):
             replaced[:] = added  # the index never listed them: let their values go
