@@ -9,6 +9,7 @@ import httpx2
 import pytest
 
 from tests.helpers import sandbox_settings
+from truto_log_mcp.render.table import estimate_tokens
 from truto_log_mcp.sandbox import Sandbox
 from truto_log_mcp.tools.context import Call, Services
 from truto_log_mcp.tools.search_logs import search_logs
@@ -30,19 +31,22 @@ async def small(sandbox: Sandbox) -> AsyncIterator[Services]:
     await services.aclose()
 
 
+GIVEN: dict[str, Any] = {
+    "log_type": None,
+    "since": None,
+    "start": None,
+    "end": None,
+    "filters": None,
+    "match": None,
+    "fields": None,
+    "limit": None,
+    "cursor": None,
+}
+"""Every argument of search_logs, none given."""
+
+
 async def search(services: Services, **arguments: Any) -> dict[str, Any]:
-    given: dict[str, Any] = {
-        "log_type": None,
-        "since": None,
-        "start": None,
-        "end": None,
-        "filters": None,
-        "match": None,
-        "fields": None,
-        "limit": None,
-        "cursor": None,
-    }
-    answer = await search_logs(Call(services), **{**given, **arguments})
+    answer = await search_logs(Call(services), **{**GIVEN, **arguments})
     return answer.structured.model_dump(mode="json")
 
 
@@ -62,3 +66,20 @@ async def test_the_rows_kept_back_get_their_refs_with_the_page_that_shows_them(s
     first = await search(small, **CUT_BY_THE_BUDGET)
     second = await search(small, cursor=first["next_cursor"], limit=60)
     assert small.refs.held() == len(first["rows"]) + len(second["rows"])
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        CUT_BY_THE_BUDGET,
+        {"log_type": "webhook", "limit": 100},  # ids in the legend
+        {"log_type": "unified_proxy_api", "limit": 100, "match": {"status": ">=400"}},
+    ],
+)
+async def test_a_page_cut_by_the_token_budget_keeps_the_whole_answer_within_it(
+    small: Services, arguments: dict[str, Any]
+) -> None:
+    """The headline, the legend and the notes come out of the budget too, not only the table."""
+    answer = await search_logs(Call(small), **{**GIVEN, **arguments})
+    assert answer.structured.model_dump()["coverage"]["stopped_by"] == "token_budget"
+    assert sum(estimate_tokens(line) + 1 for line in answer.text.split("\n")) <= 500

@@ -16,13 +16,13 @@ from pydantic import BaseModel, Field
 from truto_log_mcp.analysis.runs.results import ListingRest
 from truto_log_mcp.errors import CursorExpired, InvalidArgument
 from truto_log_mcp.query.arguments import LogQuery, Scalar, build_search, parse_log_type
-from truto_log_mcp.render.table import CELL_CAP, LABEL_CAP, Shown, Table, compact_json
+from truto_log_mcp.render.table import CELL_CAP, LABEL_CAP, Shown, Table, compact_json, estimate_tokens
 from truto_log_mcp.settings import Settings
 from truto_log_mcp.state.store import HANDLE_CHARS
 from truto_log_mcp.suggest import listing
 from truto_log_mcp.tools.context import Answer, Call, StoredRow
 from truto_log_mcp.tools.scans import environments_text, rows_per_environment
-from truto_log_mcp.upstream.pages import SearchState, search_batch
+from truto_log_mcp.upstream.pages import SearchBatch, SearchState, search_batch
 
 StoppedBy = Literal["limit", "end", "scan_budget", "token_budget"]
 
@@ -104,7 +104,7 @@ async def search_logs(
     query = state.query
     columns = list(query.fields or query.rules.default_columns)
     table = Table(columns)
-    fitted = table.fit(batch.rows, settings.response_token_budget, HANDLE_CHARS)
+    fitted = table.fit(batch.rows, _table_budget(query, batch, settings), HANDLE_CHARS)
     stopped_by: StoppedBy = batch.stopped_by
     next_state = batch.state
     if fitted < len(batch.rows):
@@ -145,6 +145,24 @@ async def search_logs(
         text_lines.append(legend)
     text_lines += notes
     return Answer("\n".join(text_lines), structured)
+
+
+def _table_budget(query: LogQuery, batch: SearchBatch, settings: Settings) -> int:
+    """What the answer's token budget leaves the table and its legend: the headline and the notes come
+    out of it too, taken at their longest (every note, a cursor, every row shown)."""
+    rows = len(batch.rows)
+    coverage = Coverage(
+        window=query.window.describe() if query.window else None,
+        rows_scanned=batch.rows_scanned,
+        pages=batch.pages,
+        complete=False,
+        stopped_by="token_budget",
+    )
+    around = [_search_headline(query, rows, coverage, "c" * HANDLE_CHARS)]
+    around += _search_notes(query, True, rows, rows + 1, "token_budget", settings)
+    if environments := rows_per_environment(batch.rows):  # the rows shown carry as many at most
+        around.append(f"The rows shown are of {environments_text(environments)}.")
+    return max(1, settings.response_token_budget - sum(estimate_tokens(line) + 1 for line in around))
 
 
 def _search_headline(query: LogQuery, shown: int, coverage: Coverage, next_cursor: str | None) -> str:
