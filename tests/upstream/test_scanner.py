@@ -65,6 +65,12 @@ def in_window(rows: list[dict[str, Any]], window: Window) -> list[dict[str, Any]
     return [row for row in rows if window.start < datetime.fromisoformat(row["timestamp"]) < window.end]
 
 
+def last_half_hour(sandbox: Sandbox) -> Window:
+    """The half hour up to the sandbox's newest webhook row: one page of rows."""
+    newest = datetime.fromisoformat(sandbox.rows(LogType.WEBHOOK)[0]["timestamp"])
+    return Window(newest - timedelta(minutes=30), newest + timedelta(seconds=1))
+
+
 def test_split_keeps_every_piece_under_the_month_rule() -> None:
     window = Window(NOW - timedelta(days=75), NOW)
     pieces = split_window(window, 4)
@@ -78,9 +84,7 @@ async def test_a_window_with_one_page_of_rows_costs_one_request_per_sub_window(
 ) -> None:
     """No probe round: every worker starts on a sub-window at once, so a small window costs one round of
     requests, one each, and no second page."""
-    rows = sandbox.rows(LogType.WEBHOOK)
-    newest = datetime.fromisoformat(rows[0]["timestamp"])
-    window = Window(newest - timedelta(minutes=30), newest + timedelta(seconds=1))
+    window = last_half_hour(sandbox)
     coverage = await scan(http, ScanRequest(LogType.WEBHOOK, window), lambda row: None, concurrency=8)
     assert coverage.complete
     assert coverage.pages == len(sandbox.requests) == coverage.sub_windows == 8
@@ -90,9 +94,7 @@ async def test_a_window_with_one_page_of_rows_costs_one_request_per_sub_window(
 async def test_a_window_with_one_page_of_rows_costs_one_request_with_one_worker(
     http: httpx2.AsyncClient, sandbox: Sandbox
 ) -> None:
-    rows = sandbox.rows(LogType.WEBHOOK)
-    newest = datetime.fromisoformat(rows[0]["timestamp"])
-    window = Window(newest - timedelta(minutes=30), newest + timedelta(seconds=1))
+    window = last_half_hour(sandbox)
     coverage = await scan(http, ScanRequest(LogType.WEBHOOK, window), lambda row: None, concurrency=1)
     assert coverage.complete
     assert coverage.pages == len(sandbox.requests) == 1
@@ -102,8 +104,7 @@ async def test_a_window_expected_to_fit_one_page_costs_one_request_with_eight_wo
     http: httpx2.AsyncClient, sandbox: Sandbox
 ) -> None:
     rows = sandbox.rows(LogType.WEBHOOK)
-    newest = datetime.fromisoformat(rows[0]["timestamp"])
-    window = Window(newest - timedelta(minutes=30), newest + timedelta(seconds=1))
+    window = last_half_hour(sandbox)
     expected = len(in_window(rows, window))
     seen: list[dict[str, Any]] = []
     coverage = await scan(

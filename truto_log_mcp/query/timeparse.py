@@ -125,7 +125,8 @@ def _short_number(number: int | float | str) -> str:
     return repr(number)[:40]
 
 
-def _to_millisecond(moment: datetime) -> datetime:
+def floor_ms(moment: datetime) -> datetime:
+    """``moment`` to the millisecond below: the upstream's resolution (``iso``)."""
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
@@ -174,7 +175,7 @@ def resolve_window(
     else:
         return None
     # The upstream reads milliseconds: check the rules on the instants that will be sent.
-    window = Window(_to_millisecond(window.start), _to_millisecond(window.end))
+    window = Window(floor_ms(window.start), floor_ms(window.end))
     if window.end <= window.start:
         raise InvalidArgument(
             f"The window is empty: `end` ({iso(window.end)}) must be after `start` ({iso(window.start)})."

@@ -119,13 +119,7 @@ async def search_logs(
         call.owner,
     )
     next_cursor = cursors[0] if cursors else None
-    coverage = Coverage(
-        window=query.window.describe() if query.window else None,
-        rows_scanned=batch.rows_scanned,
-        pages=batch.pages,
-        complete=not next_state.has_more,
-        stopped_by=stopped_by,
-    )
+    coverage = _coverage(query, batch, complete=not next_state.has_more, stopped_by=stopped_by)
     notes = _search_notes(query, table.cut, fitted, len(batch.rows), stopped_by, settings)
     if environments := rows_per_environment(batch.rows[:fitted]):
         coverage.environments = environments
@@ -147,17 +141,21 @@ async def search_logs(
     return Answer("\n".join(text_lines), structured)
 
 
+def _coverage(query: LogQuery, batch: SearchBatch, complete: bool, stopped_by: StoppedBy) -> Coverage:
+    return Coverage(
+        window=query.window.describe() if query.window else None,
+        rows_scanned=batch.rows_scanned,
+        pages=batch.pages,
+        complete=complete,
+        stopped_by=stopped_by,
+    )
+
+
 def _table_budget(query: LogQuery, batch: SearchBatch, settings: Settings) -> int:
     """What the answer's token budget leaves the table and its legend: the headline and the notes come
     out of it too, taken at their longest (every note, a cursor, every row shown)."""
     rows = len(batch.rows)
-    coverage = Coverage(
-        window=query.window.describe() if query.window else None,
-        rows_scanned=batch.rows_scanned,
-        pages=batch.pages,
-        complete=False,
-        stopped_by="token_budget",
-    )
+    coverage = _coverage(query, batch, complete=False, stopped_by="token_budget")
     around = [_search_headline(query, rows, coverage, "c" * HANDLE_CHARS)]
     around += _search_notes(query, True, rows, rows + 1, "token_budget", settings)
     if environments := rows_per_environment(batch.rows):  # the rows shown carry as many at most

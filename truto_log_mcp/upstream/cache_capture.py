@@ -29,7 +29,8 @@ FRAME_BYTES = 64 * 1024
 BACKLOG_BYTES = 4 * 1024 * 1024
 """Frames waiting for the compressing thread past this are compressed at once (the thread lags)."""
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False)
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+"""Where cell boundaries (and the cache's stored times) count from."""
 
 
 def decode_rows(value: bytes) -> list[Row] | None:
@@ -51,7 +52,7 @@ def decode_rows(value: bytes) -> list[Row] | None:
 def cell_bounds(window: Window) -> list[datetime]:
     """``window`` cut at the boundaries of the shortest ``CHUNK_SPANS`` cell giving at most ``MAX_CELLS``."""
     span = next((span for span in CHUNK_SPANS if window.span / span <= MAX_CELLS), CHUNK_SPANS[-1])
-    first = _EPOCH + span * ((window.start - _EPOCH) // span + 1)
+    first = EPOCH + span * ((window.start - EPOCH) // span + 1)
     inner = []
     moment = first
     while moment < window.end:

@@ -31,11 +31,11 @@ import anyio
 
 from truto_log_mcp.errors import AuthFailed, DeadlineExceeded, UpstreamError, UpstreamRejected
 from truto_log_mcp.query.arguments import wire_params
-from truto_log_mcp.query.timeparse import Window, iso
+from truto_log_mcp.query.timeparse import Window, floor_ms, iso
 from truto_log_mcp.rows import ProgressCallback, Row, RowSink, row_time
 from truto_log_mcp.upstream.cache_capture import Capture, decode_rows
 from truto_log_mcp.upstream.client import Deadline, TrutoClient
-from truto_log_mcp.upstream.scan_cache import CachedRange, Lookup, ScanCache, floor_ms
+from truto_log_mcp.upstream.scan_cache import CachedRange, Lookup, ScanCache
 from truto_log_mcp.upstream.scanner import scan_window
 from truto_log_mcp.upstream.single_flight import Claim, wait_bound
 from truto_log_mcp.upstream.windows import (

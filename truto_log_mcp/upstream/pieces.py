@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from truto_log_mcp.errors import UpstreamError
-from truto_log_mcp.query.timeparse import Window
+from truto_log_mcp.query.timeparse import Window, floor_ms
 from truto_log_mcp.rules import PAGE_LIMIT_MAX
 
 EDGE = timedelta(milliseconds=1)
@@ -196,7 +196,3 @@ def cut_keeping(piece: Piece, keep: float) -> datetime | None:
     if cut <= piece.covered_start or cut >= floor_ms(piece.top):
         return None
     return cut
-
-
-def floor_ms(moment: datetime) -> datetime:
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)

@@ -29,11 +29,11 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from truto_log_mcp.query.timeparse import Window
+from truto_log_mcp.query.timeparse import Window, floor_ms
 from truto_log_mcp.state.blobs import BlobStore
-from truto_log_mcp.upstream.cache_capture import Capture
+from truto_log_mcp.upstream.cache_capture import EPOCH, Capture
 from truto_log_mcp.upstream.single_flight import ReadsInFlight
 from truto_log_mcp.upstream.windows import ScanRequest
 
@@ -45,20 +45,14 @@ INDEX_ATTEMPTS = 5
 """Tries to rewrite an index that others keep rewriting (each try is two round trips to the store)."""
 READ_SHARE = 4
 """One read keeps at most 1/READ_SHARE of the store (a read that compresses to more keeps nothing)."""
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _micros(moment: datetime) -> int:
-    return (moment - _EPOCH) // timedelta(microseconds=1)
-
-
-def floor_ms(moment: datetime) -> datetime:
-    """``moment`` to the millisecond below: the upstream's resolution (``iso``)."""
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+    return (moment - EPOCH) // timedelta(microseconds=1)
 
 
 def _moment(micros: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=micros)
+    return EPOCH + timedelta(microseconds=micros)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,8 +179,10 @@ class ScanCache:
 
     async def ranges(self, namespace: str, key: str, now: datetime) -> list[CachedRange]:
         """The index's ranges not yet expired."""
-        listed = decode_index(await self.store.get(namespace, key))
-        return [cached for cached in listed if cached.read_at + self.ttl > now]
+        return self._live(await self.store.get(namespace, key), now)
+
+    def _live(self, index: bytes | None, now: datetime) -> list[CachedRange]:
+        return [cached for cached in decode_index(index) if cached.read_at + self.ttl > now]
 
     async def lookup(self, namespace: str, request: ScanRequest, now: datetime) -> Lookup:
         key = self.key(request)
@@ -254,8 +250,8 @@ class ScanCache:
         kept changing (its ranges are then read again upstream by a later scan: slower, never wrong)."""
         for _ in range(INDEX_ATTEMPTS):
             held = await self.store.get(namespace, key)
-            ranges = [cached for cached in decode_index(held) if cached.read_at + self.ttl > now]
-            if await self.store.put_if(namespace, key, held, encode_index(change(ranges)), self.ttl.total_seconds()):
+            changed = encode_index(change(self._live(held, now)))
+            if await self.store.put_if(namespace, key, held, changed, self.ttl.total_seconds()):
                 return True
         logger.info("The scan cache's index kept changing under concurrent writers; this read was not kept.")
         return False

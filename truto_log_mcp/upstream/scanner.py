@@ -42,12 +42,12 @@ import anyio
 
 from truto_log_mcp.errors import AuthFailed, DeadlineExceeded, MalformedResponse, UpstreamError, UpstreamRejected
 from truto_log_mcp.query.arguments import wire_params
-from truto_log_mcp.query.timeparse import Window
+from truto_log_mcp.query.timeparse import Window, floor_ms
 from truto_log_mcp.render.table import compact_json
 from truto_log_mcp.rows import ProgressCallback, Row, RowSink, row_time
 from truto_log_mcp.rules import PAGE_LIMIT_MAX
 from truto_log_mcp.upstream.client import Deadline, Page, TrutoClient
-from truto_log_mcp.upstream.pieces import EDGE, Piece, batch_cut, floor_ms, steal_cut
+from truto_log_mcp.upstream.pieces import EDGE, Piece, batch_cut, steal_cut
 from truto_log_mcp.upstream.windows import (
     ScanBudget,
     ScanCoverage,

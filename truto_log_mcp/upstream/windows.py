@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal
 
-from truto_log_mcp.query.timeparse import Window
+from truto_log_mcp.query.timeparse import Window, floor_ms
 from truto_log_mcp.rules import LogType
 
 ScanStop = Literal["end", "row_budget", "page_budget", "time_budget"]
@@ -70,7 +70,7 @@ def split_window(window: Window, pieces: int) -> list[Window]:
     count = max(count, math.ceil(span / LONGEST_PIECE))
     step = span / count
     bounds = [window.start + step * index for index in range(count)] + [window.end]
-    bounds = [moment.replace(microsecond=moment.microsecond // 1000 * 1000) for moment in bounds]
+    bounds = [floor_ms(moment) for moment in bounds]
     return [Window(bounds[i], bounds[i + 1]) for i in range(count) if bounds[i + 1] > bounds[i]]
 
 
